@@ -1,0 +1,35 @@
+/**
+ * Names of every environment variable the broker reads. Infra sets them from these constants, the
+ * local server and the Lambda read them through `loadEnvConfig`, and the README table lists them.
+ */
+export const ENV = {
+  /** Maskinporten issuer, e.g. `https://test.maskinporten.no/`. Unset locally: sandbox mode. */
+  issuer: 'MASKINPORTEN_ISSUER',
+  /** The Maskinporten client id (`iss` of every grant). */
+  clientId: 'MASKINPORTEN_CLIENT_ID',
+  /** Active signing key: `file:<path to PKCS#8 PEM or private JWK>` or `kms:<key id, ARN or alias>`. */
+  signingKey: 'SIGNING_KEY',
+  /** Optional `kid` for the active key; else the JWK's own `kid`, else the RFC 7638 thumbprint. */
+  signingKid: 'SIGNING_KID',
+  /** Optional next key during rotation: published in the JWKS, never used for signing. */
+  signingKeyNext: 'SIGNING_KEY_NEXT',
+  /** Optional `kid` for the next key. */
+  signingKidNext: 'SIGNING_KID_NEXT',
+  /** Altinn platform base, e.g. `https://platform.tt02.altinn.no`. */
+  altinnPlatform: 'ALTINN_PLATFORM_URL',
+  /** Name of the DynamoDB token-cache table. Unset: memory-only cache. */
+  tokenCacheTable: 'TOKEN_CACHE_TABLE',
+  /** Caller policy file (local server). */
+  policyFile: 'BROKER_POLICY_FILE',
+  /** Secrets Manager secret (name or ARN) with the client configuration and policy (Lambda). */
+  configSecret: 'BROKER_CONFIG_SECRET',
+  /** Environment name used as the `environment` metric dimension: `local`, `test`, `prod`. */
+  environment: 'BROKER_ENVIRONMENT',
+  /** Overall deadline for one token request in milliseconds (default 6000). */
+  deadlineMs: 'BROKER_DEADLINE_MS',
+  /** Local server port (default 8080) and host (default 127.0.0.1). */
+  port: 'PORT',
+  host: 'HOST',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

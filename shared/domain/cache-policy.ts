@@ -1,0 +1,50 @@
+import type { CachedToken } from '../ports/token-cache.js';
+
+/** The longest refresh margin: a token is refreshed once it has less than this left. */
+export const MAX_REFRESH_MARGIN_SECONDS = 60;
+
+/**
+ * Seconds before expiry at which a token stops being served from cache: 60 s, or half the lifetime
+ * for short-lived tokens, so a 30-second token is still cached for 15 seconds.
+ */
+export function refreshMarginSeconds(lifetimeSeconds: number): number {
+  return Math.min(MAX_REFRESH_MARGIN_SECONDS, Math.floor(lifetimeSeconds / 2));
+}
+
+/** Seconds the token has left at `now` (whole seconds, rounded down, never negative). */
+export function remainingSeconds(token: CachedToken, now: number): number {
+  return Math.max(0, Math.floor((token.expiresAt - now) / 1000));
+}
+
+/** Milliseconds of life a cached token must have left to be served to a caller asking `minTtl`. */
+export function requiredRemainingMs(token: Pick<CachedToken, 'lifetime'>, minTtl: number): number {
+  return Math.max(refreshMarginSeconds(token.lifetime), minTtl) * 1000;
+}
+
+/** True if the token may be served: its remaining life covers the refresh margin and `minTtl`. */
+export function isServable(token: CachedToken, now: number, minTtl: number): boolean {
+  return token.expiresAt - now >= requiredRemainingMs(token, minTtl);
+}
+
+/**
+ * True if the token is still valid for the caller although inside the refresh margin: served only
+ * when Maskinporten is failing (stale-if-error).
+ */
+export function isUsableWhenStale(token: CachedToken, now: number, minTtl: number): boolean {
+  return token.expiresAt - now >= Math.max(minTtl * 1000, 1000);
+}
+
+/** The cache entry for a token response received at `now`. */
+export function toCachedToken(
+  response: { access_token: string; token_type: string; expires_in: number; scope?: string },
+  requestedScope: string,
+  now: number,
+): CachedToken {
+  return {
+    accessToken: response.access_token,
+    tokenType: response.token_type,
+    scope: response.scope ?? requestedScope,
+    expiresAt: now + response.expires_in * 1000,
+    lifetime: response.expires_in,
+  };
+}

@@ -1,0 +1,39 @@
+/** A Maskinporten (or exchanged Altinn) token as the broker caches it. */
+export interface CachedToken {
+  accessToken: string;
+  tokenType: string;
+  scope: string;
+  /** Epoch milliseconds when the token expires (receipt time + `expires_in`). */
+  expiresAt: number;
+  /** The lifetime in seconds the token had when it was received (`expires_in`). */
+  lifetime: number;
+}
+
+/** Input for taking the cross-process refresh lease on one cache key. */
+export interface LeaseRequest {
+  /** A unique id of the caller taking the lease; only it may release the lease. */
+  owner: string;
+  /** Epoch ms now. */
+  now: number;
+  /** Epoch ms until which the lease holds if the holder crashes. */
+  leaseUntil: number;
+  /**
+   * Take the lease only if no cached token expires after this epoch ms: a token that expires later
+   * is fresh enough, so the caller should read it instead of fetching.
+   */
+  freshAfter: number;
+}
+
+/**
+ * The cache shared by every broker process (DynamoDB in AWS). Expiry is always checked by the
+ * caller against `expiresAt`: the store's own TTL is garbage collection only.
+ */
+export interface SharedTokenCache {
+  get(key: string, options?: { consistent?: boolean }): Promise<CachedToken | undefined>;
+  /** Conditional write: true if this owner now holds the lease. */
+  tryAcquireLease(key: string, lease: LeaseRequest): Promise<boolean>;
+  /** Stores the token and releases the lease if `owner` still holds it. */
+  put(key: string, token: CachedToken, owner?: string): Promise<void>;
+  /** Releases the lease if `owner` still holds it (after a failed fetch). */
+  releaseLease(key: string, owner: string): Promise<void>;
+}
