@@ -1,4 +1,8 @@
-/** Metric names emitted by the broker (namespace `MaskinportenBroker`). */
+/**
+ * Metric names emitted by the broker (namespace `MaskinportenBroker`, dimensions `service` and
+ * `environment` only). Kinds of Maskinporten error are separate names, not a dimension:
+ * `MaskinportenErrors` counts them all.
+ */
 export type BrokerMetricName =
   | 'TokenRequests'
   | 'CacheHitMemory'
@@ -9,6 +13,10 @@ export type BrokerMetricName =
   | 'MaskinportenCalls'
   | 'MaskinportenLatency'
   | 'MaskinportenErrors'
+  | 'MaskinportenRefused'
+  | 'MaskinportenGrantRejected'
+  | 'MaskinportenUnavailable'
+  | 'MaskinportenTimeouts'
   | 'SigningLatency'
   | 'Signatures'
   | 'CacheErrors'
