@@ -27,6 +27,8 @@ export const ENV = {
   environment: 'BROKER_ENVIRONMENT',
   /** Overall deadline for one token request in milliseconds (default 6000). */
   deadlineMs: 'BROKER_DEADLINE_MS',
+  /** Sandbox mode: lifetime in seconds of the tokens the simulated Maskinporten issues (default 120). */
+  sandboxTokenLifetime: 'SANDBOX_TOKEN_LIFETIME_SECONDS',
   /** Local server port (default 8080) and host (default 127.0.0.1). */
   port: 'PORT',
   host: 'HOST',

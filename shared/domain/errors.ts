@@ -31,6 +31,10 @@ export interface BrokerErrorOptions extends ErrorOptions {
   error?: string;
   /** Seconds, for a `Retry-After` header. */
   retryAfter?: number;
+  /** Who `upstream` is (default Maskinporten). */
+  upstreamSource?: 'maskinporten' | 'altinn';
+  /** Extra response headers, e.g. `Allow` on a 405. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,6 +46,8 @@ export class BrokerError extends Error {
   readonly upstream?: UpstreamErrorDetail;
   readonly error?: string;
   readonly retryAfter?: number;
+  readonly upstreamSource?: 'maskinporten' | 'altinn';
+  readonly headers?: Readonly<Record<string, string>>;
   readonly kind: BrokerErrorKind;
 
   constructor(kind: BrokerErrorKind, message: string, options: BrokerErrorOptions = {}) {
@@ -50,6 +56,8 @@ export class BrokerError extends Error {
     if (options.upstream) this.upstream = options.upstream;
     if (options.error) this.error = options.error;
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options.upstreamSource) this.upstreamSource = options.upstreamSource;
+    if (options.headers) this.headers = options.headers;
   }
 }
 

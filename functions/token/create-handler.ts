@@ -1,0 +1,100 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { authorizeAction, DENY_ALL, parsePolicy, tokenAction } from '../../shared/domain/caller-policy.js';
+import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
+import {
+  type ApiGatewayProxyEvent,
+  type ApiGatewayProxyResult,
+  fromApiGatewayEvent,
+  toApiGatewayResult,
+} from '../../shared/adapters/http/apigateway-event.js';
+import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
+import { ENV } from '../../shared/config/env-names.js';
+import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { BrokerError } from '../../shared/domain/errors.js';
+import { toErrorResponse } from '../../shared/http/error-response.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import type { BrokerLogger } from '../../shared/ports/logger.js';
+import type { BrokerMetrics } from '../../shared/ports/metrics.js';
+import type { SecretStore } from '../../shared/ports/secret-store.js';
+import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
+import { type BrokerRuntime, createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
+
+export interface LambdaDependencies {
+  env: Readonly<Record<string, string | undefined>>;
+  clock: Clock;
+  logger: BrokerLogger;
+  metrics: BrokerMetrics;
+  secrets: SecretStore;
+  kmsClient: () => KMSClient;
+  /** The DynamoDB token cache for the configured table, if there is one. */
+  sharedCache?: (tableName: string) => SharedTokenCache;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Builds the broker from the Lambda's environment and secret, once per container. In AWS the
+ * policy is deny-by-default: without a policy in the secret nobody gets anything.
+ */
+export async function createLambdaRuntime(deps: LambdaDependencies): Promise<BrokerRuntime> {
+  const config = loadEnvConfig(deps.env);
+  if (!config.configSecret) throw new TypeError(`missing required environment variable: ${ENV.configSecret}`);
+  const secret = parseSecretConfig(await deps.secrets.getJson(config.configSecret), config.configSecret);
+  const upstream = requireUpstreamConfig({ ...config, clientId: secret.clientId });
+  const policy = secret.policy === undefined ? DENY_ALL : parsePolicy(secret.policy, `secret ${config.configSecret}`);
+  if (policy.rules.length === 0) deps.logger.warn('no caller policy configured: every request is denied');
+  const keys = await createSigningKeySet({
+    active: { spec: upstream.signingKey.spec, ...kid(secret.kid ?? upstream.signingKey.kid) },
+    ...(config.signingKeyNext
+      ? { next: { spec: config.signingKeyNext.spec, ...kid(secret.kidNext ?? config.signingKeyNext.kid) } }
+      : {}),
+    kmsClient: deps.kmsClient,
+  });
+  const shared = config.tokenCacheTable ? deps.sharedCache?.(config.tokenCacheTable) : undefined;
+  const runtime = createBrokerRuntime({
+    issuer: upstream.issuer,
+    clientId: upstream.clientId,
+    keys,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    authorize: (caller, request) => {
+      authorizeAction(policy, caller?.id, tokenAction(request));
+    },
+    deadlineMs: config.deadlineMs,
+    ...(shared ? { shared } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  deps.logger.info('broker ready', {
+    environment: config.environment,
+    issuer: upstream.issuer,
+    kid: keys.active.kid,
+    sharedCache: Boolean(shared),
+    policyRules: policy.rules.length,
+  });
+  return runtime;
+}
+
+/**
+ * The proxy handler over a runtime that is built on first use and reused while the container
+ * lives. A failed start answers 500 and is retried on the next invocation (the secret may have
+ * been fixed); it never serves a request without its policy.
+ */
+export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: BrokerLogger) {
+  let runtime: Promise<BrokerRuntime> | undefined;
+  return async function proxyHandler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+    runtime ??= init();
+    let ready: BrokerRuntime;
+    try {
+      ready = await runtime;
+    } catch (error) {
+      runtime = undefined;
+      logger.error('broker failed to start', { reason: error instanceof Error ? error.message : String(error) });
+      return toApiGatewayResult(toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')));
+    }
+    return toApiGatewayResult(await ready.api(fromApiGatewayEvent(event)));
+  };
+}
+
+function kid(value: string | undefined): { kid?: string } {
+  return value ? { kid: value } : {};
+}

@@ -1,0 +1,43 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
+import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
+import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
+import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
+import { ENV } from '../../shared/config/env-names.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
+
+// Module scope: built once per container and reused by warm invocations.
+const powertoolsLogger = new Logger({ serviceName: 'maskinporten-broker' });
+const logger = powertoolsBrokerLogger(powertoolsLogger);
+const metrics = new Metrics({ namespace: 'MaskinportenBroker', serviceName: 'maskinporten-broker' });
+metrics.addDimension('environment', process.env[ENV.environment] ?? 'unnamed');
+let kms: KMSClient | undefined;
+
+const proxyHandler = createProxyHandler(
+  () =>
+    createLambdaRuntime({
+      env: process.env,
+      clock: systemClock,
+      logger,
+      metrics: new PowertoolsBrokerMetrics(metrics),
+      secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}) }),
+      kmsClient: () => {
+        kms ??= new KMSClient({});
+        return kms;
+      },
+      sharedCache: (tableName) => new DynamoDbTokenCache({ client: createTokenTableClient(), tableName }),
+    }),
+  logger,
+);
+
+export const handler = middy(proxyHandler)
+  .use(injectLambdaContext(powertoolsLogger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,97 @@
+import type { ApiRequest, ApiResponse, CallerIdentity } from '../../http/api-types.js';
+
+/** The fields of an API Gateway REST (payload v1) proxy event the broker reads. Any may be null. */
+export interface ApiGatewayProxyEvent {
+  httpMethod?: string | null;
+  path?: string | null;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean | null;
+  requestContext?: {
+    requestId?: string | null;
+    identity?: { userArn?: string | null } | null;
+  } | null;
+}
+
+export interface ApiGatewayProxyResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
+
+const ASSUMED_ROLE = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
+
+/**
+ * The caller as IAM authenticated it (SigV4, `AWS_IAM` authorisation). An STS session ARN
+ * `arn:aws:sts::<acct>:assumed-role/<role>/<session>` is mapped to its role
+ * `arn:aws:iam::<acct>:role/<role>`: policies name roles, sessions come and go. The role's path
+ * is not in the session ARN, so policies match role names without paths.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export function callerFromUserArn(userArn: string | null | undefined): CallerIdentity | undefined {
+  if (!userArn) return undefined;
+  const match = ASSUMED_ROLE.exec(userArn);
+  const id = match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : userArn;
+  return { id, source: 'iam' };
+}
+
+/** Turns an API Gateway proxy event into the broker's transport-neutral request. */
+export function fromApiGatewayEvent(event: ApiGatewayProxyEvent): ApiRequest {
+  const request: ApiRequest = {
+    method: (event.httpMethod ?? 'GET').toUpperCase(),
+    path: event.path || '/',
+    query: queryOf(event),
+    headers: headersOf(event),
+  };
+  if (typeof event.body === 'string') {
+    request.body = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  }
+  const caller = callerFromUserArn(event.requestContext?.identity?.userArn);
+  if (caller) request.caller = caller;
+  const requestId = event.requestContext?.requestId;
+  if (requestId) request.requestId = requestId;
+  return request;
+}
+
+export function toApiGatewayResult(response: ApiResponse): ApiGatewayProxyResult {
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: response.body,
+    isBase64Encoded: false,
+  };
+}
+
+/** Header names are case-insensitive; API Gateway keeps the client's casing, so fold to lower case. */
+function headersOf(event: ApiGatewayProxyEvent): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0) headers[name.toLowerCase()] = values.join(', ');
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined && headers[name.toLowerCase()] === undefined) {
+      headers[name.toLowerCase()] = value;
+    }
+  }
+  return headers;
+}
+
+function queryOf(event: ApiGatewayProxyEvent): URLSearchParams {
+  const query = new URLSearchParams();
+  const multi = event.multiValueQueryStringParameters;
+  if (multi) {
+    for (const [name, values] of Object.entries(multi)) {
+      for (const value of values ?? []) query.append(name, value);
+    }
+    return query;
+  }
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query.append(name, value);
+  }
+  return query;
+}

@@ -1,0 +1,192 @@
+import {
+  type AuthorizationServer,
+  type AuthorizationServerMetadata,
+  type TokenEndpointResponse,
+  UpstreamError,
+} from '../../ports/authorization-server.js';
+import type { Clock } from '../../ports/clock.js';
+import { requireSecureUrl } from '../../domain/secure-url.js';
+import { parseOAuthErrorBody, parseRetryAfter, toTransportError } from './http-errors.js';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const METADATA_PATH = '.well-known/oauth-authorization-server';
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+
+export interface MaskinportenClientOptions {
+  /** The configured issuer, e.g. `https://test.maskinporten.no/` (trailing slash included). */
+  issuer: string;
+  clock: Clock;
+  fetch?: typeof fetch;
+  /** How long metadata is trusted before it is read again (default one hour). */
+  metadataTtlMs?: number;
+  /** Timeout for one metadata read (default 2000 ms). */
+  metadataTimeoutMs?: number;
+}
+
+/**
+ * Maskinporten over HTTP: RFC 8414 metadata, cached with the last good copy kept when a refresh
+ * fails, and the RFC 7523 jwt-bearer token request. Retrying is the caller's job, because every
+ * attempt needs a fresh grant.
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_func_wellknown
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_token
+ */
+export class MaskinportenHttpClient implements AuthorizationServer {
+  readonly #issuer: string;
+  readonly #metadataUrl: string;
+  readonly #clock: Clock;
+  readonly #fetch: typeof fetch;
+  readonly #metadataTtlMs: number;
+  readonly #metadataTimeoutMs: number;
+  #metadata?: { value: AuthorizationServerMetadata; fetchedAt: number };
+  #metadataInFlight?: Promise<AuthorizationServerMetadata>;
+
+  constructor(options: MaskinportenClientOptions) {
+    const issuerUrl = requireSecureUrl(options.issuer, 'MASKINPORTEN_ISSUER');
+    if (!issuerUrl.pathname.endsWith('/')) {
+      throw new TypeError(`MASKINPORTEN_ISSUER must end with "/": ${issuerUrl.href}`);
+    }
+    this.#issuer = options.issuer;
+    this.#metadataUrl = new URL(METADATA_PATH, issuerUrl).href;
+    this.#clock = options.clock;
+    this.#fetch = options.fetch ?? fetch;
+    this.#metadataTtlMs = options.metadataTtlMs ?? 3_600_000;
+    this.#metadataTimeoutMs = options.metadataTimeoutMs ?? 2_000;
+  }
+
+  async metadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
+    const cached = this.#metadata;
+    if (cached && this.#clock() - cached.fetchedAt < this.#metadataTtlMs) return cached.value;
+    this.#metadataInFlight ??= this.#refreshMetadata(signal).finally(() => {
+      this.#metadataInFlight = undefined;
+    });
+    try {
+      return await this.#metadataInFlight;
+    } catch (error) {
+      if (cached) return cached.value;
+      throw error;
+    }
+  }
+
+  async requestToken(assertion: string, signal: AbortSignal): Promise<TokenEndpointResponse> {
+    const { token_endpoint: endpoint } = await this.metadata(signal);
+    const body = new URLSearchParams({ grant_type: JWT_BEARER, assertion });
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal,
+      });
+      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+    } catch (error) {
+      throw toTransportError(error, signal);
+    }
+    const contentType = response.headers.get('content-type');
+    if (response.status !== 200) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#clock());
+      throw new UpstreamError({
+        kind: 'http',
+        status: response.status,
+        body: parseOAuthErrorBody(text, contentType),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    return parseTokenResponse(text, response.status);
+  }
+
+  async #refreshMetadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
+    const timeout = AbortSignal.timeout(this.#metadataTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(this.#metadataUrl, {
+        headers: { accept: 'application/json' },
+        signal: combined,
+      });
+      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+    } catch (error) {
+      throw toTransportError(error, combined);
+    }
+    if (response.status !== 200) {
+      throw new UpstreamError({
+        kind: 'http',
+        status: response.status,
+        body: parseOAuthErrorBody(text, response.headers.get('content-type')),
+      });
+    }
+    const value = this.#parseMetadata(text, response.status);
+    this.#metadata = { value, fetchedAt: this.#clock() };
+    return value;
+  }
+
+  #parseMetadata(text: string, status: number): AuthorizationServerMetadata {
+    const parsed = parseJsonObject(text);
+    const issuer = parsed?.['issuer'];
+    const endpoint = parsed?.['token_endpoint'];
+    if (typeof issuer !== 'string' || typeof endpoint !== 'string') {
+      throw new UpstreamError({ kind: 'malformed', status, message: 'metadata without issuer or token_endpoint' });
+    }
+    // RFC 8414 §3.3: the metadata must name exactly the issuer we were configured with.
+    if (issuer !== this.#issuer) {
+      throw new UpstreamError({ kind: 'malformed', status, message: `metadata names another issuer: ${issuer}` });
+    }
+    try {
+      requireSecureUrl(endpoint, 'token_endpoint');
+    } catch (error) {
+      throw new UpstreamError({ kind: 'malformed', status, message: (error as Error).message });
+    }
+    return { issuer, token_endpoint: endpoint };
+  }
+}
+
+function parseTokenResponse(text: string, status: number): TokenEndpointResponse {
+  const parsed = parseJsonObject(text);
+  const token = parsed?.['access_token'];
+  const expiresIn = parsed?.['expires_in'];
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new UpstreamError({ kind: 'malformed', status, message: 'token response without access_token' });
+  }
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new UpstreamError({ kind: 'malformed', status, message: 'token response without a positive expires_in' });
+  }
+  const tokenType = parsed?.['token_type'];
+  const scope = parsed?.['scope'];
+  const response: TokenEndpointResponse = {
+    access_token: token,
+    token_type: typeof tokenType === 'string' ? tokenType : 'Bearer',
+    expires_in: Math.floor(expiresIn),
+  };
+  if (typeof scope === 'string') response.scope = scope;
+  return response;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the body but refuses to buffer more than `limit` bytes from a misbehaving server. */
+async function readLimited(response: Response, limit: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? 0) > limit || !response.body) {
+    await response.body?.cancel();
+    return '';
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
+    if (total > limit) return '';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

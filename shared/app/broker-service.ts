@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import {
+  isServable,
+  isUsableWhenStale,
+  remainingSeconds,
+  requiredRemainingMs,
+} from '../domain/cache-policy.js';
+import { type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
+import { BrokerError, invalidRequest } from '../domain/errors.js';
+import type { TokenRequest } from '../domain/token-request.js';
+import type { Clock } from '../ports/clock.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import type { CachedToken, SharedTokenCache } from '../ports/token-cache.js';
+import type { MemoryTokenCache } from './memory-token-cache.js';
+import type { TokenFetcher } from './token-fetcher.js';
+
+/** Where the returned token came from; `stale` means Maskinporten failed and a still-valid token was served. */
+export type TokenSource = 'memory' | 'shared' | 'maskinporten' | 'stale';
+
+export interface TokenResult {
+  token: CachedToken;
+  source: TokenSource;
+  /** Seconds the token has left, recomputed at answer time. */
+  expiresIn: number;
+}
+
+export interface BrokerServiceOptions {
+  identity: { issuer: string; clientId: string };
+  fetcher: TokenFetcher;
+  memory: MemoryTokenCache;
+  /** The cache shared across processes; absent means memory only. */
+  shared?: SharedTokenCache;
+  clock: Clock;
+  metrics: BrokerMetrics;
+  logger: BrokerLogger;
+  /** A caller gets an answer within this many milliseconds (default 6000). */
+  deadlineMs?: number;
+  /** How long a crashed holder's lease blocks others (default 8000 ms). */
+  leaseMs?: number;
+  /** Time kept back for fetching directly when the lease holder is slow (default 2500 ms). */
+  fetchReserveMs?: number;
+  /** Wait between lease polls: uniform in [min, max] ms (default 40..120). */
+  leasePollMs?: readonly [number, number];
+  random?: () => number;
+}
+
+/**
+ * The broker's one use case: a token for a validated request, from the memory cache, the shared
+ * cache or Maskinporten, in that order. Maskinporten sees one request per key per token lifetime:
+ * concurrent callers in a process share one fetch, and processes coordinate through a lease on the
+ * shared cache item.
+ */
+export class BrokerService {
+  readonly #options: Required<Omit<BrokerServiceOptions, 'shared'>> & { shared?: SharedTokenCache };
+  readonly #inFlight = new Map<string, Promise<TokenResult>>();
+  readonly #owner = randomUUID();
+  #leaseCounter = 0;
+
+  constructor(options: BrokerServiceOptions) {
+    this.#options = {
+      deadlineMs: 6_000,
+      leaseMs: 8_000,
+      fetchReserveMs: 2_500,
+      leasePollMs: [40, 120],
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** The identity tokens are minted under; part of every cache key. */
+  get identity(): BrokerIdentity {
+    const { identity, fetcher } = this.#options;
+    return { ...identity, kid: fetcher.signer.kid };
+  }
+
+  async getToken(request: TokenRequest): Promise<TokenResult> {
+    const { clock, memory, metrics } = this.#options;
+    metrics.count('TokenRequests');
+    const key = tokenCacheKey(this.identity, request);
+    const now = clock();
+    if (!request.skipCache) {
+      const cached = memory.get(key, now);
+      if (cached) {
+        requireLifetimeCovers(cached, request.minTtl);
+        if (isServable(cached, now, request.minTtl)) {
+          metrics.count('CacheHitMemory');
+          return { token: cached, source: 'memory', expiresIn: remainingSeconds(cached, now) };
+        }
+      }
+    }
+    // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.
+    const flightKey = `${key}#${request.minTtl}${request.skipCache ? '#refresh' : ''}`;
+    let flight = this.#inFlight.get(flightKey);
+    if (!flight) {
+      flight = this.#resolve(key, request, now + this.#options.deadlineMs).finally(() => {
+        this.#inFlight.delete(flightKey);
+      });
+      this.#inFlight.set(flightKey, flight);
+    }
+    const result = await flight;
+    return this.#forCaller(result, request);
+  }
+
+  /** A shared flight's result, checked against this caller's own `minTtl`. */
+  #forCaller(result: TokenResult, request: TokenRequest): TokenResult {
+    const now = this.#options.clock();
+    requireLifetimeCovers(result.token, request.minTtl);
+    return { ...result, expiresIn: remainingSeconds(result.token, now) };
+  }
+
+  async #resolve(key: string, request: TokenRequest, deadline: number): Promise<TokenResult> {
+    const { shared, memory, clock } = this.#options;
+    let stale = request.skipCache ? undefined : memory.get(key, clock());
+    if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
+
+    if (!request.skipCache) {
+      const hit = await this.#readShared(key, request, false);
+      if (hit.servable) return hit.servable;
+      stale = later(stale, hit.stale);
+    }
+    const owner = `${this.#owner}:${++this.#leaseCounter}`;
+    for (;;) {
+      const now = clock();
+      const freshAfter = request.skipCache
+        ? Number.MAX_SAFE_INTEGER
+        : now + requiredRemainingMs(stale ?? { lifetime: Number.MAX_SAFE_INTEGER }, request.minTtl);
+      const leased = await shared.tryAcquireLease(key, {
+        owner,
+        now,
+        leaseUntil: now + this.#options.leaseMs,
+        freshAfter,
+      });
+      if (leased) return this.#fetchAndStore(key, request, deadline, stale, owner);
+      if (deadline - clock() <= this.#options.fetchReserveMs) {
+        // The holder is slow or gone: answer within the deadline rather than wait for it.
+        return this.#fetchAndStore(key, request, deadline, stale);
+      }
+      this.#options.metrics.count('LeaseWaits');
+      await sleep(this.#pollDelay());
+      const hit = await this.#readShared(key, request, true);
+      if (hit.servable) return hit.servable;
+      stale = later(stale, hit.stale);
+    }
+  }
+
+  async #readShared(
+    key: string,
+    request: TokenRequest,
+    consistent: boolean,
+  ): Promise<{ servable?: TokenResult; stale?: CachedToken }> {
+    const { shared, memory, clock, metrics } = this.#options;
+    const token = await shared?.get(key, { consistent });
+    if (!token) return {};
+    const now = clock();
+    if (token.expiresAt <= now) return {};
+    // A minTtl beyond the token's lifetime is refused per caller; fetching again cannot help it.
+    if (!isServable(token, now, Math.min(request.minTtl, token.lifetime))) return { stale: token };
+    memory.set(key, token);
+    metrics.count('CacheHitShared');
+    return { servable: { token, source: 'shared', expiresIn: remainingSeconds(token, now) } };
+  }
+
+  async #fetchAndStore(
+    key: string,
+    request: TokenRequest,
+    deadline: number,
+    stale: CachedToken | undefined,
+    owner?: string,
+  ): Promise<TokenResult> {
+    const { fetcher, memory, shared, clock, metrics, logger } = this.#options;
+    metrics.count('CacheMiss');
+    let token: CachedToken;
+    try {
+      token = await fetcher.fetch(request, deadline);
+    } catch (error) {
+      if (owner) await shared?.releaseLease(key, owner);
+      const now = clock();
+      if (isTransient(error) && stale && isUsableWhenStale(stale, now, request.minTtl)) {
+        metrics.count('StaleServed');
+        logger.warn('serving a still-valid token while Maskinporten fails', {
+          reason: (error as Error).message,
+          expiresIn: remainingSeconds(stale, now),
+        });
+        return { token: stale, source: 'stale', expiresIn: remainingSeconds(stale, now) };
+      }
+      throw error;
+    }
+    memory.set(key, token);
+    await shared?.put(key, token, owner);
+    return { token, source: 'maskinporten', expiresIn: remainingSeconds(token, clock()) };
+  }
+
+  #pollDelay(): number {
+    const [min, max] = this.#options.leasePollMs;
+    return min + Math.floor(this.#options.random() * (max - min));
+  }
+}
+
+/** A token that lives shorter than `minTtl` can never satisfy it: say so instead of refetching. */
+function requireLifetimeCovers(token: CachedToken, minTtl: number): void {
+  if (minTtl > token.lifetime) {
+    throw invalidRequest(
+      `minTtl: ${minTtl} s is longer than the ${token.lifetime} s lifetime Maskinporten gives this token`,
+    );
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  return (
+    error instanceof BrokerError &&
+    (error.kind === 'upstream_unavailable' || error.kind === 'upstream_timeout')
+  );
+}
+
+function later(a: CachedToken | undefined, b: CachedToken | undefined): CachedToken | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.expiresAt > a.expiresAt ? b : a;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { toCachedToken } from '../domain/cache-policy.js';
+import { BrokerError } from '../domain/errors.js';
+import { buildGrantClaims, type GrantClaims } from '../domain/jwt-grant.js';
+import type { TokenRequest } from '../domain/token-request.js';
+import {
+  classifyFailure,
+  exhaustedToBrokerError,
+  isRetryable,
+  rejectionToBrokerError,
+} from '../domain/upstream-errors.js';
+import {
+  type AuthorizationServer,
+  type UpstreamFailure,
+  UpstreamError,
+} from '../ports/authorization-server.js';
+import type { Clock } from '../ports/clock.js';
+import type { GrantSigner } from '../ports/grant-signer.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetricName, BrokerMetrics } from '../ports/metrics.js';
+import type { CachedToken } from '../ports/token-cache.js';
+
+export interface TokenFetcherOptions {
+  server: AuthorizationServer;
+  signer: GrantSigner;
+  clientId: string;
+  clock: Clock;
+  metrics: BrokerMetrics;
+  logger: BrokerLogger;
+  /** Attempts per request, the first included (default 3). */
+  maxAttempts?: number;
+  /** Timeout for one attempt (default 2000 ms); the request's deadline caps it. */
+  attemptTimeoutMs?: number;
+  /** First backoff; doubled per attempt, with full jitter (default 200 ms). */
+  backoffMs?: number;
+  newJti?: () => string;
+  random?: () => number;
+}
+
+const FAILURE_METRIC = {
+  refused: 'MaskinportenRefused',
+  grant_rejected: 'MaskinportenGrantRejected',
+  unavailable: 'MaskinportenUnavailable',
+  timeout: 'MaskinportenTimeouts',
+} as const satisfies Record<string, BrokerMetricName>;
+
+/**
+ * Gets one token from Maskinporten: builds and signs a grant per attempt (a `jti` is never reused),
+ * retries network errors, 5xx and 429 with jittered backoff, never 4xx, and never past the deadline.
+ */
+export class TokenFetcher {
+  readonly #options: Required<TokenFetcherOptions>;
+
+  constructor(options: TokenFetcherOptions) {
+    this.#options = {
+      maxAttempts: 3,
+      attemptTimeoutMs: 2_000,
+      backoffMs: 200,
+      newJti: randomUUID,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** The signer whose `kid` is in the grants (also the cache generation). */
+  get signer(): GrantSigner {
+    return this.#options.signer;
+  }
+
+  /** Resolves a fresh token or throws `BrokerError`; `deadline` is epoch ms. */
+  async fetch(request: TokenRequest, deadline: number): Promise<CachedToken> {
+    const { clock, maxAttempts } = this.#options;
+    let last: UpstreamFailure | undefined;
+    let attempts = 0;
+    while (attempts < maxAttempts) {
+      const remaining = deadline - clock();
+      if (remaining <= 0) break;
+      attempts++;
+      try {
+        return await this.#attempt(request, remaining);
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        last = error.failure;
+        this.#countFailure(last);
+        if (!isRetryable(last)) throw rejectionToBrokerError(last);
+        const wait = this.#backoff(attempts, last);
+        if (attempts >= maxAttempts || clock() + wait >= deadline) break;
+        await sleep(wait);
+      }
+    }
+    const error = exhaustedToBrokerError(last, attempts);
+    this.#options.logger.warn('maskinporten unavailable', { attempts, reason: error.message });
+    throw error;
+  }
+
+  async #attempt(request: TokenRequest, remaining: number): Promise<CachedToken> {
+    const { server, clientId, clock, metrics, newJti, attemptTimeoutMs } = this.#options;
+    const signal = AbortSignal.timeout(Math.min(attemptTimeoutMs, remaining));
+    const { issuer } = await server.metadata(signal);
+    const claims = buildGrantClaims(request, { issuer, clientId, now: clock(), jti: newJti() });
+    const assertion = await this.#sign(claims);
+    const started = clock();
+    metrics.count('MaskinportenCalls');
+    try {
+      const response = await server.requestToken(assertion, signal);
+      return toCachedToken(response, claims.scope, clock());
+    } finally {
+      metrics.timing('MaskinportenLatency', clock() - started);
+    }
+  }
+
+  async #sign(claims: GrantClaims): Promise<string> {
+    const { signer, clock, metrics } = this.#options;
+    const started = clock();
+    try {
+      const assertion = await signer.sign(claims);
+      metrics.count('Signatures');
+      return assertion;
+    } catch (error) {
+      throw signingError(error);
+    } finally {
+      metrics.timing('SigningLatency', clock() - started);
+    }
+  }
+
+  #countFailure(failure: UpstreamFailure): void {
+    const { metrics } = this.#options;
+    metrics.count('MaskinportenErrors');
+    metrics.count(FAILURE_METRIC[classifyFailure(failure)]);
+  }
+
+  #backoff(attempt: number, failure: UpstreamFailure): number {
+    const { backoffMs, random } = this.#options;
+    const jittered = Math.floor(random() * backoffMs * 2 ** (attempt - 1));
+    const retryAfter = failure.kind === 'http' ? (failure.retryAfterMs ?? 0) : 0;
+    return Math.max(jittered, retryAfter);
+  }
+}
+
+/** A signer failure is the broker's own fault; KMS throttling is the one worth retrying later. */
+function signingError(error: unknown): BrokerError {
+  const name = errorName(error);
+  if (/Throttl|TooManyRequests|LimitExceeded/.test(name)) {
+    return new BrokerError('upstream_unavailable', `signing the grant was throttled (${name})`, {
+      cause: error,
+      retryAfter: 1,
+    });
+  }
+  return new BrokerError('internal', `the broker could not sign the grant (${name})`, {
+    cause: error,
+  });
+}
+
+function errorName(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const cause = error.cause instanceof Error ? error.cause.name : undefined;
+  return cause && cause !== 'Error' ? cause : error.name;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,103 @@
+import { requireSecureUrl } from '../domain/secure-url.js';
+import { ENV } from './env-names.js';
+
+export const DEFAULT_DEADLINE_MS = 6_000;
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** A signing key reference as configured: `file:<path>` or `kms:<key id>`, with an optional kid. */
+export interface SigningKeyConfig {
+  spec: string;
+  kid?: string;
+}
+
+/** Configuration read from the environment, validated once at start. */
+export interface EnvConfig {
+  /** Unset locally means sandbox mode. */
+  issuer?: string;
+  clientId?: string;
+  signingKey?: SigningKeyConfig;
+  signingKeyNext?: SigningKeyConfig;
+  altinnPlatform?: string;
+  tokenCacheTable?: string;
+  policyFile?: string;
+  configSecret?: string;
+  environment: string;
+  deadlineMs: number;
+  sandboxTokenLifetime: number;
+  port: number;
+  host: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and checks the environment. Errors name the variable; a bad value fails the start instead
+ * of silently falling back to a default.
+ */
+export function loadEnvConfig(env: Env = process.env): EnvConfig {
+  const issuer = optional(env, ENV.issuer);
+  if (issuer !== undefined) {
+    const url = requireSecureUrl(issuer, ENV.issuer);
+    if (!url.pathname.endsWith('/')) throw new TypeError(`${ENV.issuer} must end with "/": ${issuer}`);
+  }
+  const altinnPlatform = optional(env, ENV.altinnPlatform);
+  if (altinnPlatform !== undefined) requireSecureUrl(altinnPlatform, ENV.altinnPlatform);
+  const config: EnvConfig = {
+    environment: optional(env, ENV.environment) ?? (issuer ? 'unnamed' : 'local'),
+    deadlineMs: integer(env, ENV.deadlineMs, DEFAULT_DEADLINE_MS, 500, 30_000),
+    sandboxTokenLifetime: integer(env, ENV.sandboxTokenLifetime, 120, 2, 86_400),
+    port: integer(env, ENV.port, DEFAULT_PORT, 0, 65_535),
+    host: optional(env, ENV.host) ?? DEFAULT_HOST,
+  };
+  assign(config, 'issuer', issuer);
+  assign(config, 'clientId', optional(env, ENV.clientId));
+  assign(config, 'signingKey', signingKey(env, ENV.signingKey, ENV.signingKid));
+  assign(config, 'signingKeyNext', signingKey(env, ENV.signingKeyNext, ENV.signingKidNext));
+  assign(config, 'altinnPlatform', altinnPlatform);
+  assign(config, 'tokenCacheTable', optional(env, ENV.tokenCacheTable));
+  assign(config, 'policyFile', optional(env, ENV.policyFile));
+  assign(config, 'configSecret', optional(env, ENV.configSecret));
+  return config;
+}
+
+/** Outside sandbox mode these must be set; the message lists every one that is missing. */
+export function requireUpstreamConfig(config: EnvConfig): Required<Pick<EnvConfig, 'issuer' | 'clientId' | 'signingKey'>> {
+  const missing: string[] = [];
+  if (!config.issuer) missing.push(ENV.issuer);
+  if (!config.clientId) missing.push(ENV.clientId);
+  if (!config.signingKey) missing.push(ENV.signingKey);
+  if (missing.length > 0 || !config.issuer || !config.clientId || !config.signingKey) {
+    throw new TypeError(`missing required environment variable(s): ${missing.join(', ')}`);
+  }
+  return { issuer: config.issuer, clientId: config.clientId, signingKey: config.signingKey };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function signingKey(env: Env, specName: string, kidName: string): SigningKeyConfig | undefined {
+  const spec = optional(env, specName);
+  const kid = optional(env, kidName);
+  if (!spec) {
+    if (kid) throw new TypeError(`${kidName} is set but ${specName} is not`);
+    return undefined;
+  }
+  return kid ? { spec, kid } : { spec };
+}
+
+function assign<K extends keyof EnvConfig>(config: EnvConfig, key: K, value: EnvConfig[K] | undefined) {
+  if (value !== undefined) config[key] = value;
+}

@@ -1,0 +1,18 @@
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** True for 127.0.0.0/8, `::1` and `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Parses an upstream URL and refuses anything but `https`, except plain `http` to a loopback
+ * address (the local sandbox). Tokens and grants must never cross a network in clear text.
+ */
+export function requireSecureUrl(value: string, what: string): URL {
+  if (!URL.canParse(value)) throw new TypeError(`${what} is not a URL: ${JSON.stringify(value)}`);
+  const url = new URL(value);
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  throw new TypeError(`${what} must use https (plain http only on loopback): ${url.origin}`);
+}

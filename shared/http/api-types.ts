@@ -1,0 +1,34 @@
+/** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
+export interface CallerIdentity {
+  /** IAM role ARN (the STS session mapped to its role), or a local name. */
+  id: string;
+  /** Where the identity came from; a header-named identity is trusted only on the local server. */
+  source: 'iam' | 'local-default' | 'local-header';
+}
+
+/** One HTTP request as the broker API sees it, whether from node:http or API Gateway. */
+export interface ApiRequest {
+  method: string;
+  /** Path without the query string or the API Gateway stage. */
+  path: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** Raw body bytes; `undefined` when there is none. */
+  body?: Uint8Array;
+  /** True when the transport stopped reading because the body was over the limit. */
+  bodyTooLarge?: boolean;
+  caller?: CallerIdentity;
+  requestId?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse>;
+
+/** Request bodies are small JSON documents; anything larger is refused before parsing. */
+export const MAX_BODY_BYTES = 16 * 1024;

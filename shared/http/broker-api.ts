@@ -1,0 +1,73 @@
+import type { BrokerService } from '../app/broker-service.js';
+import { BrokerError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { SigningKeySet } from '../ports/grant-signer.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import { publicJwkSet } from '../adapters/signing/jwks.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
+import { toErrorResponse } from './error-response.js';
+import { jsonResponse } from './responses.js';
+import { createRouter, type Route } from './router.js';
+import { createTokenRoute, type TokenAuthorizer } from './token-route.js';
+
+export interface BrokerApiOptions {
+  broker: BrokerService;
+  keys: SigningKeySet;
+  authorize: TokenAuthorizer;
+  clock: Clock;
+  logger: BrokerLogger;
+  metrics: BrokerMetrics;
+  /** More endpoints (the system-user lifecycle) served by the same API. */
+  routes?: readonly Route[];
+}
+
+/**
+ * The broker's HTTP contract, independent of transport: the local server and the Lambda both call
+ * the handler this returns, so they cannot drift apart.
+ */
+export function createBrokerApi(options: BrokerApiOptions): ApiHandler {
+  const { keys, logger } = options;
+  let jwks: Promise<string> | undefined;
+  const routes: Route[] = [
+    { method: 'POST', path: '/v1/token', handler: createTokenRoute(options) },
+    {
+      method: 'GET',
+      path: '/v1/jwks',
+      handler: async () => {
+        jwks ??= publicJwkSet(keys)
+          .then((set) => JSON.stringify(set))
+          .catch((error: unknown) => {
+            jwks = undefined;
+            throw error;
+          });
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
+          body: await jwks,
+        };
+      },
+    },
+    { method: 'GET', path: '/v1/health', handler: async () => jsonResponse(200, { status: 'ok' }) },
+    ...(options.routes ?? []),
+  ];
+  const route = createRouter(routes);
+
+  return async function handle(request: ApiRequest): Promise<ApiResponse> {
+    try {
+      return await route(request);
+    } catch (error) {
+      if (!(error instanceof BrokerError)) {
+        logger.error('unexpected error', { error: describeUnexpected(error), path: request.path });
+      } else if (error.kind === 'upstream_rejected_grant' || error.kind === 'internal') {
+        // The broker's own configuration is wrong (key, kid, client, clock): say it loudly.
+        logger.error('broker fault', { reason: error.message, path: request.path });
+      }
+      return toErrorResponse(error);
+    }
+  };
+}
+
+function describeUnexpected(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

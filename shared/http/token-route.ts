@@ -1,0 +1,97 @@
+import type { BrokerService, TokenResult } from '../app/broker-service.js';
+import { BrokerError } from '../domain/errors.js';
+import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
+import type { Clock } from '../ports/clock.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import type { ApiRequest, ApiResponse, CallerIdentity } from './api-types.js';
+import { readJsonBody } from './json-body.js';
+import { jsonResponse } from './responses.js';
+
+/** Decides whether a caller may have the token it asks for; throws `access_denied` if not. */
+export type TokenAuthorizer = (caller: CallerIdentity | undefined, request: TokenRequest) => void;
+
+export interface TokenRouteOptions {
+  broker: BrokerService;
+  authorize: TokenAuthorizer;
+  clock: Clock;
+  logger: BrokerLogger;
+  metrics: BrokerMetrics;
+}
+
+/** The response header that says where the token came from (`stale` while Maskinporten fails). */
+export const TOKEN_SOURCE_HEADER = 'broker-token-source';
+
+/**
+ * `POST /v1/token`: validate, authorise (before the cache, so a cached token never reaches a
+ * caller that may not have it), get the token, and write one audit line.
+ */
+export function createTokenRoute(options: TokenRouteOptions) {
+  const { broker, authorize, clock, logger, metrics } = options;
+  return async function tokenRoute(request: ApiRequest): Promise<ApiResponse> {
+    const started = clock();
+    let tokenRequest: TokenRequest | undefined;
+    try {
+      tokenRequest = parseTokenRequest(readJsonBody(request));
+      authorize(request.caller, tokenRequest);
+      const result = await broker.getToken(tokenRequest);
+      audit(logger, request, tokenRequest, clock() - started, result);
+      return jsonResponse(200, tokenBody(result), { [TOKEN_SOURCE_HEADER]: result.source });
+    } catch (error) {
+      if (error instanceof BrokerError) {
+        if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
+        if (error.kind === 'access_denied') metrics.count('AccessDenied');
+      }
+      audit(logger, request, tokenRequest, clock() - started, undefined, error);
+      throw error;
+    }
+  };
+}
+
+function tokenBody(result: TokenResult) {
+  return {
+    access_token: result.token.accessToken,
+    token_type: result.token.tokenType,
+    expires_in: result.expiresIn,
+    scope: result.token.scope,
+  };
+}
+
+/** One line per token request: who asked for what and what happened. Never the token itself. */
+function audit(
+  logger: BrokerLogger,
+  request: ApiRequest,
+  tokenRequest: TokenRequest | undefined,
+  latencyMs: number,
+  result?: TokenResult,
+  error?: unknown,
+): void {
+  const fields: Record<string, unknown> = {
+    caller: request.caller?.id,
+    requestId: request.requestId,
+    org: tokenRequest?.org,
+    scopes: tokenRequest?.scopes,
+    externalRef: tokenRequest?.externalRef,
+    resource: tokenRequest?.resource,
+    consumerOrg: tokenRequest?.consumerOrg,
+    exchange: tokenRequest?.exchange,
+    skipCache: tokenRequest?.skipCache || undefined,
+    latencyMs,
+  };
+  if (result) {
+    fields['outcome'] = result.source;
+    fields['expiresIn'] = result.expiresIn;
+    logger.info('token request', fields);
+    return;
+  }
+  if (error instanceof BrokerError) {
+    fields['outcome'] = error.kind;
+    fields['reason'] = error.message;
+    fields['upstreamStatus'] = error.upstream?.status;
+    fields['upstreamError'] = error.upstream?.error;
+    fields['mpCode'] = error.upstream?.code;
+  } else {
+    fields['outcome'] = 'internal';
+  }
+  logger.warn('token request failed', fields);
+}

@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbTokenCache } from '../adapters/dynamodb/dynamodb-token-cache.js';
+import { ensureTokenTable } from '../adapters/dynamodb/token-table.js';
+import { createTokenTableClient } from '../adapters/dynamodb/token-table-client.js';
+import { createNodeListener } from '../adapters/http/node-listener.js';
+import { createFileGrantSigner } from '../adapters/signing/file-grant-signer.js';
+import { createSigningKeySet, generateRsaKeyPemAsync } from '../adapters/signing/signing-key-spec.js';
+import { type EnvConfig, loadEnvConfig, requireUpstreamConfig } from '../config/env-config.js';
+import { authorizeAction, parsePolicy, tokenAction } from '../domain/caller-policy.js';
+import type { TokenAuthorizer } from '../http/token-route.js';
+import { type Clock, systemClock } from '../ports/clock.js';
+import type { SigningKeySet } from '../ports/grant-signer.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import type { SharedTokenCache } from '../ports/token-cache.js';
+import { DEMO, seedDemo } from '../sandbox/demo.js';
+import { createSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { type BrokerRuntime, createBrokerRuntime } from './broker-runtime.js';
+import { localCallerResolver } from './local-caller.js';
+
+export interface LocalServerOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  logger: BrokerLogger;
+  metrics: BrokerMetrics;
+  clock?: Clock;
+  /** Overrides the DynamoDB client (tests point it at dynalite). */
+  dynamoDbClient?: DynamoDBClient;
+  kmsClient?: KMSClient;
+}
+
+export interface LocalServer {
+  url: string;
+  config: EnvConfig;
+  runtime: BrokerRuntime;
+  /** Present in sandbox mode. */
+  sandbox?: Sandbox;
+  clientId: string;
+  kid: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The broker on node:http: the same runtime the Lambda builds, over a loopback listener. Without
+ * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten and Altinn under `/sandbox`)
+ * with a generated key registered on a demo client.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const config = loadEnvConfig(options.env ?? process.env);
+  const clock = options.clock ?? systemClock;
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });
+  const url = await listen(server, config.host, config.port);
+  try {
+    const upstream = config.issuer
+      ? await realUpstream(config, options)
+      : await sandboxUpstream(url, config, clock);
+    const shared = config.tokenCacheTable ? await sharedCache(config.tokenCacheTable, options) : undefined;
+    const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
+    const authorize: TokenAuthorizer = policy
+      ? (caller, request) => {
+          authorizeAction(policy, caller?.id, tokenAction(request));
+        }
+      : () => {};
+    const runtime = createBrokerRuntime({
+      issuer: upstream.issuer,
+      clientId: upstream.clientId,
+      keys: upstream.keys,
+      clock,
+      logger: options.logger,
+      metrics: options.metrics,
+      authorize,
+      deadlineMs: config.deadlineMs,
+      ...(shared ? { shared } : {}),
+    });
+    const sandbox = upstream.sandbox;
+    const listener = createNodeListener(runtime.api, {
+      resolveCaller: localCallerResolver(policy !== undefined),
+      ...(sandbox ? { intercept: (req, res) => sandbox.handle(req, res) } : {}),
+    });
+    server.on('request', listener);
+    return {
+      url,
+      config,
+      runtime,
+      ...(sandbox ? { sandbox } : {}),
+      clientId: upstream.clientId,
+      kid: upstream.keys.active.kid,
+      close: () => close(server),
+    };
+  } catch (error) {
+    await close(server);
+    throw error;
+  }
+}
+
+interface Upstream {
+  issuer: string;
+  clientId: string;
+  keys: SigningKeySet;
+  sandbox?: Sandbox;
+}
+
+async function realUpstream(config: EnvConfig, options: LocalServerOptions): Promise<Upstream> {
+  const { issuer, clientId, signingKey } = requireUpstreamConfig(config);
+  let kms = options.kmsClient;
+  const keys = await createSigningKeySet({
+    active: signingKey,
+    ...(config.signingKeyNext ? { next: config.signingKeyNext } : {}),
+    kmsClient: () => {
+      kms ??= new KMSClient({});
+      return kms;
+    },
+  });
+  return { issuer, clientId, keys };
+}
+
+async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock): Promise<Upstream> {
+  const sandbox = await createSandbox({
+    origin,
+    basePath: '/sandbox',
+    clock,
+    tokenLifetimeSeconds: config.sandboxTokenLifetime,
+  });
+  const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
+  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
+  return {
+    issuer: sandbox.issuer,
+    clientId: DEMO.clientId,
+    keys: { active: signer, published: [signer] },
+    sandbox,
+  };
+}
+
+async function sharedCache(tableName: string, options: LocalServerOptions): Promise<SharedTokenCache> {
+  // Region and endpoint come from the standard SDK settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
+  const client = options.dynamoDbClient ?? createTokenTableClient();
+  await ensureTokenTable(client, tableName);
+  return new DynamoDbTokenCache({ client, tableName });
+}
+
+async function loadPolicyFile(path: string) {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TypeError(`cannot read BROKER_POLICY_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new TypeError(`BROKER_POLICY_FILE ${path} is not valid JSON`);
+  }
+  return parsePolicy(document, path);
+}
+
+function listen(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shownHost}:${address.port}`);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
