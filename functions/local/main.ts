@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
+import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
+import { type LocalServer, startLocalServer } from '../../shared/runtime/local-server.js';
+import { DEMO } from '../../shared/sandbox/demo.js';
+
+/** `npm start`: the broker on loopback; without MASKINPORTEN_ISSUER, on the embedded sandbox. */
+async function main(): Promise<void> {
+  const logger = powertoolsBrokerLogger(new Logger({ serviceName: 'maskinporten-broker' }));
+  let server: LocalServer;
+  try {
+    server = await startLocalServer({ logger, metrics: new InMemoryMetrics() });
+  } catch (error) {
+    console.error(`maskinporten-broker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  console.log(banner(server));
+  const stop = () => {
+    server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function banner(server: LocalServer): string {
+  const { url, config, sandbox, clientId, kid } = server;
+  const lines = [
+    `maskinporten-broker listening on ${url} (${sandbox ? 'sandbox mode' : `issuer ${config.issuer}`})`,
+    `  client ${clientId}, kid ${kid}, cache ${config.tokenCacheTable ? `memory + DynamoDB table ${config.tokenCacheTable}` : 'memory'}`,
+  ];
+  if (sandbox) {
+    const { customers } = DEMO;
+    lines.push(
+      `  simulated Maskinporten: ${sandbox.issuer}`,
+      `  simulated Altinn:       ${sandbox.altinnPlatformUrl}`,
+      `  demo vendor ${DEMO.vendor.orgNo} (${DEMO.vendor.name}), scopes: ${DEMO.scopes.join(' ')}`,
+      '  demo customers:',
+      `    ${customers.standard.orgNo}  standard system user`,
+      `    ${customers.withExternalRef.orgNo}  standard system user, externalRef "${customers.withExternalRef.externalRef}"`,
+      `    ${customers.agent.orgNo}  agent system user`,
+      `    ${customers.withoutSystemUser.orgNo}  no system user (MP-303)`,
+      '',
+      'Get a system-user token:',
+      `  curl -s ${url}/v1/token -H 'content-type: application/json' -d '{"scope":"krr:global/kontaktinformasjon.read","org":"${customers.standard.orgNo}"}'`,
+    );
+  }
+  return lines.join('\n');
+}
+
+await main();

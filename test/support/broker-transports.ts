@@ -1,0 +1,181 @@
+import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
+import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
+import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
+import { startLocalServer } from '../../shared/runtime/local-server.js';
+import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
+import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
+import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
+import { readFixture } from './fixtures.js';
+import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
+import { RecordingLogger } from './recording-logger.js';
+
+export interface CallOptions {
+  method?: string;
+  path: string;
+  /** An object is sent as JSON; a string or bytes as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  json: any;
+}
+
+/** The broker behind one transport, with the sandbox it talks to and what it recorded. */
+export interface BrokerTransport {
+  name: 'local-server' | 'lambda';
+  sandbox: Sandbox;
+  logger: RecordingLogger;
+  metrics: InMemoryMetrics;
+  call(options: CallOptions): Promise<CallResult>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  env?: Record<string, string>;
+  /** Lambda only: the caller policy in the secret (default: the fixture's role may do anything). */
+  policy?: unknown;
+  sharedCache?: SharedTokenCache;
+}
+
+/** The IAM principal of the recorded SigV4 event, mapped from its STS session to the role. */
+export const FIXTURE_ROLE_ARN = 'arn:aws:iam::123456789012:role/Admin';
+
+export const ALLOW_ALL_POLICY = {
+  rules: [
+    {
+      name: 'tests',
+      callers: [FIXTURE_ROLE_ARN],
+      scopes: ['*'],
+      orgs: '*',
+      vendorTokens: true,
+      skipCache: true,
+      systemUserRequests: true,
+    },
+  ],
+};
+
+export async function startLocalTransport(options: TransportOptions = {}): Promise<BrokerTransport> {
+  const logger = new RecordingLogger();
+  const metrics = new InMemoryMetrics();
+  const server = await startLocalServer({
+    env: { PORT: '0', BROKER_DEADLINE_MS: '1500', ...options.env },
+    logger,
+    metrics,
+  });
+  const sandbox = server.sandbox;
+  if (!sandbox) throw new Error('expected sandbox mode');
+  return {
+    name: 'local-server',
+    sandbox,
+    logger,
+    metrics,
+    close: () => server.close(),
+    async call({ method = 'POST', path, body, headers = {} }) {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body === undefined ? {} : { body: encode(body) }),
+      });
+      return toResult(response.status, Object.fromEntries(response.headers), await response.text());
+    },
+  };
+}
+
+export async function startLambdaTransport(options: TransportOptions = {}): Promise<BrokerTransport> {
+  const logger = new RecordingLogger();
+  const metrics = new InMemoryMetrics();
+  const sandbox = await startSandboxServer({ tokenLifetimeSeconds: 120 });
+  const { client } = mockKmsWithRealKey();
+  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await kmsPublicJwk(client, TEST_KMS_KEY_ARN) });
+  const secret = { clientId: DEMO.clientId, policy: options.policy ?? ALLOW_ALL_POLICY };
+  const handler = createProxyHandler(
+    () =>
+      createLambdaRuntime({
+        env: {
+          MASKINPORTEN_ISSUER: sandbox.issuer,
+          SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
+          BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
+          BROKER_ENVIRONMENT: 'test',
+          BROKER_DEADLINE_MS: '1500',
+          ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
+          ...options.env,
+        },
+        clock: systemClock,
+        logger,
+        metrics,
+        secrets: { getJson: async () => secret },
+        kmsClient: () => client,
+        ...(options.sharedCache ? { sharedCache: () => options.sharedCache as SharedTokenCache } : {}),
+      }),
+    logger,
+  );
+  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  return {
+    name: 'lambda',
+    sandbox,
+    logger,
+    metrics,
+    close: () => sandbox.close(),
+    async call({ method = 'POST', path, body, headers = {} }) {
+      const allHeaders = { ...(isJson(body) ? { 'Content-Type': 'application/json' } : {}), ...headers };
+      const bytes = body === undefined ? undefined : Buffer.from(encode(body));
+      const event: ApiGatewayProxyEvent = {
+        ...template,
+        httpMethod: method,
+        path,
+        headers: allHeaders,
+        multiValueHeaders: Object.fromEntries(Object.entries(allHeaders).map(([k, v]) => [k, [v]])),
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        body: bytes ? bytes.toString('base64') : null,
+        isBase64Encoded: bytes !== undefined,
+      };
+      const [pathOnly, query] = path.split('?');
+      event.path = pathOnly ?? path;
+      if (query) {
+        const params = new URLSearchParams(query);
+        event.queryStringParameters = Object.fromEntries(params);
+        event.multiValueQueryStringParameters = Object.fromEntries(
+          [...new Set(params.keys())].map((key) => [key, params.getAll(key)]),
+        );
+      }
+      const result = await handler(event);
+      return toResult(result.statusCode, lowerCaseKeys(result.headers), result.body);
+    },
+  };
+}
+
+export const TRANSPORTS = [
+  ['local-server', startLocalTransport],
+  ['lambda', startLambdaTransport],
+] as const;
+
+function isJson(body: unknown): boolean {
+  return body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array);
+}
+
+function encode(body: unknown): string | Uint8Array {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function toResult(status: number, headers: Record<string, string>, text: string): CallResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status, headers, text, json };
+}
