@@ -119,6 +119,10 @@ export function parseTokenRequest(body: unknown): TokenRequest {
   if (externalRef !== undefined && org === undefined) {
     throw invalidRequest('externalRef: is only allowed together with org');
   }
+  // Digdir documents no grant with both: Maskinporten would reject it as the broker's own fault.
+  if (consumerOrg !== undefined && org !== undefined) {
+    throw invalidRequest('consumerOrg: cannot be combined with org (system-user tokens take no consumer_org)');
+  }
   const request: TokenRequest = { scopes: scope, minTtl: minTtl ?? 0, skipCache: skipCache ?? false };
   if (org !== undefined) request.org = org;
   if (externalRef !== undefined) request.externalRef = externalRef;
@@ -136,7 +140,10 @@ export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
   }
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field}: is required`;
+  // zod 4 drops `issue.input` unless asked to report it, so a missing value shows in the message.
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `${field}: is required`;
+  }
   if (issue.code === 'invalid_union') return `${field}: ${unionMessage(field)}`;
   return `${field}: ${issue.message}`;
 }

@@ -1,0 +1,121 @@
+/**
+ * The sandbox's model of Altinn's system register and system users. Field names follow Altinn's
+ * camelCase JSON so the vendor APIs (added later) can serialise these records as they are.
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_func_systembruker
+ */
+
+/** `{nb, nn, en}` texts, as Altinn stores a system's name and description. */
+export interface LocalizedText {
+  nb: string;
+  nn: string;
+  en: string;
+}
+
+/** One right: a list of `{id: 'urn:altinn:resource', value: <resourceId>}` attributes. */
+export interface Right {
+  resource: { id: string; value: string }[];
+}
+
+export interface AccessPackage {
+  urn: string;
+}
+
+/** A system in Altinn's system register. */
+export interface RegisteredSystem {
+  /** `<vendorOrgNo>_<name>`. */
+  id: string;
+  vendorOrgNo: string;
+  name: LocalizedText;
+  description: LocalizedText;
+  /** Maskinporten client ids allowed to act for this system; a client id belongs to one system only. */
+  clientId: string[];
+  rights: Right[];
+  accessPackages: AccessPackage[];
+  isVisible: boolean;
+  allowedRedirectUrls: string[];
+  isDeleted: boolean;
+}
+
+export type SystemUserType = 'standard' | 'agent';
+
+/** A system user: one customer's (the owner's) approval of one system. */
+export interface SystemUser {
+  /** UUID; the token's `systemuser_id`. */
+  id: string;
+  systemId: string;
+  /** The owner, i.e. the grant's `systemuser_org`. For agent users the facilitator, never a client. */
+  reporteeOrgNo: string;
+  /** Defaults to `reporteeOrgNo` when the system user was created without one. */
+  externalRef: string;
+  userType: SystemUserType;
+  integrationTitle: string;
+  rights: Right[];
+  accessPackages: AccessPackage[];
+  /** ISO 8601. */
+  created: string;
+  isDeleted: boolean;
+}
+
+/**
+ * Statuses of a vendor-driven system-user request (Altinn `RequestStatus`). Requests are not stored
+ * yet; the type is here so the request store and the system users share one vocabulary.
+ */
+export type SystemUserRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout';
+
+/**
+ * The identity Altinn uses for both system users and requests: (systemId, party orgno, externalRef),
+ * with externalRef defaulting to the party orgno. At most one active system user, and one request
+ * that is not timed out, exists per key.
+ */
+export function systemUserKey(systemId: string, partyOrgNo: string, externalRef?: string): string {
+  return JSON.stringify([systemId, partyOrgNo, externalRef ?? partyOrgNo]);
+}
+
+/** A rule Altinn would enforce; `code` is the nearest Altinn error code. */
+export class AltinnRegistryError extends Error {
+  override readonly name = 'AltinnRegistryError';
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface RegisterSystemInput {
+  id: string;
+  vendorOrgNo: string;
+  name?: LocalizedText;
+  description?: LocalizedText;
+  clientId?: string[];
+  rights?: Right[];
+  accessPackages?: AccessPackage[];
+  isVisible?: boolean;
+  allowedRedirectUrls?: string[];
+}
+
+export interface CreateSystemUserInput {
+  systemId: string;
+  reporteeOrgNo: string;
+  externalRef?: string;
+  userType?: SystemUserType;
+  integrationTitle?: string;
+  rights?: Right[];
+  accessPackages?: AccessPackage[];
+  /** Fixed id for demo data; a random UUID otherwise. */
+  id?: string;
+}
+
+export interface FindSystemUserQuery {
+  clientId: string;
+  systemUserOwnerOrgNo: string;
+  /** Defaults to the owner orgno, as Altinn does. */
+  externalRef?: string;
+  /** The vendor orgno Maskinporten knows for the client; checked against the system's vendor. */
+  systemProviderOrgNo?: string;
+}
+
+export type FindSystemUserResult =
+  | { ok: true; system: RegisteredSystem; systemUser: SystemUser }
+  | { ok: false; reason: 'client_not_on_any_system' | 'vendor_mismatch' | 'no_system_user' };

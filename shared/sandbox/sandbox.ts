@@ -1,0 +1,143 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../ports/clock.js';
+import { AltinnRegistry } from './altinn-registry.js';
+import { handleControl } from './control-api.js';
+import { sendJson } from './http-io.js';
+import { MaskinportenSimulator } from './maskinporten-simulator.js';
+
+/**
+ * Maskinporten and Altinn's system-user lookup, simulated over real HTTP so the broker's own
+ * Maskinporten client is exercised. Mount `handle` in any `node:http` server, or use
+ * `startSandboxServer`.
+ */
+export interface Sandbox {
+  /** node:http listener for paths under basePath; returns false (without answering) for paths it doesn't own */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  readonly issuer: string; // `${origin}${basePath}/maskinporten/`
+  readonly altinnPlatformUrl: string; // `${origin}${basePath}/altinn`  (vendor APIs come later)
+  readonly maskinporten: MaskinportenSimulator; // registerClient, faults, stats, setTokenLifetime
+  readonly altinn: AltinnRegistry;
+}
+
+export interface SandboxOptions {
+  /** Scheme, host and port the sandbox is reached at, e.g. `http://127.0.0.1:8080`. */
+  origin: string;
+  /** Default `/sandbox`. */
+  basePath?: string;
+  clock?: Clock;
+  tokenLifetimeSeconds?: number;
+}
+
+export const DEFAULT_BASE_PATH = '/sandbox';
+
+export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const origin = new URL(options.origin).origin;
+  const basePath = normaliseBasePath(options.basePath ?? DEFAULT_BASE_PATH);
+  const altinn = new AltinnRegistry(options.clock ? { clock: options.clock } : {});
+  const maskinporten = await MaskinportenSimulator.create({
+    issuer: `${origin}${basePath}/maskinporten/`,
+    registry: altinn,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+  });
+  const controlPrefix = `${basePath}/_control/`;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const pathname = pathOf(req);
+    if (pathname === undefined || !(pathname === basePath || pathname.startsWith(`${basePath}/`))) {
+      return false;
+    }
+    if (maskinporten.handle(req, res, pathname)) return true;
+    if (pathname.startsWith(controlPrefix)) {
+      const targets = { faults: maskinporten.faults, stats: maskinporten.stats };
+      if (handleControl(req, res, pathname.slice(controlPrefix.length), targets)) return true;
+    }
+    req.resume();
+    sendJson(res, 404, { error: 'not_found', error_description: 'No such sandbox endpoint' });
+    return true;
+  };
+
+  return {
+    handle,
+    issuer: maskinporten.issuer,
+    altinnPlatformUrl: `${origin}${basePath}/altinn`,
+    maskinporten,
+    altinn,
+  };
+}
+
+export interface SandboxServerOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  clock?: Clock;
+  tokenLifetimeSeconds?: number;
+  basePath?: string;
+}
+
+export type SandboxServer = Sandbox & {
+  /** The server's origin, e.g. `http://127.0.0.1:53124`. */
+  url: string;
+  /** Stops listening and cuts open connections, hung ones included. */
+  close(): Promise<void>;
+};
+
+/** Starts a sandbox on its own HTTP server (loopback, any free port, by default). */
+export async function startSandboxServer(
+  options: SandboxServerOptions = {},
+): Promise<SandboxServer> {
+  const host = options.host ?? '127.0.0.1';
+  let sandbox: Sandbox | undefined;
+  const server = createServer((req, res) => {
+    if (sandbox?.handle(req, res)) return;
+    req.resume();
+    sendJson(res, sandbox ? 404 : 503, {
+      error: sandbox ? 'not_found' : 'temporarily_unavailable',
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${port}`;
+  sandbox = await createSandbox({
+    origin: url,
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+  });
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  return { ...sandbox, url, close };
+}
+
+function normaliseBasePath(basePath: string): string {
+  const trimmed = basePath.replace(/\/+$/, '');
+  if (!/^\/[A-Za-z0-9._~\-/]+$/.test(trimmed)) {
+    throw new Error('basePath must be a non-root path such as /sandbox');
+  }
+  return trimmed;
+}
+
+function pathOf(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
