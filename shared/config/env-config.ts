@@ -39,7 +39,10 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   const issuer = optional(env, ENV.issuer);
   if (issuer !== undefined) {
     const url = requireSecureUrl(issuer, ENV.issuer);
-    if (!url.pathname.endsWith('/')) throw new TypeError(`${ENV.issuer} must end with "/": ${issuer}`);
+    // The issuer is used verbatim as the grant `aud`: `new URL('https://x').pathname` is '/' too.
+    if (!issuer.endsWith('/') || url.search || url.hash) {
+      throw new TypeError(`${ENV.issuer} must end with "/": ${issuer}`);
+    }
   }
   const altinnPlatform = optional(env, ENV.altinnPlatform);
   if (altinnPlatform !== undefined) requireSecureUrl(altinnPlatform, ENV.altinnPlatform);
@@ -81,7 +84,7 @@ function optional(env: Env, name: string): string | undefined {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }

@@ -18,7 +18,8 @@ export function remainingSeconds(token: CachedToken, now: number): number {
 
 /** Milliseconds of life a cached token must have left to be served to a caller asking `minTtl`. */
 export function requiredRemainingMs(token: Pick<CachedToken, 'lifetime'>, minTtl: number): number {
-  return Math.max(refreshMarginSeconds(token.lifetime), minTtl) * 1000;
+  // At least one second, so a very short-lived token is never served at its expiry instant.
+  return Math.max(refreshMarginSeconds(token.lifetime), minTtl, 1) * 1000;
 }
 
 /** True if the token may be served: its remaining life covers the refresh margin and `minTtl`. */

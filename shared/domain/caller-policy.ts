@@ -39,7 +39,8 @@ export interface PolicyAction {
   systemUserRequests?: boolean;
 }
 
-const ROLE_ARN = /^arn:aws[\w-]*:(iam|sts)::\d{12}:[\w+=,.@/*-]+$/;
+const ROLE_ARN = /^arn:aws[\w-]*:(iam|sts)::[^:]*:[\w+=,.@/*-]+$/;
+const ACCOUNT = /^arn:[^:]+:[^:]+::(\d{12}):/;
 const MAX_PATTERN_LENGTH = 256;
 
 const ruleSchema = z.strictObject({
@@ -50,7 +51,7 @@ const ruleSchema = z.strictObject({
         .string()
         .max(MAX_PATTERN_LENGTH)
         .regex(ROLE_ARN, 'must be IAM ARNs (arn:aws:iam::<account>:role/<name>), * allowed in the name')
-        .refine((arn) => !/^arn:[^:]+:[^:]+::[^:]*\*/.test(arn), 'must not use * in the account'),
+        .refine((arn) => ACCOUNT.test(arn), 'must name a 12-digit account (no * in the account)'),
     )
     .min(1, 'must name at least one caller'),
   scopes: z.array(z.string().min(1).max(MAX_PATTERN_LENGTH)).min(1, 'must name at least one scope'),

@@ -11,14 +11,17 @@ const REFUSAL_ERRORS = new Set([
 /** MP-2xx (scopes) and MP-3xx (access, delegation, system users) are about what was asked for. */
 const REFUSAL_CODE = /^MP-[23]\d\d$/;
 
-/** Network trouble, timeouts, 5xx and 429 are worth another attempt (with a fresh grant). */
+/**
+ * Network trouble, timeouts, 5xx, 429 and answers that are not what the protocol promises (a 200
+ * without a token, unreadable metadata) are worth another attempt, with a fresh grant.
+ */
 export function isRetryable(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
     case 'network':
     case 'timeout':
+    case 'malformed':
       return true;
     case 'http':
-    case 'malformed':
       return failure.status >= 500 || failure.status === 429;
   }
 }
@@ -61,7 +64,10 @@ export function upstreamDetail(failure: UpstreamFailure): UpstreamErrorDetail | 
  */
 export function rejectionToBrokerError(failure: UpstreamFailure): BrokerError {
   const upstream = upstreamDetail(failure);
-  const said = upstream?.error_description ?? upstream?.error ?? `HTTP ${upstream?.status}`;
+  const said =
+    upstream?.error_description ??
+    upstream?.error ??
+    (failure.kind === 'http' ? `HTTP ${failure.status}` : failure.message);
   if (classifyFailure(failure) === 'refused') {
     return new BrokerError('upstream_refused', `Maskinporten refused the request: ${said}`, {
       error: upstream?.error ?? 'access_denied',

@@ -43,7 +43,8 @@ export class MaskinportenHttpClient implements AuthorizationServer {
 
   constructor(options: MaskinportenClientOptions) {
     const issuerUrl = requireSecureUrl(options.issuer, 'MASKINPORTEN_ISSUER');
-    if (!issuerUrl.pathname.endsWith('/')) {
+    // Used verbatim as the grant `aud`; `new URL('https://x').pathname` is '/' even without one.
+    if (!options.issuer.endsWith('/') || issuerUrl.search || issuerUrl.hash) {
       throw new TypeError(`MASKINPORTEN_ISSUER must end with "/": ${issuerUrl.href}`);
     }
     this.#issuer = options.issuer;

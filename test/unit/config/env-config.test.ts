@@ -1,0 +1,205 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  type EnvConfig,
+  loadEnvConfig,
+  requireUpstreamConfig,
+} from '../../../shared/config/env-config.js';
+import { ENV } from '../../../shared/config/env-names.js';
+
+const DEFAULTS = {
+  environment: 'local',
+  deadlineMs: DEFAULT_DEADLINE_MS,
+  sandboxTokenLifetime: 120,
+  port: DEFAULT_PORT,
+  host: DEFAULT_HOST,
+};
+
+const ISSUER = 'https://test.maskinporten.no/';
+
+describe('loadEnvConfig', () => {
+  it('is sandbox mode with defaults when nothing is set', () => {
+    expect(loadEnvConfig({})).toStrictEqual(DEFAULTS);
+    expect(DEFAULTS).toMatchObject({ deadlineMs: 6000, port: 8080, host: '127.0.0.1' });
+  });
+
+  it('treats blank values as unset', () => {
+    const blank = Object.fromEntries(Object.values(ENV).map((name) => [name, '  ']));
+    expect(loadEnvConfig(blank)).toStrictEqual(DEFAULTS);
+  });
+
+  it('reads every variable, trimmed', () => {
+    expect(
+      loadEnvConfig({
+        [ENV.issuer]: ` ${ISSUER} `,
+        [ENV.clientId]: 'client-1',
+        [ENV.signingKey]: 'kms:alias/broker',
+        [ENV.signingKid]: 'kid-1',
+        [ENV.signingKeyNext]: 'file:/keys/next.pem',
+        [ENV.signingKidNext]: 'kid-2',
+        [ENV.altinnPlatform]: 'https://platform.tt02.altinn.no',
+        [ENV.tokenCacheTable]: 'tokens',
+        [ENV.policyFile]: './policy.json',
+        [ENV.configSecret]: 'broker/test',
+        [ENV.environment]: 'test',
+        [ENV.deadlineMs]: '4000',
+        [ENV.sandboxTokenLifetime]: '30',
+        [ENV.port]: '9000',
+        [ENV.host]: '0.0.0.0',
+      }),
+    ).toStrictEqual({
+      issuer: ISSUER,
+      clientId: 'client-1',
+      signingKey: { spec: 'kms:alias/broker', kid: 'kid-1' },
+      signingKeyNext: { spec: 'file:/keys/next.pem', kid: 'kid-2' },
+      altinnPlatform: 'https://platform.tt02.altinn.no',
+      tokenCacheTable: 'tokens',
+      policyFile: './policy.json',
+      configSecret: 'broker/test',
+      environment: 'test',
+      deadlineMs: 4000,
+      sandboxTokenLifetime: 30,
+      port: 9000,
+      host: '0.0.0.0',
+    } satisfies EnvConfig);
+  });
+
+  it('names an environment with an issuer "unnamed" unless told', () => {
+    expect(loadEnvConfig({ [ENV.issuer]: ISSUER }).environment).toBe('unnamed');
+    expect(loadEnvConfig({ [ENV.issuer]: ISSUER, [ENV.environment]: 'prod' }).environment).toBe(
+      'prod',
+    );
+    expect(loadEnvConfig({ [ENV.environment]: 'dev' }).environment).toBe('dev');
+  });
+
+  it('reads process.env by default', () => {
+    vi.stubEnv(ENV.deadlineMs, '700');
+    expect(loadEnvConfig().deadlineMs).toBe(700);
+  });
+
+  it.each([
+    'https://test.maskinporten.no/',
+    'https://maskinporten.no/',
+    'http://127.0.0.1:9000/',
+    'http://localhost:8080/maskinporten/',
+    'http://[::1]:8080/',
+  ])('accepts the issuer %s', (issuer) => {
+    expect(loadEnvConfig({ [ENV.issuer]: issuer }).issuer).toBe(issuer);
+  });
+
+  it.each([
+    [
+      'http outside loopback',
+      'http://maskinporten.no/',
+      'MASKINPORTEN_ISSUER must use https (plain http only on loopback)',
+    ],
+    ['a loopback look-alike', 'http://127.0.0.1.evil.com/', 'MASKINPORTEN_ISSUER must use https'],
+    ['not a URL', 'maskinporten.no', 'MASKINPORTEN_ISSUER is not a URL'],
+    [
+      'no trailing slash on a path',
+      'https://test.maskinporten.no/mp',
+      'MASKINPORTEN_ISSUER must end with "/"',
+    ],
+    [
+      'no trailing slash on the bare host',
+      'https://maskinporten.no',
+      'MASKINPORTEN_ISSUER must end with "/"',
+    ],
+    ['a query', 'https://maskinporten.no/?x=/', 'MASKINPORTEN_ISSUER must end with "/"'],
+    ['a fragment', 'https://maskinporten.no/#/', 'MASKINPORTEN_ISSUER must end with "/"'],
+  ])('refuses an issuer with %s', (_, issuer, message) => {
+    expect(() => loadEnvConfig({ [ENV.issuer]: issuer })).toThrow(TypeError);
+    expect(() => loadEnvConfig({ [ENV.issuer]: issuer })).toThrow(message);
+  });
+
+  it.each([
+    ['http://platform.tt02.altinn.no', 'ALTINN_PLATFORM_URL must use https'],
+    ['platform.altinn.no', 'ALTINN_PLATFORM_URL is not a URL'],
+  ])('refuses the Altinn platform %s', (url, message) => {
+    expect(() => loadEnvConfig({ [ENV.altinnPlatform]: url })).toThrow(message);
+  });
+
+  it.each([
+    [ENV.deadlineMs, '500', 'deadlineMs', 500],
+    [ENV.deadlineMs, '30000', 'deadlineMs', 30_000],
+    [ENV.sandboxTokenLifetime, '2', 'sandboxTokenLifetime', 2],
+    [ENV.sandboxTokenLifetime, '86400', 'sandboxTokenLifetime', 86_400],
+    [ENV.port, '0', 'port', 0],
+    [ENV.port, '65535', 'port', 65_535],
+    [ENV.port, ' 8081 ', 'port', 8081],
+  ] as const)('reads %s=%j', (name, value, key, expected) => {
+    expect(loadEnvConfig({ [name]: value })[key]).toBe(expected);
+  });
+
+  it.each([
+    [ENV.deadlineMs, '499', 500, 30_000],
+    [ENV.deadlineMs, '30001', 500, 30_000],
+    [ENV.deadlineMs, 'abc', 500, 30_000],
+    [ENV.deadlineMs, '1.5', 500, 30_000],
+    [ENV.deadlineMs, '6s', 500, 30_000],
+    [ENV.sandboxTokenLifetime, '1', 2, 86_400],
+    [ENV.sandboxTokenLifetime, '86401', 2, 86_400],
+    [ENV.port, '-1', 0, 65_535],
+    [ENV.port, '65536', 0, 65_535],
+    [ENV.port, 'http', 0, 65_535],
+    [ENV.port, 'Infinity', 0, 65_535],
+  ])('refuses %s=%j, naming the variable and the range', (name, value, min, max) => {
+    expect(() => loadEnvConfig({ [name]: value })).toThrow(
+      new TypeError(
+        `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      ),
+    );
+  });
+
+  it.each([
+    [ENV.signingKey, ENV.signingKid, 'signingKey'],
+    [ENV.signingKeyNext, ENV.signingKidNext, 'signingKeyNext'],
+  ] as const)('reads %s with and without %s', (specName, kidName, key) => {
+    expect(loadEnvConfig({ [specName]: 'file:/k.pem' })[key]).toStrictEqual({
+      spec: 'file:/k.pem',
+    });
+    expect(loadEnvConfig({ [specName]: 'file:/k.pem', [kidName]: 'k1' })[key]).toStrictEqual({
+      spec: 'file:/k.pem',
+      kid: 'k1',
+    });
+  });
+
+  it.each([
+    [ENV.signingKid, ENV.signingKey],
+    [ENV.signingKidNext, ENV.signingKeyNext],
+  ])('refuses %s without %s', (kidName, specName) => {
+    expect(() => loadEnvConfig({ [kidName]: 'k1' })).toThrow(
+      new TypeError(`${kidName} is set but ${specName} is not`),
+    );
+  });
+});
+
+describe('requireUpstreamConfig', () => {
+  it.each([
+    [{}, 'MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID, SIGNING_KEY'],
+    [{ [ENV.issuer]: ISSUER }, 'MASKINPORTEN_CLIENT_ID, SIGNING_KEY'],
+    [{ [ENV.clientId]: 'c' }, 'MASKINPORTEN_ISSUER, SIGNING_KEY'],
+    [{ [ENV.issuer]: ISSUER, [ENV.clientId]: 'c' }, 'SIGNING_KEY'],
+    [{ [ENV.signingKey]: 'kms:k' }, 'MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID'],
+  ])('lists every missing variable for %j', (env, missing) => {
+    expect(() => requireUpstreamConfig(loadEnvConfig(env))).toThrow(
+      new TypeError(`missing required environment variable(s): ${missing}`),
+    );
+  });
+
+  it('returns the three values when all are set', () => {
+    const config = loadEnvConfig({
+      [ENV.issuer]: ISSUER,
+      [ENV.clientId]: 'c',
+      [ENV.signingKey]: 'kms:k',
+      [ENV.signingKid]: 'kid',
+    });
+    expect(requireUpstreamConfig(config)).toStrictEqual({
+      issuer: ISSUER,
+      clientId: 'c',
+      signingKey: { spec: 'kms:k', kid: 'kid' },
+    });
+  });
+});
