@@ -1,0 +1,276 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { BrokerEnvironmentConfig } from '../config.js';
+
+/** Every route, all served by the one Lambda (proxy integration), all `AWS_IAM`. */
+export const ROUTES = [
+  { method: 'POST', path: '/v1/token' },
+  { method: 'GET', path: '/v1/jwks' },
+  { method: 'GET', path: '/v1/health' },
+  { method: 'POST', path: '/v1/systemuser-requests' },
+  { method: 'GET', path: '/v1/systemuser-requests' },
+  { method: 'GET', path: '/v1/systemuser-requests/{id}' },
+  { method: 'GET', path: '/v1/systemusers' },
+] as const;
+
+/**
+ * First-line bound on POST bodies (the Lambda validates fully and names the problem): a JSON object
+ * of at most 16 members whose values are scalars or short lists of scalars. No nesting, so deep or
+ * huge documents stop at the gateway.
+ */
+export const BODY_SCHEMA: apigw.JsonSchema = {
+  schema: apigw.JsonSchemaVersion.DRAFT4,
+  title: 'BrokerJsonBody',
+  type: apigw.JsonSchemaType.OBJECT,
+  maxProperties: 16,
+  additionalProperties: {
+    type: [
+      apigw.JsonSchemaType.STRING,
+      apigw.JsonSchemaType.NUMBER,
+      apigw.JsonSchemaType.BOOLEAN,
+      apigw.JsonSchemaType.ARRAY,
+    ],
+    maxLength: 8192,
+    maxItems: 50,
+    items: {
+      type: [
+        apigw.JsonSchemaType.STRING,
+        apigw.JsonSchemaType.NUMBER,
+        apigw.JsonSchemaType.BOOLEAN,
+      ],
+      maxLength: 2048,
+    },
+  },
+};
+
+export interface TokenApiProps {
+  readonly config: BrokerEnvironmentConfig;
+  readonly handler: lambda.IFunction;
+}
+
+/**
+ * The private REST API: reachable only through the configured execute-api VPC endpoints (endpoint
+ * type PRIVATE plus a resource policy that denies any other source), SigV4/IAM on every method,
+ * body validation, JSON access logs, stage throttling, ERROR execution logs and X-Ray.
+ */
+export class TokenApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TokenApiProps) {
+    super(scope, id);
+    const { config } = props;
+    const endpointIds = config.network.executeApiVpcEndpointIds;
+    const vpcEndpoints = endpointIds.map((vpcEndpointId) =>
+      ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, vpcEndpointId, {
+        vpcEndpointId,
+        port: 443,
+      }),
+    );
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays as number as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: config.names.api,
+      description: `Maskinporten token broker (${config.name}), private, SigV4 only`,
+      endpointConfiguration: { types: [apigw.EndpointType.PRIVATE], vpcEndpoints },
+      policy: resourcePolicy(endpointIds, config.callerAccountIds),
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      cloudWatchRole: config.api.createCloudWatchRole,
+      ...(config.api.createCloudWatchRole
+        ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : {}),
+      deployOptions: {
+        stageName: config.name,
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Never log request or response bodies: they carry access tokens.
+        dataTraceEnabled: false,
+        metricsEnabled: false,
+        throttlingRateLimit: config.api.throttlingRateLimit,
+        throttlingBurstLimit: config.api.throttlingBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    const validator = this.api.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'json-body',
+      validateRequestBody: true,
+      // No method declares required parameters, so this checks nothing today; kept on for new ones.
+      validateRequestParameters: true,
+    });
+    const bodyModel = this.api.addModel('BodyModel', {
+      contentType: 'application/json',
+      modelName: 'BrokerJsonBody',
+      schema: BODY_SCHEMA,
+    });
+    const integration = new apigw.LambdaIntegration(props.handler, {
+      proxy: true,
+      allowTestInvoke: false,
+    });
+    for (const route of ROUTES) {
+      const method = this.api.root
+        .resourceForPath(route.path)
+        .addMethod(
+          route.method,
+          integration,
+          route.method === 'POST'
+            ? { requestValidator: validator, requestModels: { 'application/json': bodyModel } }
+            : {},
+        );
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason:
+          'Callers are internal AWS workloads, not end users: this method uses AWS_IAM (SigV4) authorisation, the resource policy admits only the configured VPC endpoints and caller accounts, and the broker checks each IAM principal against its caller policy.',
+      });
+    }
+    addErrorResponses(this.api);
+
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason:
+        'The API is PRIVATE: it has no internet-facing endpoint and is reachable only through the configured execute-api VPC endpoints, with SigV4 on every method and stage throttling; a WAF web ACL adds no protection for this traffic.',
+    });
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-wide API Gateway CloudWatch role must write to log groups of every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for exactly that role, and only API Gateway can assume it.',
+      });
+    }
+  }
+
+  /** `https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/{stage}` per VPC endpoint. */
+  invokeUrls(endpointIds: readonly string[]): string[] {
+    const { region, urlSuffix } = Stack.of(this);
+    const stage = this.api.deploymentStage.stageName;
+    return endpointIds.map(
+      (vpce) => `https://${this.api.restApiId}-${vpce}.execute-api.${region}.${urlSuffix}/${stage}`,
+    );
+  }
+}
+
+/**
+ * Deny every request that does not arrive through one of our VPC endpoints (explicit deny wins
+ * over any allow), then allow the caller accounts. Naming accounts rather than `*` delegates to IAM:
+ * a principal also needs an identity policy allowing `execute-api:Invoke` on this API.
+ */
+function resourcePolicy(
+  endpointIds: readonly string[],
+  callerAccountIds: readonly string[],
+): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'DenyUnlessThroughOurVpcEndpoints',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { StringNotEquals: { 'aws:SourceVpce': [...endpointIds] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'AllowCallerAccounts',
+        effect: iam.Effect.ALLOW,
+        principals: callerAccountIds.map((account) => new iam.AccountPrincipal(account)),
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+    ],
+  });
+}
+
+function accessLogFormat(): apigw.AccessLogFormat {
+  const F = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      requestTime: F.contextRequestTime(),
+      httpMethod: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      status: F.contextStatus(),
+      responseLength: F.contextResponseLength(),
+      responseLatency: F.contextResponseLatency(),
+      integrationLatency: F.contextIntegrationLatency(),
+      integrationStatus: F.contextIntegrationStatus(),
+      caller: F.contextIdentityCaller(),
+      userArn: F.contextIdentityUserArn(),
+      accountId: F.contextIdentityAccountId(),
+      sourceIp: F.contextIdentitySourceIp(),
+      vpceId: '$context.identity.vpceId',
+      userAgent: F.contextIdentityUserAgent(),
+      errorMessage: F.contextErrorMessage(),
+      errorType: F.contextErrorResponseType(),
+      validationError: F.contextErrorValidationErrorString(),
+      xrayTraceId: F.contextXrayTraceId(),
+    }),
+  );
+}
+
+/**
+ * Gateway-generated errors in the broker's own shape, `{"error","error_description"}` (RFC 6749
+ * §5.2), so callers parse one format whether API Gateway or the Lambda answered.
+ */
+function addErrorResponses(api: apigw.RestApi): void {
+  const responses: [string, apigw.ResponseType, string, string, string][] = [
+    [
+      'BadBody',
+      apigw.ResponseType.BAD_REQUEST_BODY,
+      '400',
+      'invalid_request',
+      '"the body must be a JSON object of at most 16 members whose values are strings, numbers, booleans or lists of them"',
+    ],
+    [
+      'AccessDenied',
+      apigw.ResponseType.ACCESS_DENIED,
+      '403',
+      'access_denied',
+      '"this IAM principal or network path may not invoke the broker"',
+    ],
+    [
+      'MissingAuth',
+      apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      '403',
+      'invalid_request',
+      '"unknown route, or the request is not signed with SigV4 for execute-api"',
+    ],
+    [
+      'Throttled',
+      apigw.ResponseType.THROTTLED,
+      '429',
+      'temporarily_unavailable',
+      '"rate limit exceeded; retry with backoff"',
+    ],
+    [
+      'TooLarge',
+      apigw.ResponseType.REQUEST_TOO_LARGE,
+      '413',
+      'invalid_request',
+      '"the request body is too large"',
+    ],
+    ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'invalid_request', MESSAGE],
+    ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'server_error', MESSAGE],
+  ];
+  for (const [id, type, statusCode, error, description] of responses) {
+    api.addGatewayResponse(id, {
+      type,
+      ...(statusCode ? { statusCode } : {}),
+      templates: {
+        'application/json': `{"error":"${error}","error_description":${description}}`,
+      },
+    });
+  }
+}
+
+/** API Gateway's own message, already quoted and escaped for JSON. */
+const MESSAGE = '$context.error.messageString';
