@@ -1,9 +1,9 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
@@ -17,8 +17,13 @@ import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
 // Module scope: built once per container and reused by warm invocations.
 const powertoolsLogger = new Logger({ serviceName: 'maskinporten-broker' });
 const logger = powertoolsBrokerLogger(powertoolsLogger);
-const metrics = new Metrics({ namespace: 'MaskinportenBroker', serviceName: 'maskinporten-broker' });
-metrics.addDimension('environment', process.env[ENV.environment] ?? 'unnamed');
+// A default dimension, not addDimension(): Powertools clears added dimensions after every flush, so
+// warm invocations would lose `environment` and miss the {service, environment} metrics.
+const metrics = new Metrics({
+  namespace: 'MaskinportenBroker',
+  serviceName: 'maskinporten-broker',
+  defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
+});
 let kms: KMSClient | undefined;
 
 const proxyHandler = createProxyHandler(
@@ -33,7 +38,8 @@ const proxyHandler = createProxyHandler(
         kms ??= new KMSClient({});
         return kms;
       },
-      sharedCache: (tableName) => new DynamoDbTokenCache({ client: createTokenTableClient(), tableName }),
+      sharedCache: (tableName) =>
+        new DynamoDbTokenCache({ client: createTokenTableClient(), tableName }),
     }),
   logger,
 );

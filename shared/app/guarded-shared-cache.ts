@@ -1,7 +1,12 @@
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken, LeaseRequest, SharedTokenCache } from '../ports/token-cache.js';
+import type {
+  CachedToken,
+  LeaseRequest,
+  PutOptions,
+  SharedTokenCache,
+} from '../ports/token-cache.js';
 
 /** Options for {@link GuardedSharedCache}. */
 export interface GuardedSharedCacheOptions {
@@ -75,8 +80,8 @@ export class GuardedSharedCache implements SharedTokenCache {
     return this.#guard('tryAcquireLease', () => this.#inner.tryAcquireLease(key, lease), true);
   }
 
-  put(key: string, token: CachedToken, owner?: string): Promise<void> {
-    return this.#guard('put', () => this.#inner.put(key, token, owner), undefined);
+  put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void> {
+    return this.#guard('put', () => this.#inner.put(key, token, owner, options), undefined);
   }
 
   releaseLease(key: string, owner: string): Promise<void> {

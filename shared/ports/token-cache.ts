@@ -24,6 +24,12 @@ export interface LeaseRequest {
   freshAfter: number;
 }
 
+/** Options for {@link SharedTokenCache.put}. */
+export interface PutOptions {
+  /** Overwrite the stored token even if it expires later than this one. */
+  replace?: boolean;
+}
+
 /**
  * The cache shared by every broker process (DynamoDB in AWS). Expiry is always checked by the
  * caller against `expiresAt`: the store's own TTL is garbage collection only.
@@ -32,8 +38,11 @@ export interface SharedTokenCache {
   get(key: string, options?: { consistent?: boolean }): Promise<CachedToken | undefined>;
   /** Conditional write: true if this owner now holds the lease. */
   tryAcquireLease(key: string, lease: LeaseRequest): Promise<boolean>;
-  /** Stores the token and releases the lease if `owner` still holds it. */
-  put(key: string, token: CachedToken, owner?: string): Promise<void>;
+  /**
+   * Stores the token and releases the lease if `owner` still holds it. A stored token that expires
+   * later is kept, unless `replace` (a `skipCache` refresh, whose new token may expire sooner).
+   */
+  put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void>;
   /** Releases the lease if `owner` still holds it (after a failed fetch). */
   releaseLease(key: string, owner: string): Promise<void>;
 }

@@ -4,7 +4,12 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { CachedToken, LeaseRequest, SharedTokenCache } from '../../ports/token-cache.js';
+import type {
+  CachedToken,
+  LeaseRequest,
+  PutOptions,
+  SharedTokenCache,
+} from '../../ports/token-cache.js';
 import { TOKEN_TABLE } from './token-table.js';
 
 /** Options for {@link DynamoDbTokenCache}. */
@@ -131,10 +136,12 @@ export class DynamoDbTokenCache implements SharedTokenCache {
    *   token is already stored) nothing is written and this resolves quietly: the caller still
    *   serves its own token, the other holder writes its own. A conditional release then frees our
    *   lease in the second case (a no-op in the first), so waiters are not blocked until it expires.
-   * - Without `owner` (the skip-cache path): the lease is left alone, as another caller may be
-   *   fetching under it; waiters just see the fresh token sooner.
+   * - Without `owner` (a direct fetch past a slow lease holder): the lease is left alone, as
+   *   another caller may be fetching under it; waiters just see the fresh token sooner.
+   * - With `replace` (a `skipCache` refresh): the "not newer" condition is dropped, so the new
+   *   token replaces the stored one even if that one would have expired later.
    */
-  async put(key: string, token: CachedToken, owner?: string): Promise<void> {
+  async put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void> {
     if (!Number.isFinite(token.expiresAt) || !Number.isFinite(token.lifetime)) {
       throw new TypeError('CachedToken expiresAt and lifetime must be finite numbers');
     }
@@ -154,6 +161,9 @@ export class DynamoDbTokenCache implements SharedTokenCache {
       '#lifetime',
       '#ttl',
     );
+    const replace = options?.replace === true;
+    // Without NOT_NEWER every value is still used by the SET (DynamoDB rejects unused ones).
+    const notNewer = replace ? [] : [NOT_NEWER];
     try {
       await this.#client.send(
         new UpdateItemCommand(
@@ -162,7 +172,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
                 TableName: this.#tableName,
                 Key: this.#key(key),
                 UpdateExpression: `SET ${TOKEN_SET}`,
-                ConditionExpression: NOT_NEWER,
+                ...(replace ? {} : { ConditionExpression: NOT_NEWER }),
                 ExpressionAttributeNames: tokenNames,
                 ExpressionAttributeValues: values,
               }
@@ -170,7 +180,10 @@ export class DynamoDbTokenCache implements SharedTokenCache {
                 TableName: this.#tableName,
                 Key: this.#key(key),
                 UpdateExpression: `SET ${TOKEN_SET} REMOVE #leaseOwner, #leaseUntil`,
-                ConditionExpression: `(attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner) AND ${NOT_NEWER}`,
+                ConditionExpression: [
+                  '(attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner)',
+                  ...notNewer,
+                ].join(' AND '),
                 ExpressionAttributeNames: { ...tokenNames, ...names('#leaseOwner', '#leaseUntil') },
                 ExpressionAttributeValues: { ...values, ':owner': { S: owner } },
               },
