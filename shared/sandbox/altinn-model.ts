@@ -25,6 +25,8 @@ export interface AccessPackage {
 export interface RegisteredSystem {
   /** `<vendorOrgNo>_<name>`. */
   id: string;
+  /** Altinn's internal GUID for the system (what `POST systemregister/vendor` answers). */
+  internalId: string;
   vendorOrgNo: string;
   name: LocalizedText;
   description: LocalizedText;
@@ -55,11 +57,18 @@ export interface SystemUser {
   /** ISO 8601. */
   created: string;
   isDeleted: boolean;
+  /**
+   * Agent system users only: the client orgnos the owner (facilitator) delegated to it, e.g. on the
+   * sandbox's approval page. Altinn keeps these as client delegations (`enduser/systemuser/clients`).
+   */
+  clients?: string[];
 }
 
 /**
- * Statuses of a vendor-driven system-user request (Altinn `RequestStatus`). Requests are not stored
- * yet; the type is here so the request store and the system users share one vocabulary.
+ * Statuses of a vendor-driven system-user request (Altinn `RequestStatus`). `Denied` is defined by
+ * Altinn but "ikke i bruk"; the sandbox never sets it.
+ *
+ * @see https://docs.altinn.studio/nb/authorization/guides/system-vendor/system-user/systemuserrequest
  */
 export type SystemUserRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout';
 
@@ -103,8 +112,10 @@ export interface CreateSystemUserInput {
   integrationTitle?: string;
   rights?: Right[];
   accessPackages?: AccessPackage[];
-  /** Fixed id for demo data; a random UUID otherwise. */
+  /** Fixed id for demo data (or the approved request's id, as Altinn reuses it); a random UUID otherwise. */
   id?: string;
+  /** Agent system users: delegated client orgnos (default none). Ignored for standard users. */
+  clients?: string[];
 }
 
 export interface FindSystemUserQuery {

@@ -64,6 +64,7 @@ export class AltinnRegistry {
     const fallbackName = { nb: input.id, nn: input.id, en: input.id };
     const system: RegisteredSystem = {
       id: input.id,
+      internalId: this.#newId(),
       vendorOrgNo: input.vendorOrgNo,
       name: input.name ?? fallbackName,
       description: input.description ?? fallbackName,
@@ -86,6 +87,44 @@ export class AltinnRegistry {
       system.clientId.push(clientId);
     }
     return structuredClone(system);
+  }
+
+  /**
+   * Replaces a live system's content (`PUT systemregister/vendor/{id}` replaces everything, rights
+   * included); the id and vendor stay. Client ids must not belong to another live system.
+   */
+  replaceSystem(
+    systemId: string,
+    input: Omit<RegisterSystemInput, 'id' | 'vendorOrgNo'>,
+  ): RegisteredSystem {
+    const system = this.#requireSystem(systemId);
+    const clientIds = input.clientId ?? [];
+    if (new Set(clientIds).size !== clientIds.length) {
+      throw new AltinnRegistryError('AUTH.VLD-00011', 'clientId must not repeat');
+    }
+    for (const clientId of clientIds) this.#assertClientFree(clientId, systemId);
+    system.name = input.name ?? system.name;
+    system.description = input.description ?? system.description;
+    system.clientId = [...clientIds];
+    system.rights = structuredClone(input.rights ?? []);
+    system.accessPackages = structuredClone(input.accessPackages ?? []);
+    system.isVisible = input.isVisible ?? true;
+    system.allowedRedirectUrls = [...(input.allowedRedirectUrls ?? [])];
+    return structuredClone(system);
+  }
+
+  /** Soft-deletes a system (Altinn's `DELETE systemregister/vendor/{id}`), freeing its client ids. */
+  deleteSystem(systemId: string): boolean {
+    const system = this.#systems.get(systemId);
+    if (!system || system.isDeleted) return false;
+    system.isDeleted = true;
+    return true;
+  }
+
+  /** True if a live system other than `exceptSystemId` lists `clientId`. */
+  isClientIdTaken(clientId: string, exceptSystemId?: string): boolean {
+    const owner = this.#liveSystemForClient(clientId);
+    return owner !== undefined && owner.id !== exceptSystemId;
   }
 
   getSystem(systemId: string): RegisteredSystem | undefined {
@@ -132,6 +171,7 @@ export class AltinnRegistry {
       accessPackages: input.accessPackages ?? system.accessPackages,
       created: new Date(this.#clock()).toISOString(),
       isDeleted: false,
+      ...(input.userType === 'agent' ? { clients: [...(input.clients ?? [])] } : {}),
     };
     this.#systemUsers.set(id, systemUser);
     return structuredClone(systemUser);
@@ -209,8 +249,9 @@ export class AltinnRegistry {
     return system;
   }
 
-  #assertClientFree(clientId: string): void {
+  #assertClientFree(clientId: string, exceptSystemId?: string): void {
     for (const system of this.#systems.values()) {
+      if (system.isDeleted || system.id === exceptSystemId) continue;
       if (system.clientId.includes(clientId)) {
         throw new AltinnRegistryError('AUTH.VLD-00004', 'clientId already belongs to a system');
       }

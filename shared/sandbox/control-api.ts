@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AltinnStatsView } from './altinn-stats.js';
 import { type FaultControls, faultSchema } from './faults.js';
 import { mediaType, readBody, sendJson, sendMethodNotAllowed, sendTooLarge } from './http-io.js';
 import type { SimulatorStatsView } from './stats.js';
@@ -8,14 +9,15 @@ const CONTROL_BODY_LIMIT_BYTES = 96 * 1024;
 export interface ControlTargets {
   faults: FaultControls;
   stats: SimulatorStatsView;
+  altinnStats?: AltinnStatsView;
 }
 
 /**
  * Manual controls for a running sandbox:
  * - `POST {base}/_control/faults` with one fault as JSON queues it (201);
  * - `DELETE {base}/_control/faults` clears the queue (204); `GET` lists what is queued;
- * - `GET {base}/_control/stats` returns the counters (not the grants);
- *   `DELETE {base}/_control/stats` resets them.
+ * - `GET {base}/_control/stats` returns the counters (not the grants), the Altinn side's under
+ *   `altinn`; `DELETE {base}/_control/stats` resets them all.
  * Returns false for other paths.
  */
 export function handleControl(
@@ -29,7 +31,7 @@ export function handleControl(
     return true;
   }
   if (path === 'stats') {
-    stats(req, res, targets.stats);
+    stats(req, res, targets.stats, targets.altinnStats);
     return true;
   }
   return false;
@@ -76,9 +78,15 @@ async function faults(req: IncomingMessage, res: ServerResponse, controls: Fault
   sendJson(res, 201, { pending: controls.pending() });
 }
 
-function stats(req: IncomingMessage, res: ServerResponse, view: SimulatorStatsView) {
+function stats(
+  req: IncomingMessage,
+  res: ServerResponse,
+  view: SimulatorStatsView,
+  altinn?: AltinnStatsView,
+) {
   if (req.method === 'DELETE') {
     view.reset();
+    altinn?.reset();
     res.writeHead(204).end();
     return;
   }
@@ -94,6 +102,17 @@ function stats(req: IncomingMessage, res: ServerResponse, view: SimulatorStatsVi
     metadataRequests,
     jwksRequests,
     faultsApplied: view.faultsApplied,
+    ...(altinn
+      ? {
+          altinn: {
+            calls: altinn.calls,
+            problems: altinn.problems,
+            tokensExchanged: altinn.tokensExchanged,
+            decisions: altinn.decisions,
+            faultsApplied: altinn.faultsApplied,
+          },
+        }
+      : {}),
   });
 }
 

@@ -38,6 +38,19 @@ export const DEMO = {
     /** A valid orgno with no system user: a grant for it gets MP-303. */
     withoutSystemUser: { orgNo: '314112938' },
   },
+  /**
+   * What the demo system offers for vendor-driven onboarding (system-user requests): its only
+   * allowed redirect URL, its right, its access packages (the agent one is a client-relationship
+   * package, so the system is registered with `isVisible: false`, as Altinn requires), and valid
+   * orgnos that have neither a system user nor a request.
+   */
+  onboarding: {
+    redirectUrl: 'https://vendor.example/onboarding/done',
+    right: { resource: [{ id: 'urn:altinn:resource', value: 'demo-regnskap' }] },
+    standardPackage: 'urn:altinn:accesspackage:skattegrunnlag',
+    agentPackage: 'urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet',
+    prospects: ['314250052', '701730496', '123456785'],
+  },
 } as const;
 
 export interface SeedDemoOptions {
@@ -52,10 +65,13 @@ export interface SeededDemo {
   systemUsers: SystemUser[];
 }
 
-/** Registers the demo vendor's system, its Maskinporten client and the demo customers' system users. */
+/**
+ * Registers the demo vendor's system (with a right, a standard and an agent package and one
+ * allowed redirect URL), its Maskinporten client and the demo customers' system users.
+ */
 export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo {
   const clientId = options.clientId ?? DEMO.clientId;
-  const { vendor, systemId, customers } = DEMO;
+  const { vendor, systemId, customers, onboarding } = DEMO;
   sandbox.altinn.registerSystem({
     id: systemId,
     vendorOrgNo: vendor.orgNo,
@@ -65,7 +81,10 @@ export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo
       nn: `Tokenmeklar frå ${vendor.name}`,
       en: `Token broker from ${vendor.name}`,
     },
-    accessPackages: [{ urn: 'urn:altinn:accesspackage:skattegrunnlag' }],
+    rights: [{ resource: onboarding.right.resource.map((attribute) => ({ ...attribute })) }],
+    accessPackages: [{ urn: onboarding.standardPackage }, { urn: onboarding.agentPackage }],
+    allowedRedirectUrls: [onboarding.redirectUrl],
+    isVisible: false,
   });
   sandbox.maskinporten.registerClient({
     clientId,

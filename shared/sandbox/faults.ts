@@ -6,10 +6,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
 const MAX_DELAY_MS = 10 * 60_000;
 
-/** One injected failure; `times` (default 1) says how many matching requests it hits. */
+/**
+ * One injected failure; `times` (default 1) says how many matching requests it hits. Endpoints:
+ * Maskinporten's `token`, `metadata` and `jwk`; `altinn` = any request under the Altinn platform
+ * path (`{base}/altinn/...`, the exchange included); `exchange` = only
+ * `GET .../exchange/{provider}`, taken before an `altinn` fault. The approval pages take none.
+ */
 export const faultSchema = z
   .strictObject({
-    endpoint: z.enum(['token', 'metadata', 'jwk']),
+    endpoint: z.enum(['token', 'metadata', 'jwk', 'altinn', 'exchange']),
     times: z.number().int().min(1).max(10_000).optional(),
     status: z.number().int().min(200).max(599).optional(),
     body: z
@@ -34,7 +39,7 @@ interface QueuedFault {
   remaining: number;
 }
 
-/** Control surface for tests: `sandbox.maskinporten.faults`. */
+/** Control surface for tests: `sandbox.faults` (also reachable as `sandbox.maskinporten.faults`). */
 export interface FaultControls {
   /** Validates and queues a fault; throws on an invalid one. */
   enqueue(fault: Fault): void;

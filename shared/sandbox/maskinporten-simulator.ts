@@ -24,6 +24,8 @@ export interface MaskinportenSimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Defaults to a freshly generated RS256 key. */
   signingKey?: SigningKey;
+  /** A fault queue shared with the rest of the sandbox; defaults to the simulator's own. */
+  faults?: FaultQueue;
 }
 
 /**
@@ -37,7 +39,7 @@ export class MaskinportenSimulator {
   readonly issuer: string;
   readonly faults: FaultControls;
   readonly stats: SimulatorStatsView;
-  readonly #faults = new FaultQueue();
+  readonly #faults: FaultQueue;
   readonly #stats = new SimulatorStats();
   readonly #clients = new ClientRegistry();
   readonly #registry: AltinnRegistry;
@@ -58,6 +60,7 @@ export class MaskinportenSimulator {
     this.#signingKey = options.signingKey;
     this.#lifetime = options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     assertLifetime(this.#lifetime);
+    this.#faults = options.faults ?? new FaultQueue();
     this.faults = this.#faults;
     this.stats = this.#stats;
     this.#deps = {

@@ -2,22 +2,42 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../ports/clock.js';
 import { AltinnRegistry } from './altinn-registry.js';
+import type { RequestTimeoutPolicy } from './altinn-request-model.js';
+import { AltinnSimulator } from './altinn-simulator.js';
 import { handleControl } from './control-api.js';
+import { type FaultControls, FaultQueue } from './faults.js';
 import { sendJson } from './http-io.js';
 import { MaskinportenSimulator } from './maskinporten-simulator.js';
 
 /**
- * Maskinporten and Altinn's system-user lookup, simulated over real HTTP so the broker's own
- * Maskinporten client is exercised. Mount `handle` in any `node:http` server, or use
- * `startSandboxServer`.
+ * Maskinporten and Altinn (system register, system-user requests and their approval page, system
+ * users, token exchange), simulated over real HTTP so the broker's own clients are exercised.
+ * Mount `handle` in any `node:http` server, or use `startSandboxServer`.
  */
 export interface Sandbox {
   /** node:http listener for paths under basePath; returns false (without answering) for paths it doesn't own */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   readonly issuer: string; // `${origin}${basePath}/maskinporten/`
-  readonly altinnPlatformUrl: string; // `${origin}${basePath}/altinn`  (vendor APIs come later)
+  readonly altinnPlatformUrl: string; // `${origin}${basePath}/altinn`
   readonly maskinporten: MaskinportenSimulator; // registerClient, faults, stats, setTokenLifetime
+  /** The register behind both simulators: systems and system users. */
   readonly altinn: AltinnRegistry;
+  /** Altinn's vendor APIs, approval pages and token exchange: requests, stats, timeouts, decide. */
+  readonly altinnApi: AltinnSimulator;
+  /** One fault queue for every endpoint (`token`, `metadata`, `jwk`, `altinn`, `exchange`). */
+  readonly faults: FaultControls;
+}
+
+/** Altinn-side settings; all can also be changed at runtime on `sandbox.altinnApi`. */
+export interface SandboxAltinnOptions {
+  /** Requests older than this read as timed out; default 10 days. */
+  requestTimeoutDays?: number;
+  /** `flag` (default): `timedOut: true`, status kept; `status`: status also becomes `Timedout`. */
+  timeoutMarks?: RequestTimeoutPolicy['marks'];
+  /** Items per page of the paginated lists; default 20. */
+  pageSize?: number;
+  /** Lifetime of exchanged Altinn tokens; default 1800 s. */
+  tokenLifetimeSeconds?: number;
 }
 
 export interface SandboxOptions {
@@ -27,6 +47,7 @@ export interface SandboxOptions {
   basePath?: string;
   clock?: Clock;
   tokenLifetimeSeconds?: number;
+  altinn?: SandboxAltinnOptions;
 }
 
 export const DEFAULT_BASE_PATH = '/sandbox';
@@ -35,11 +56,22 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const origin = new URL(options.origin).origin;
   const basePath = normaliseBasePath(options.basePath ?? DEFAULT_BASE_PATH);
   const altinn = new AltinnRegistry(options.clock ? { clock: options.clock } : {});
+  const faults = new FaultQueue();
   const maskinporten = await MaskinportenSimulator.create({
     issuer: `${origin}${basePath}/maskinporten/`,
     registry: altinn,
+    faults,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+  });
+  const altinnApi = await AltinnSimulator.create({
+    origin,
+    basePath,
+    registry: altinn,
+    maskinporten,
+    faults,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...altinnSettings(options.altinn),
   });
   const controlPrefix = `${basePath}/_control/`;
 
@@ -49,8 +81,9 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       return false;
     }
     if (maskinporten.handle(req, res, pathname)) return true;
+    if (altinnApi.handle(req, res, pathname)) return true;
     if (pathname.startsWith(controlPrefix)) {
-      const targets = { faults: maskinporten.faults, stats: maskinporten.stats };
+      const targets = { faults, stats: maskinporten.stats, altinnStats: altinnApi.stats };
       if (handleControl(req, res, pathname.slice(controlPrefix.length), targets)) return true;
     }
     req.resume();
@@ -61,9 +94,24 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   return {
     handle,
     issuer: maskinporten.issuer,
-    altinnPlatformUrl: `${origin}${basePath}/altinn`,
+    altinnPlatformUrl: altinnApi.platformUrl,
     maskinporten,
     altinn,
+    altinnApi,
+    faults,
+  };
+}
+
+function altinnSettings(options: SandboxAltinnOptions = {}) {
+  return {
+    ...(options.requestTimeoutDays === undefined
+      ? {}
+      : { requestTimeoutDays: options.requestTimeoutDays }),
+    ...(options.timeoutMarks === undefined ? {} : { timeoutMarks: options.timeoutMarks }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(options.tokenLifetimeSeconds === undefined
+      ? {}
+      : { altinnTokenLifetimeSeconds: options.tokenLifetimeSeconds }),
   };
 }
 
@@ -75,6 +123,7 @@ export interface SandboxServerOptions {
   clock?: Clock;
   tokenLifetimeSeconds?: number;
   basePath?: string;
+  altinn?: SandboxAltinnOptions;
 }
 
 export type SandboxServer = Sandbox & {
@@ -111,6 +160,7 @@ export async function startSandboxServer(
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+    ...(options.altinn ? { altinn: options.altinn } : {}),
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {

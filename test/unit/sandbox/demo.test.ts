@@ -34,6 +34,25 @@ describe('demo data', () => {
     ).toMatchObject({ ok: false });
   });
 
+  it('gives the demo system what onboarding needs: a right, packages and a redirect URL', async () => {
+    const sandbox = await createSandbox({ origin: 'http://127.0.0.1:9' });
+    const key = await createTestKey();
+
+    seedDemo(sandbox, { publicJwk: key.publicJwk });
+
+    expect(sandbox.altinn.getSystem(DEMO.systemId)).toMatchObject({
+      rights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-regnskap' }] }],
+      accessPackages: [
+        { urn: 'urn:altinn:accesspackage:skattegrunnlag' },
+        { urn: 'urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet' },
+      ],
+      allowedRedirectUrls: ['https://vendor.example/onboarding/done'],
+      isVisible: false,
+    });
+    for (const orgNo of DEMO.onboarding.prospects) expect(isValidOrgnr(orgNo), orgNo).toBe(true);
+    expect(sandbox.altinn.getSystemUser(DEMO.customers.agent.systemUserId)?.clients).toEqual([]);
+  });
+
   it('links a custom client id instead of the demo one', async () => {
     const sandbox = await createSandbox({ origin: 'http://127.0.0.1:9' });
     const key = await createTestKey();

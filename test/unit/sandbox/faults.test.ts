@@ -118,7 +118,7 @@ describe('fault controls', () => {
   });
 
   it.each([
-    ['an unknown endpoint', { endpoint: 'altinn' }],
+    ['an unknown endpoint', { endpoint: 'approval' }],
     ['drop with hang', { endpoint: 'token', drop: true, hang: true }],
     ['a header value with CR LF', { endpoint: 'token', headers: { 'x-a': 'b\r\nx-b: c' } }],
     ['an unknown member', { endpoint: 'token', status: 500, statusCode: 500 }],
