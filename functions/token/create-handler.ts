@@ -1,5 +1,6 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { authorizeAction, DENY_ALL, parsePolicy, tokenAction } from '../../shared/domain/caller-policy.js';
+import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
+import { policyAuthorizer, tokenAuthorizer } from '../../shared/http/action-authorizer.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   type ApiGatewayProxyEvent,
@@ -18,6 +19,7 @@ import type { BrokerMetrics } from '../../shared/ports/metrics.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { type BrokerRuntime, createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
+import { systemUserRoutes } from '../../shared/runtime/system-user-wiring.js';
 
 export interface LambdaDependencies {
   env: Readonly<Record<string, string | undefined>>;
@@ -50,6 +52,8 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     kmsClient: deps.kmsClient,
   });
   const shared = config.tokenCacheTable ? deps.sharedCache?.(config.tokenCacheTable) : undefined;
+  const authorize = policyAuthorizer(policy);
+  const systemId = secret.systemId ?? config.systemId;
   const runtime = createBrokerRuntime({
     issuer: upstream.issuer,
     clientId: upstream.clientId,
@@ -57,12 +61,18 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     clock: deps.clock,
     logger: deps.logger,
     metrics: deps.metrics,
-    authorize: (caller, request) => {
-      authorizeAction(policy, caller?.id, tokenAction(request));
-    },
+    authorize: tokenAuthorizer(authorize),
     deadlineMs: config.deadlineMs,
     ...(shared ? { shared } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
+    routes: systemUserRoutes({
+      ...(systemId ? { systemId } : {}),
+      authorize,
+      clock: deps.clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+    }),
   });
   deps.logger.info('broker ready', {
     environment: config.environment,

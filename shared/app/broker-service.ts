@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { altinnTokenCacheKey, type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
 import {
   isServable,
   isUsableWhenStale,
   remainingSeconds,
   requiredRemainingMs,
 } from '../domain/cache-policy.js';
-import { type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
 import { BrokerError, invalidRequest } from '../domain/errors.js';
 import type { TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
@@ -13,10 +13,14 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { CachedToken, SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
+import type { TokenExchanger } from './token-exchanger.js';
 import type { TokenFetcher } from './token-fetcher.js';
 
-/** Where the returned token came from; `stale` means Maskinporten failed and a still-valid token was served. */
-export type TokenSource = 'memory' | 'shared' | 'maskinporten' | 'stale';
+/**
+ * Where the returned token came from; `stale` means Maskinporten failed and a still-valid token was
+ * served; `altinn` is a freshly exchanged Altinn token.
+ */
+export type TokenSource = 'memory' | 'shared' | 'maskinporten' | 'altinn' | 'stale';
 
 export interface TokenResult {
   token: CachedToken;
@@ -43,6 +47,8 @@ export interface BrokerServiceOptions {
   /** Wait between lease polls: uniform in [min, max] ms (default 40..120). */
   leasePollMs?: readonly [number, number];
   random?: () => number;
+  /** Serves `exchange: 'altinn'`: the Maskinporten token (from the cache too), exchanged. */
+  exchangers?: { altinn?: TokenExchanger };
 }
 
 /**
@@ -52,7 +58,8 @@ export interface BrokerServiceOptions {
  * shared cache item.
  */
 export class BrokerService {
-  readonly #options: Required<Omit<BrokerServiceOptions, 'shared'>> & { shared?: SharedTokenCache };
+  readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
+    Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
   readonly #inFlight = new Map<string, Promise<TokenResult>>();
   readonly #owner = randomUUID();
   #leaseCounter = 0;
@@ -77,7 +84,9 @@ export class BrokerService {
   async getToken(request: TokenRequest): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
     metrics.count('TokenRequests');
-    const key = tokenCacheKey(this.identity, request);
+    const key = request.exchange
+      ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
+      : tokenCacheKey(this.identity, request);
     const now = clock();
     if (!request.skipCache) {
       const cached = memory.get(key, now);
@@ -120,6 +129,8 @@ export class BrokerService {
       stale = later(stale, hit.stale);
     }
     const owner = `${this.#owner}:${++this.#leaseCounter}`;
+    // A refresh waiting on another holder's lease accepts only a token fetched after it was asked.
+    const receivedSince = request.skipCache ? clock() : undefined;
     for (;;) {
       const now = clock();
       const freshAfter = request.skipCache
@@ -138,7 +149,7 @@ export class BrokerService {
       }
       this.#options.metrics.count('LeaseWaits');
       await sleep(this.#pollDelay());
-      const hit = await this.#readShared(key, request, true);
+      const hit = await this.#readShared(key, request, true, receivedSince);
       if (hit.servable) return hit.servable;
       stale = later(stale, hit.stale);
     }
@@ -148,14 +159,18 @@ export class BrokerService {
     key: string,
     request: TokenRequest,
     consistent: boolean,
+    receivedSince?: number,
   ): Promise<{ servable?: TokenResult; stale?: CachedToken }> {
     const { shared, memory, clock, metrics } = this.#options;
     const token = await shared?.get(key, { consistent });
     if (!token) return {};
     const now = clock();
     if (token.expiresAt <= now) return {};
-    // A minTtl beyond the token's lifetime is refused per caller; fetching again cannot help it.
-    if (!isServable(token, now, Math.min(request.minTtl, token.lifetime))) return { stale: token };
+    if (receivedSince !== undefined && receivedAt(token) < receivedSince) return {};
+    // A minTtl beyond the token's lifetime is refused per caller (400); fetching again cannot help
+    // it, so such a token counts as servable as long as it is outside the refresh margin.
+    const minTtl = request.minTtl > token.lifetime ? 0 : request.minTtl;
+    if (!isServable(token, now, minTtl)) return { stale: token };
     memory.set(key, token);
     metrics.count('CacheHitShared');
     return { servable: { token, source: 'shared', expiresIn: remainingSeconds(token, now) } };
@@ -172,7 +187,9 @@ export class BrokerService {
     metrics.count('CacheMiss');
     let token: CachedToken;
     try {
-      token = await fetcher.fetch(request, deadline);
+      token = await (request.exchange
+        ? this.#exchange(request, deadline)
+        : fetcher.fetch(request, deadline));
     } catch (error) {
       if (owner) await shared?.releaseLease(key, owner);
       const now = clock();
@@ -186,9 +203,23 @@ export class BrokerService {
       }
       throw error;
     }
-    memory.set(key, token);
-    await shared?.put(key, token, owner);
-    return { token, source: 'maskinporten', expiresIn: remainingSeconds(token, clock()) };
+    // A refresh replaces the cached token even if that one would have lived longer.
+    if (request.skipCache) memory.replace(key, token);
+    else memory.set(key, token);
+    await shared?.put(key, token, owner, request.skipCache ? { replace: true } : undefined);
+    const source = request.exchange ? 'altinn' : 'maskinporten';
+    return { token, source, expiresIn: remainingSeconds(token, clock()) };
+  }
+
+  /** The fetch step of an exchanged token: the Maskinporten token as usual, then exchanged. */
+  async #exchange(request: TokenRequest, deadline: number): Promise<CachedToken> {
+    const exchanger = request.exchange ? this.#options.exchangers?.[request.exchange] : undefined;
+    if (!exchanger)
+      throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
+    const plain: TokenRequest = { ...request, minTtl: 0 };
+    delete plain.exchange;
+    const { token } = await this.getToken(plain);
+    return exchanger.exchange(token, deadline);
   }
 
   #pollDelay(): number {
@@ -212,6 +243,9 @@ function isTransient(error: unknown): boolean {
     (error.kind === 'upstream_unavailable' || error.kind === 'upstream_timeout')
   );
 }
+
+/** Epoch ms when Maskinporten issued the token (`expiresAt` is receipt time + `expires_in`). */
+const receivedAt = (token: CachedToken) => token.expiresAt - token.lifetime * 1000;
 
 function later(a: CachedToken | undefined, b: CachedToken | undefined): CachedToken | undefined {
   if (!a) return b;

@@ -11,8 +11,8 @@ import {
 } from '../domain/upstream-errors.js';
 import {
   type AuthorizationServer,
-  type UpstreamFailure,
   UpstreamError,
+  type UpstreamFailure,
 } from '../ports/authorization-server.js';
 import type { Clock } from '../ports/clock.js';
 import type { GrantSigner } from '../ports/grant-signer.js';
@@ -98,7 +98,7 @@ export class TokenFetcher {
     const signal = AbortSignal.timeout(Math.min(attemptTimeoutMs, remaining));
     const { issuer } = await server.metadata(signal);
     const claims = buildGrantClaims(request, { issuer, clientId, now: clock(), jti: newJti() });
-    const assertion = await this.#sign(claims);
+    const assertion = await this.#sign(claims, signal);
     const started = clock();
     metrics.count('MaskinportenCalls');
     try {
@@ -109,14 +109,25 @@ export class TokenFetcher {
     }
   }
 
-  async #sign(claims: GrantClaims): Promise<string> {
+  /** Signs within the attempt's time: a KMS call that never returns must not outlive the deadline. */
+  async #sign(claims: GrantClaims, signal: AbortSignal): Promise<string> {
     const { signer, clock, metrics } = this.#options;
     const started = clock();
     try {
-      const assertion = await signer.sign(claims);
+      const assertion = await untilAborted(signer.sign(claims), signal);
       metrics.count('Signatures');
       return assertion;
     } catch (error) {
+      if (signal.aborted) {
+        throw new BrokerError(
+          'upstream_timeout',
+          'signing the grant took too long (no answer from the signer before the deadline)',
+          {
+            cause: error,
+            retryAfter: 1,
+          },
+        );
+      }
       throw signingError(error);
     } finally {
       metrics.timing('SigningLatency', clock() - started);
@@ -155,6 +166,16 @@ function errorName(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
   const cause = error.cause instanceof Error ? error.cause.name : undefined;
   return cause && cause !== 'Error' ? cause : error.name;
+}
+
+/** Settles like `promise`, or rejects once `signal` aborts (the promise is left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

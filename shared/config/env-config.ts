@@ -1,3 +1,4 @@
+import { isValidOrgnr } from '../domain/orgnr.js';
 import { requireSecureUrl } from '../domain/secure-url.js';
 import { ENV } from './env-names.js';
 
@@ -19,6 +20,8 @@ export interface EnvConfig {
   signingKey?: SigningKeyConfig;
   signingKeyNext?: SigningKeyConfig;
   altinnPlatform?: string;
+  /** The broker's system in Altinn's register (`ALTINN_SYSTEM_ID`). */
+  systemId?: string;
   tokenCacheTable?: string;
   policyFile?: string;
   configSecret?: string;
@@ -46,6 +49,12 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   }
   const altinnPlatform = optional(env, ENV.altinnPlatform);
   if (altinnPlatform !== undefined) requireSecureUrl(altinnPlatform, ENV.altinnPlatform);
+  const systemId = optional(env, ENV.altinnSystemId);
+  if (systemId !== undefined && !isSystemId(systemId)) {
+    throw new TypeError(
+      `${ENV.altinnSystemId} must be <vendor orgno>_<name> without spaces, got ${JSON.stringify(systemId)}`,
+    );
+  }
   const config: EnvConfig = {
     environment: optional(env, ENV.environment) ?? (issuer ? 'unnamed' : 'local'),
     deadlineMs: integer(env, ENV.deadlineMs, DEFAULT_DEADLINE_MS, 500, 30_000),
@@ -58,6 +67,7 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   assign(config, 'signingKey', signingKey(env, ENV.signingKey, ENV.signingKid));
   assign(config, 'signingKeyNext', signingKey(env, ENV.signingKeyNext, ENV.signingKidNext));
   assign(config, 'altinnPlatform', altinnPlatform);
+  assign(config, 'systemId', systemId);
   assign(config, 'tokenCacheTable', optional(env, ENV.tokenCacheTable));
   assign(config, 'policyFile', optional(env, ENV.policyFile));
   assign(config, 'configSecret', optional(env, ENV.configSecret));
@@ -74,6 +84,12 @@ export function requireUpstreamConfig(config: EnvConfig): Required<Pick<EnvConfi
     throw new TypeError(`missing required environment variable(s): ${missing.join(', ')}`);
   }
   return { issuer: config.issuer, clientId: config.clientId, signingKey: config.signingKey };
+}
+
+/** Altinn's rule for system ids: the vendor orgno, `_`, a name; no whitespace. */
+export function isSystemId(value: string): boolean {
+  const match = /^(\d{9})_\S+$/.exec(value);
+  return match !== null && isValidOrgnr(match[1] as string);
 }
 
 function optional(env: Env, name: string): string | undefined {

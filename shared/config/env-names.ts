@@ -17,6 +17,8 @@ export const ENV = {
   signingKidNext: 'SIGNING_KID_NEXT',
   /** Altinn platform base, e.g. `https://platform.tt02.altinn.no`. */
   altinnPlatform: 'ALTINN_PLATFORM_URL',
+  /** The broker's system in Altinn's register, `<vendor orgno>_<name>` (system-user requests). */
+  altinnSystemId: 'ALTINN_SYSTEM_ID',
   /** Name of the DynamoDB token-cache table. Unset: memory-only cache. */
   tokenCacheTable: 'TOKEN_CACHE_TABLE',
   /** Caller policy file (local server). */

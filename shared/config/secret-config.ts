@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssue } from '../domain/token-request.js';
+import { isSystemId } from './env-config.js';
 
 /**
  * The environment's secret (Secrets Manager): client settings that may change without a deploy,
@@ -9,6 +10,8 @@ export interface SecretConfig {
   clientId: string;
   kid?: string;
   kidNext?: string;
+  /** The broker's system in Altinn's register; overrides `ALTINN_SYSTEM_ID`. */
+  systemId?: string;
   policy?: unknown;
 }
 
@@ -16,6 +19,10 @@ const secretSchema = z.strictObject({
   clientId: z.string().min(1, 'must not be empty').max(200),
   kid: z.string().min(1).max(200).optional(),
   kidNext: z.string().min(1).max(200).optional(),
+  systemId: z
+    .string()
+    .refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')
+    .optional(),
   policy: z.unknown().optional(),
 });
 
@@ -24,10 +31,11 @@ export function parseSecretConfig(value: unknown, secretName: string): SecretCon
   if (!parsed.success) {
     throw new TypeError(`secret ${secretName} is invalid: ${describeIssue(parsed.error.issues[0])}`);
   }
-  const { clientId, kid, kidNext, policy } = parsed.data;
+  const { clientId, kid, kidNext, systemId, policy } = parsed.data;
   const config: SecretConfig = { clientId };
   if (kid) config.kid = kid;
   if (kidNext) config.kidNext = kidNext;
+  if (systemId) config.systemId = systemId;
   if (policy !== undefined) config.policy = policy;
   return config;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TokenRequest } from './token-request.js';
 
 /** Who the broker is at Maskinporten: a token minted under another identity must never be served. */
@@ -25,7 +25,8 @@ export function tokenCacheKey(identity: BrokerIdentity, request: TokenRequest): 
     request.resource ?? null,
     request.consumerOrg ?? null,
   ]);
-  return createHash('sha256').update(material).digest('base64url');
+  // One-shot `hash` (Node ≥ 20.12): half the cost of createHash, which builds a Hash object per call.
+  return hash('sha256', material, 'base64url');
 }
 
 /** The key of the exchanged Altinn token, derived from the Maskinporten token's key. */

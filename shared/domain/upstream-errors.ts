@@ -98,6 +98,19 @@ export function exhaustedToBrokerError(
   return new BrokerError(
     'upstream_unavailable',
     `Maskinporten kept failing: ${said} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
-    { retryAfter: 1, ...(upstream ? { upstream } : {}) },
+    { retryAfter: retryAfterSeconds(last), ...(upstream ? { upstream } : {}) },
   );
+}
+
+/** Longest `Retry-After` passed on to callers: Maskinporten's own wait, within reason. */
+const MAX_RETRY_AFTER_SECONDS = 300;
+
+/**
+ * A caller should wait as long as Maskinporten asked (a 429 or 503 with `Retry-After`), not retry
+ * after one second into the same refusal; 1 s when Maskinporten named no wait.
+ */
+function retryAfterSeconds(last: UpstreamFailure): number {
+  const ms = last.kind === 'http' ? last.retryAfterMs : undefined;
+  if (ms === undefined || !Number.isFinite(ms)) return 1;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
 }

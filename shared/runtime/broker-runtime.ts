@@ -1,8 +1,11 @@
+import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
+import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
+import { vendorTokenError } from '../app/altinn-errors.js';
+import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService } from '../app/broker-service.js';
 import { GuardedSharedCache } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { TokenFetcher } from '../app/token-fetcher.js';
-import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
 import type { ApiHandler } from '../http/api-types.js';
 import { createBrokerApi } from '../http/broker-api.js';
 import type { Route } from '../http/router.js';
@@ -26,7 +29,17 @@ export interface BrokerRuntimeOptions {
   deadlineMs?: number;
   fetch?: typeof fetch;
   memoryEntries?: number;
-  routes?: (runtime: { broker: BrokerService; server: MaskinportenHttpClient }) => readonly Route[];
+  /** Altinn platform base (`https://platform.tt02.altinn.no`); enables the Altinn client and exchange. */
+  altinnPlatformUrl?: string;
+  routes?: (runtime: RuntimeParts) => readonly Route[];
+}
+
+/** What `routes` may build on. */
+export interface RuntimeParts {
+  broker: BrokerService;
+  server: MaskinportenHttpClient;
+  /** Present when `altinnPlatformUrl` is set. */
+  altinn?: AltinnHttpClient;
 }
 
 export interface BrokerRuntime {
@@ -34,6 +47,7 @@ export interface BrokerRuntime {
   broker: BrokerService;
   server: MaskinportenHttpClient;
   shared?: GuardedSharedCache;
+  altinn?: AltinnHttpClient;
 }
 
 /**
@@ -58,6 +72,22 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
   const shared = options.shared
     ? new GuardedSharedCache({ inner: options.shared, clock, metrics, logger })
     : undefined;
+  // Altinn's vendor APIs get the broker's own vendor tokens, cached like any other token.
+  const altinn = options.altinnPlatformUrl
+    ? new AltinnHttpClient({
+        platformUrl: options.altinnPlatformUrl,
+        clock,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        tokenProvider: async (scopes) => {
+          try {
+            return (await broker.getToken({ scopes, minTtl: 30, skipCache: false })).token
+              .accessToken;
+          } catch (error) {
+            throw vendorTokenError(error, scopes);
+          }
+        },
+      })
+    : undefined;
   const broker = new BrokerService({
     identity: { issuer: options.issuer, clientId: options.clientId },
     fetcher,
@@ -67,6 +97,9 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
     metrics,
     logger,
     ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
+    ...(altinn
+      ? { exchangers: { altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }) } }
+      : {}),
   });
   const api = createBrokerApi({
     broker,
@@ -75,7 +108,7 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
     clock,
     logger,
     metrics,
-    routes: options.routes?.({ broker, server }) ?? [],
+    routes: options.routes?.({ broker, server, ...(altinn ? { altinn } : {}) }) ?? [],
   });
-  return { api, broker, server, ...(shared ? { shared } : {}) };
+  return { api, broker, server, ...(shared ? { shared } : {}), ...(altinn ? { altinn } : {}) };
 }

@@ -6,12 +6,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbTokenCache } from '../adapters/dynamodb/dynamodb-token-cache.js';
 import { ensureTokenTable } from '../adapters/dynamodb/token-table.js';
 import { createTokenTableClient } from '../adapters/dynamodb/token-table-client.js';
-import { createNodeListener } from '../adapters/http/node-listener.js';
+import { createNodeListener, guardNodeServer } from '../adapters/http/node-listener.js';
 import { createFileGrantSigner } from '../adapters/signing/file-grant-signer.js';
 import { createSigningKeySet, generateRsaKeyPemAsync } from '../adapters/signing/signing-key-spec.js';
 import { type EnvConfig, loadEnvConfig, requireUpstreamConfig } from '../config/env-config.js';
-import { authorizeAction, parsePolicy, tokenAction } from '../domain/caller-policy.js';
-import type { TokenAuthorizer } from '../http/token-route.js';
+import { parsePolicy } from '../domain/caller-policy.js';
+import { isLoopbackHost } from '../domain/secure-url.js';
+import { policyAuthorizer, tokenAuthorizer } from '../http/action-authorizer.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -21,6 +22,7 @@ import { DEMO, seedDemo } from '../sandbox/demo.js';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { type BrokerRuntime, createBrokerRuntime } from './broker-runtime.js';
 import { localCallerResolver } from './local-caller.js';
+import { systemUserRoutes } from './system-user-wiring.js';
 
 export interface LocalServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
@@ -51,7 +53,14 @@ export interface LocalServer {
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const config = loadEnvConfig(options.env ?? process.env);
   const clock = options.clock ?? systemClock;
-  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });
+  // Host is checked by the listener, so a missing one gets a JSON 400 rather than Node's empty one.
+  const server = createServer({
+    requestTimeout: 10_000,
+    headersTimeout: 10_000,
+    keepAliveTimeout: 5_000,
+    requireHostHeader: false,
+  });
+  guardNodeServer(server);
   const url = await listen(server, config.host, config.port);
   try {
     const upstream = config.issuer
@@ -59,11 +68,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       : await sandboxUpstream(url, config, clock);
     const shared = config.tokenCacheTable ? await sharedCache(config.tokenCacheTable, options) : undefined;
     const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
-    const authorize: TokenAuthorizer = policy
-      ? (caller, request) => {
-          authorizeAction(policy, caller?.id, tokenAction(request));
-        }
-      : () => {};
+    const authorize = policyAuthorizer(policy);
     const runtime = createBrokerRuntime({
       issuer: upstream.issuer,
       clientId: upstream.clientId,
@@ -71,13 +76,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clock,
       logger: options.logger,
       metrics: options.metrics,
-      authorize,
+      authorize: tokenAuthorizer(authorize),
       deadlineMs: config.deadlineMs,
       ...(shared ? { shared } : {}),
+      ...(upstream.altinnPlatformUrl ? { altinnPlatformUrl: upstream.altinnPlatformUrl } : {}),
+      routes: systemUserRoutes({
+        ...(upstream.systemId ? { systemId: upstream.systemId } : {}),
+        authorize,
+        clock,
+        logger: options.logger,
+        metrics: options.metrics,
+      }),
     });
     const sandbox = upstream.sandbox;
     const listener = createNodeListener(runtime.api, {
       resolveCaller: localCallerResolver(policy !== undefined),
+      loopbackHostOnly: isLoopbackHost(config.host),
       ...(sandbox ? { intercept: (req, res) => sandbox.handle(req, res) } : {}),
     });
     server.on('request', listener);
@@ -101,6 +115,8 @@ interface Upstream {
   clientId: string;
   keys: SigningKeySet;
   sandbox?: Sandbox;
+  altinnPlatformUrl?: string;
+  systemId?: string;
 }
 
 async function realUpstream(config: EnvConfig, options: LocalServerOptions): Promise<Upstream> {
@@ -114,7 +130,13 @@ async function realUpstream(config: EnvConfig, options: LocalServerOptions): Pro
       return kms;
     },
   });
-  return { issuer, clientId, keys };
+  return {
+    issuer,
+    clientId,
+    keys,
+    ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
+    ...(config.systemId ? { systemId: config.systemId } : {}),
+  };
 }
 
 async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock): Promise<Upstream> {
@@ -131,6 +153,8 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
     clientId: DEMO.clientId,
     keys: { active: signer, published: [signer] },
     sandbox,
+    altinnPlatformUrl: sandbox.altinnPlatformUrl,
+    systemId: DEMO.systemId,
   };
 }
 

@@ -104,6 +104,8 @@ export async function startLambdaTransport(options: TransportOptions = {}): Prom
           BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
           BROKER_ENVIRONMENT: 'test',
           BROKER_DEADLINE_MS: '1500',
+          ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
+          ALTINN_SYSTEM_ID: DEMO.systemId,
           ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
           ...options.env,
         },

@@ -1,0 +1,191 @@
+import { parseArgs } from 'node:util';
+import { parseJsonText } from '../../shared/adapters/altinn/altinn-json.js';
+import { BrokerError } from '../../shared/domain/errors.js';
+import { checkSystemRegistration } from '../../shared/domain/system-register.js';
+import { AltinnError, type AltinnVendorApi } from '../../shared/ports/altinn.js';
+import type { CliEnvironment, CliTarget } from './systemuser-connect.js';
+
+export const USAGE = `Usage: npm run systemuser -- <command> [--env sandbox|test|prod] [options]
+
+Commands:
+  register --file <system.json>   Check the system against Altinn's rules, then create it in
+                                  Altinn's system register (POST) or, if it exists, replace it (PUT).
+  get [--id <systemId>]           Print one system (default: the broker's configured system).
+  list                            Print the vendor's systems.
+
+Options:
+  --env sandbox|test|prod   Default sandbox: a running local broker (npm start) and its simulated
+                            Altinn. test/prod use MASKINPORTEN_CLIENT_ID, SIGNING_KEY (and
+                            SIGNING_KID) with that environment's Maskinporten and Altinn.
+  --broker <url>            The local broker for --env sandbox (default http://127.0.0.1:8080).
+
+Exit codes: 0 done, 1 Altinn (or the broker) refused, 2 bad input.`;
+
+const ENVIRONMENTS: readonly CliEnvironment[] = ['sandbox', 'test', 'prod'];
+
+export interface SystemUserCliDeps {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  readFile(path: string): Promise<string>;
+  /** Resolves `--env` (throws an Error for missing configuration). */
+  target(env: CliEnvironment, options: { brokerUrl: string }): CliTarget;
+}
+
+interface Invocation {
+  command: 'register' | 'get' | 'list';
+  env: CliEnvironment;
+  brokerUrl: string;
+  file?: string;
+  id?: string;
+}
+
+/** Bad input: exit code 2. */
+class UsageError extends Error {}
+
+/** Runs one command; resolves the exit code (0 ok, 1 Altinn refused, 2 bad input). */
+export async function run(argv: readonly string[], deps: SystemUserCliDeps): Promise<number> {
+  let invocation: Invocation | 'help';
+  let target: CliTarget;
+  try {
+    invocation = parseInvocation(argv);
+    if (invocation === 'help') {
+      deps.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    target = deps.target(invocation.env, { brokerUrl: invocation.brokerUrl });
+  } catch (error) {
+    deps.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    switch (invocation.command) {
+      case 'register':
+        return await register(invocation, target, deps);
+      case 'get':
+        return await get(invocation, target, deps);
+      case 'list':
+        return await list(target, deps);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      deps.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    deps.stderr.write(`${describeFailure(error)}\n`);
+    return 1;
+  }
+}
+
+async function register(
+  invocation: Invocation,
+  target: CliTarget,
+  deps: SystemUserCliDeps,
+): Promise<number> {
+  const path = invocation.file;
+  if (!path) throw new UsageError('register needs --file <system.json>');
+  let text: string;
+  try {
+    text = await deps.readFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const document = parseJsonText(text);
+  if (document === undefined) throw new UsageError(`${path} is not valid JSON`);
+  const { system, problems } = checkSystemRegistration(document, { clientId: target.clientId });
+  if (problems.length > 0) {
+    deps.stderr.write(
+      `${path} would be refused (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`,
+    );
+    for (const problem of problems) deps.stderr.write(`  - ${problem}\n`);
+    return 2;
+  }
+  const id = system['id'] as string;
+  deps.stdout.write(`Checked ${path}: system ${id}. Talking to ${target.describe}\n`);
+  const altinn = await target.open();
+  const existing = await altinn.getSystem(id);
+  if (existing === undefined) {
+    const internalId = await altinn.createSystem(system);
+    deps.stdout.write(`Created system ${id} (Altinn's internal id ${internalId}).\n`);
+  } else {
+    const answer = await altinn.updateSystem(id, system);
+    deps.stdout.write(`Updated system ${id}; Altinn answered: ${JSON.stringify(answer ?? null)}\n`);
+  }
+  await printSystem(altinn, id, deps);
+  return 0;
+}
+
+async function get(
+  invocation: Invocation,
+  target: CliTarget,
+  deps: SystemUserCliDeps,
+): Promise<number> {
+  const id = invocation.id ?? target.systemId;
+  if (!id) throw new UsageError('get needs --id <systemId> (or ALTINN_SYSTEM_ID)');
+  const altinn = await target.open();
+  if (!(await printSystem(altinn, id, deps))) {
+    deps.stderr.write(`Altinn has no system ${id} for this vendor (${target.describe}).\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function list(target: CliTarget, deps: SystemUserCliDeps): Promise<number> {
+  const altinn = await target.open();
+  deps.stdout.write(`${JSON.stringify(await altinn.listSystems(), null, 2)}\n`);
+  return 0;
+}
+
+async function printSystem(
+  altinn: AltinnVendorApi,
+  id: string,
+  deps: SystemUserCliDeps,
+): Promise<boolean> {
+  const system = await altinn.getSystem(id);
+  if (system === undefined) return false;
+  deps.stdout.write(`${JSON.stringify(system, null, 2)}\n`);
+  return true;
+}
+
+function parseInvocation(argv: readonly string[]): Invocation | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      env: { type: 'string', default: 'sandbox' },
+      file: { type: 'string' },
+      id: { type: 'string' },
+      broker: { type: 'string', default: 'http://127.0.0.1:8080' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [command, ...extra] = positionals;
+  if (values.help || command === 'help') return 'help';
+  if (command !== 'register' && command !== 'get' && command !== 'list') {
+    throw new Error(command ? `unknown command "${command}"` : 'a command is needed');
+  }
+  if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
+  const env = values.env as CliEnvironment;
+  if (!ENVIRONMENTS.includes(env))
+    throw new Error(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
+  return {
+    command,
+    env,
+    brokerUrl: values.broker as string,
+    ...(values.file === undefined ? {} : { file: values.file }),
+    ...(values.id === undefined ? {} : { id: values.id }),
+  };
+}
+
+/** What went wrong, in words; Altinn's code, message and validation errors when it answered. */
+function describeFailure(error: unknown): string {
+  if (error instanceof AltinnError) {
+    const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
+    const said = [error.code, error.description].filter(Boolean).join(' ');
+    return `Altinn refused${status}: ${said || error.message}`;
+  }
+  if (error instanceof BrokerError) return `The broker could not do it: ${error.message}`;
+  return `Failed: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,241 @@
+import {
+  AltinnError,
+  type AltinnSystem,
+  type AltinnSystemUser,
+  type AltinnSystemUserRequest,
+  type AltinnTokenExchangeApi,
+  type AltinnTokenProvider,
+  type AltinnVendorApi,
+  type CreatedSystemUserRequest,
+  type CreateSystemUserRequestBody,
+  type SystemUserKey,
+  type SystemUserType,
+} from '../../ports/altinn.js';
+import {
+  isObject,
+  parseJsonText,
+  readPage,
+  readSystemUser,
+  readSystemUserRequest,
+} from './altinn-json.js';
+import { ALTINN_SCOPES } from './altinn-scopes.js';
+import {
+  type AltinnAnswer,
+  type AltinnCall,
+  AltinnTransport,
+  type AltinnTransportOptions,
+} from './altinn-transport.js';
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+export interface AltinnClientOptions extends AltinnTransportOptions {
+  /** A vendor Maskinporten token for the scopes (the runtime binds it to the broker's cache). */
+  tokenProvider: AltinnTokenProvider;
+  /** Pages followed in a paginated list before giving up (default 100). */
+  maxPages?: number;
+}
+
+/**
+ * Altinn's system-register, system-user-request and system-user vendor APIs, and the Maskinporten
+ * token exchange, over HTTP. Each vendor call carries a vendor Maskinporten token with that
+ * endpoint's scope (`ALTINN_SCOPES`).
+ *
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemregister/
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuserrequest/external/
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuser/external/
+ */
+export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi {
+  readonly #transport: AltinnTransport;
+  readonly #tokens: AltinnTokenProvider;
+  readonly #maxPages: number;
+
+  constructor(options: AltinnClientOptions) {
+    this.#transport = new AltinnTransport(options);
+    this.#tokens = options.tokenProvider;
+    this.#maxPages = options.maxPages ?? 100;
+  }
+
+  /** Altinn answers 200 with the new system's internal id as a JSON string. */
+  async createSystem(system: AltinnSystem): Promise<string> {
+    const { text } = await this.#call(
+      'POST',
+      'systemregister/vendor',
+      ALTINN_SCOPES.systemRegisterWrite,
+      system,
+    );
+    const parsed = parseJsonText(text);
+    return typeof parsed === 'string' ? parsed : text.trim();
+  }
+
+  async updateSystem(systemId: string, system: AltinnSystem): Promise<unknown> {
+    const path = `systemregister/vendor/${segment(systemId)}`;
+    const { text } = await this.#call('PUT', path, ALTINN_SCOPES.systemRegisterWrite, system);
+    return parseJsonText(text) ?? (text.trim() || undefined);
+  }
+
+  async getSystem(systemId: string): Promise<AltinnSystem | undefined> {
+    const path = `systemregister/vendor/${segment(systemId)}`;
+    const answer = await notFoundAsUndefined(
+      this.#call('GET', path, ALTINN_SCOPES.systemRegisterWrite),
+    );
+    if (!answer) return undefined;
+    const parsed = parseJsonText(answer.text);
+    if (!isObject(parsed)) throw malformed(answer, 'a system that is not a JSON object');
+    return parsed;
+  }
+
+  async listSystems(): Promise<AltinnSystem[]> {
+    const answer = await this.#call(
+      'GET',
+      'systemregister/vendor',
+      ALTINN_SCOPES.systemRegisterWrite,
+    );
+    const parsed = parseJsonText(answer.text);
+    const list = Array.isArray(parsed) ? parsed : readPage(parsed)?.data;
+    if (!list) throw malformed(answer, 'a system list that is not a JSON array');
+    return list.filter(isObject);
+  }
+
+  /** 201: a new request; 200: Altinn's existing request for (system, org, externalRef). */
+  async createRequest(
+    type: SystemUserType,
+    body: CreateSystemUserRequestBody,
+  ): Promise<CreatedSystemUserRequest> {
+    const path = type === 'agent' ? 'systemuser/request/vendor/agent' : 'systemuser/request/vendor';
+    const answer = await this.#call('POST', path, ALTINN_SCOPES.requestWrite, body);
+    return { created: answer.status === 201, request: requestFrom(answer) };
+  }
+
+  async getRequest(type: SystemUserType, requestId: string): Promise<AltinnSystemUserRequest> {
+    const path = `systemuser/request/vendor/${agentSegment(type)}${segment(requestId)}`;
+    return requestFrom(await this.#call('GET', path, ALTINN_SCOPES.requestRead));
+  }
+
+  async getRequestByExternalRef(
+    type: SystemUserType,
+    key: SystemUserKey,
+  ): Promise<AltinnSystemUserRequest> {
+    const path = `systemuser/request/vendor/${agentSegment(type)}byexternalref/${keySegments(key)}`;
+    return requestFrom(await this.#call('GET', path, ALTINN_SCOPES.requestRead));
+  }
+
+  listRequests(type: SystemUserType, systemId: string): Promise<AltinnSystemUserRequest[]> {
+    const path = `systemuser/request/vendor/${agentSegment(type)}bysystem/${segment(systemId)}`;
+    return this.#pages(path, ALTINN_SCOPES.requestRead, readSystemUserRequest);
+  }
+
+  async deleteRequest(requestId: string): Promise<void> {
+    await this.#call(
+      'DELETE',
+      `systemuser/request/vendor/${segment(requestId)}`,
+      ALTINN_SCOPES.requestWrite,
+    );
+  }
+
+  async findSystemUser(key: SystemUserKey): Promise<AltinnSystemUser | undefined> {
+    const query = { 'system-id': key.systemId, orgno: key.orgNo, 'external-ref': key.externalRef };
+    const answer = await notFoundAsUndefined(
+      this.#call('GET', 'systemuser/vendor/byquery', ALTINN_SCOPES.requestWrite, undefined, query),
+    );
+    if (!answer) return undefined;
+    const user = readSystemUser(parseJsonText(answer.text));
+    if (!user) throw malformed(answer, 'a system user without id, systemId or reporteeOrgNo');
+    return user;
+  }
+
+  listSystemUsers(systemId: string): Promise<AltinnSystemUser[]> {
+    return this.#pages(
+      `systemuser/vendor/bysystem/${segment(systemId)}`,
+      ALTINN_SCOPES.systemRegisterWrite,
+      readSystemUser,
+    );
+  }
+
+  /**
+   * `GET exchange/maskinporten` with the Maskinporten token as the bearer. The body is the Altinn
+   * JWT, as `text/plain` or as a JSON string (Altinn's own client asks for JSON): quotes are stripped.
+   *
+   * @see https://github.com/Altinn/altinn-authentication/blob/main/src/Authentication/Controllers/AuthenticationController.cs
+   */
+  async exchangeMaskinportenToken(accessToken: string, deadline: number): Promise<string> {
+    const answer = await this.#transport.send({
+      method: 'GET',
+      url: this.#transport.url('exchange/maskinporten'),
+      token: accessToken,
+      accept: 'application/json, text/plain',
+      deadline,
+    });
+    const parsed = parseJsonText(answer.text);
+    const token = (typeof parsed === 'string' ? parsed : answer.text).trim().replace(/^"|"$/g, '');
+    if (!JWT_SHAPE.test(token)) throw malformed(answer, 'an exchange answer that is not a JWT');
+    return token;
+  }
+
+  async #call(
+    method: AltinnCall['method'],
+    path: string,
+    scope: string,
+    body?: unknown,
+    query?: Record<string, string | undefined>,
+  ): Promise<AltinnAnswer> {
+    const token = await this.#tokens([scope]);
+    return this.#transport.send({
+      method,
+      url: this.#transport.url(path, query),
+      token,
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+
+  /** Follows `links.next` (opaque, re-based on the platform) until a page has none. */
+  async #pages<T>(
+    path: string,
+    scope: string,
+    read: (value: unknown) => T | undefined,
+  ): Promise<T[]> {
+    const token = await this.#tokens([scope]);
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let url = this.#transport.url(path);
+    for (let page = 0; page < this.#maxPages; page++) {
+      const answer = await this.#transport.send({ method: 'GET', url, token });
+      const parsed = readPage(parseJsonText(answer.text));
+      if (!parsed) throw malformed(answer, 'a page without a data array');
+      for (const raw of parsed.data) {
+        const item = read(raw);
+        if (item === undefined) throw malformed(answer, 'a list item without its required fields');
+        items.push(item);
+      }
+      if (!parsed.next) return items;
+      url = this.#transport.resolveNext(parsed.next);
+      if (seen.has(url)) throw malformed(answer, 'a next link that repeats');
+      seen.add(url);
+    }
+    throw new AltinnError('malformed', `Altinn's list did not end within ${this.#maxPages} pages`);
+  }
+}
+
+function requestFrom(answer: AltinnAnswer): AltinnSystemUserRequest {
+  const request = readSystemUserRequest(parseJsonText(answer.text));
+  if (!request) throw malformed(answer, 'a request without id, systemId, partyOrgNo or status');
+  return request;
+}
+
+async function notFoundAsUndefined(call: Promise<AltinnAnswer>): Promise<AltinnAnswer | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof AltinnError && error.kind === 'http' && error.status === 404)
+      return undefined;
+    throw error;
+  }
+}
+
+function malformed(answer: AltinnAnswer, what: string): AltinnError {
+  return new AltinnError('malformed', `Altinn answered with ${what}`, { status: answer.status });
+}
+
+const segment = (value: string) => encodeURIComponent(value);
+const agentSegment = (type: SystemUserType) => (type === 'agent' ? 'agent/' : '');
+const keySegments = (key: SystemUserKey) =>
+  [key.systemId, key.orgNo, key.externalRef ?? key.orgNo].map(segment).join('/');

@@ -1,0 +1,192 @@
+/**
+ * Altinn's system-user vendor APIs and the Maskinporten token exchange, as the broker uses them.
+ * Field names follow Altinn's camelCase JSON; the adapter reads Altinn's answers tolerantly (any key
+ * casing, missing optional fields) and hands out these shapes.
+ *
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/
+ */
+
+/** Own (standard) or client (agent) system user. */
+export type SystemUserType = 'standard' | 'agent';
+
+/** One right: `{resource: [{id: 'urn:altinn:resource', value: <resource id>}]}`. */
+export interface AltinnRight {
+  resource: { id: string; value: string }[];
+}
+
+export interface AltinnAccessPackage {
+  urn: string;
+}
+
+/**
+ * Body of `POST systemuser/request/vendor` (`CreateRequestSystemUser`) and, without `rights`, of
+ * `POST systemuser/request/vendor/agent` (`CreateAgentRequestSystemUser`).
+ */
+export interface CreateSystemUserRequestBody {
+  systemId: string;
+  /** Bare 9 digits. */
+  partyOrgNo: string;
+  externalRef?: string;
+  rights?: AltinnRight[];
+  accessPackages?: AltinnAccessPackage[];
+  redirectUrl?: string;
+  integrationTitle?: string;
+}
+
+/** `RequestSystemResponse` / `AgentRequestSystemResponse`. */
+export interface AltinnSystemUserRequest {
+  id: string;
+  systemId: string;
+  partyOrgNo: string;
+  /** Altinn defaults it to `partyOrgNo`; older answers may omit it. */
+  externalRef?: string;
+  /** `New`, `Accepted`, `Rejected`, `Denied` or `Timedout` (kept as Altinn sent it). */
+  status: string;
+  /** Set by Altinn since Nov 2025 instead of (not as well as) status `Timedout`. */
+  timedOut?: boolean;
+  /** Absent in list pages. */
+  confirmUrl?: string;
+  redirectUrl?: string;
+  rights: AltinnRight[];
+  accessPackages: AltinnAccessPackage[];
+  integrationTitle?: string;
+  escalated?: boolean;
+  created?: string;
+}
+
+/** A create answer: `created` is false when Altinn returned an existing request (HTTP 200). */
+export interface CreatedSystemUserRequest {
+  created: boolean;
+  request: AltinnSystemUserRequest;
+}
+
+/** `SystemUserExternalDTO` (older answers carry `partyId`/`systemInternalId` and no `userType`). */
+export interface AltinnSystemUser {
+  id: string;
+  systemId: string;
+  reporteeOrgNo: string;
+  externalRef?: string;
+  userType?: string;
+  integrationTitle?: string;
+  productName?: string;
+  supplierOrgno?: string;
+  created?: string;
+  isDeleted?: boolean;
+}
+
+/** Altinn's key for system users and requests; `externalRef` defaults to `orgNo`. */
+export interface SystemUserKey {
+  systemId: string;
+  orgNo: string;
+  externalRef?: string;
+}
+
+/** A system in the register, as JSON (`RegisterSystemRequest` in, `RegisteredSystemDTO` out). */
+export type AltinnSystem = Record<string, unknown>;
+
+/**
+ * Altinn's vendor APIs. Every method gets a vendor Maskinporten token with the endpoint's scope
+ * and throws `AltinnError` when Altinn says no (or `BrokerError` when the token could not be had).
+ */
+export interface AltinnVendorApi {
+  /** `POST systemregister/vendor`; resolves Altinn's internal id of the new system. */
+  createSystem(system: AltinnSystem): Promise<string>;
+  /** `PUT systemregister/vendor/{systemId}`: replaces the whole system, rights included. */
+  updateSystem(systemId: string, system: AltinnSystem): Promise<unknown>;
+  /** `GET systemregister/vendor/{systemId}`; undefined on 404. */
+  getSystem(systemId: string): Promise<AltinnSystem | undefined>;
+  /** `GET systemregister/vendor`: the vendor's own systems. */
+  listSystems(): Promise<AltinnSystem[]>;
+  createRequest(
+    type: SystemUserType,
+    body: CreateSystemUserRequestBody,
+  ): Promise<CreatedSystemUserRequest>;
+  getRequest(type: SystemUserType, requestId: string): Promise<AltinnSystemUserRequest>;
+  getRequestByExternalRef(
+    type: SystemUserType,
+    key: SystemUserKey,
+  ): Promise<AltinnSystemUserRequest>;
+  /** Every page of `GET systemuser/request/vendor[/agent]/bysystem/{systemId}`. */
+  listRequests(type: SystemUserType, systemId: string): Promise<AltinnSystemUserRequest[]>;
+  /** `DELETE systemuser/request/vendor/{requestId}` (needed before retrying a rejected request). */
+  deleteRequest(requestId: string): Promise<void>;
+  /** `GET systemuser/vendor/byquery`; undefined on 404 (none, or another vendor's). */
+  findSystemUser(key: SystemUserKey): Promise<AltinnSystemUser | undefined>;
+  /** Every page of `GET systemuser/vendor/bysystem/{systemId}`. */
+  listSystemUsers(systemId: string): Promise<AltinnSystemUser[]>;
+}
+
+/** `GET exchange/maskinporten`: a Maskinporten access token in, an Altinn token out. */
+export interface AltinnTokenExchangeApi {
+  /** Resolves the Altinn JWT; `deadline` is epoch ms. */
+  exchangeMaskinportenToken(accessToken: string, deadline: number): Promise<string>;
+}
+
+/** Gets a vendor Maskinporten access token with these scopes (the broker's own, cached). */
+export type AltinnTokenProvider = (scopes: string[]) => Promise<string>;
+
+/** One entry of a ProblemDetails `validationErrors` array. */
+export interface AltinnValidationError {
+  /** `AUTH.VLD-000nn` (or another domain's). */
+  code?: string;
+  /** v5+ puts the message here... */
+  title?: string;
+  /** ...pre-v5 put it here. */
+  detail?: string;
+  paths: string[];
+}
+
+/** An Altinn ProblemDetails body, pre-v5 or v5+, read tolerantly. */
+export interface AltinnProblem {
+  type?: string;
+  title?: string;
+  detail?: string;
+  status?: number;
+  /** `AUTH-000nn`, or `STD-00000` around validation errors. */
+  code?: string;
+  validationErrors: AltinnValidationError[];
+}
+
+export type AltinnFailureKind = 'http' | 'network' | 'timeout' | 'malformed';
+
+/** Thrown by the Altinn adapter; carries no token. */
+export class AltinnError extends Error {
+  override readonly name = 'AltinnError';
+  readonly kind: AltinnFailureKind;
+  /** HTTP status, for `http` and `malformed`. */
+  readonly status?: number;
+  readonly code?: string;
+  readonly title?: string;
+  readonly detail?: string;
+  readonly validationErrors: readonly AltinnValidationError[];
+
+  constructor(
+    kind: AltinnFailureKind,
+    message: string,
+    options: { status?: number; problem?: AltinnProblem } = {},
+  ) {
+    super(message);
+    this.kind = kind;
+    const { status, problem } = options;
+    if (status !== undefined) this.status = status;
+    if (problem?.code) this.code = problem.code;
+    if (problem?.title) this.title = problem.title;
+    if (problem?.detail) this.detail = problem.detail;
+    this.validationErrors = problem?.validationErrors ?? [];
+  }
+
+  /**
+   * What Altinn said, in one line: `title — detail; VLD-code message (paths); ...` (without the
+   * top-level code, which has its own field). Undefined when Altinn said nothing readable.
+   */
+  get description(): string | undefined {
+    const parts: string[] = [];
+    const head = [this.title, this.detail].filter(Boolean).join(' — ');
+    if (head) parts.push(head);
+    for (const error of this.validationErrors) {
+      const paths = error.paths.length > 0 ? ` (${error.paths.join(', ')})` : '';
+      parts.push(`${[error.code, error.title ?? error.detail].filter(Boolean).join(' ')}${paths}`);
+    }
+    return parts.length > 0 ? parts.join('; ') : undefined;
+  }
+}

@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import { run, type SystemUserCliDeps } from '../../../functions/ops/systemuser-commands.js';
+import type { CliEnvironment, CliTarget } from '../../../functions/ops/systemuser-connect.js';
+import { resolveTarget } from '../../../functions/ops/systemuser-connect.js';
+import {
+  AltinnError,
+  type AltinnSystem,
+  type AltinnVendorApi,
+} from '../../../shared/ports/altinn.js';
+import { fakeFetch } from '../../support/fake-fetch.js';
+
+const CLIENT = '5f1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10';
+const SYSTEM = '310547891_demo_broker';
+const document = {
+  id: SYSTEM,
+  vendor: { authority: 'iso6523-actorid-upis', ID: '0192:310547891' },
+  name: { nb: 'Demo', nn: 'Demo', en: 'Demo' },
+  description: { nb: 'Megler', nn: 'Meklar', en: 'Broker' },
+  accessPackages: [{ urn: 'urn:altinn:accesspackage:skattegrunnlag' }],
+  clientId: [CLIENT],
+  allowedredirecturls: ['https://vendor.example/receipt'],
+};
+
+/** Altinn's register in a map; every call recorded. */
+function fakeRegister(initial: Record<string, AltinnSystem> = {}, failWith?: AltinnError) {
+  const systems = new Map(Object.entries(initial));
+  const calls: string[] = [];
+  const fail = () => {
+    if (failWith) throw failWith;
+  };
+  const api = {
+    createSystem: async (system: AltinnSystem) => {
+      calls.push(`create ${system['id']}`);
+      fail();
+      systems.set(system['id'] as string, system);
+      return 'internal-guid';
+    },
+    updateSystem: async (id: string, system: AltinnSystem) => {
+      calls.push(`update ${id}`);
+      fail();
+      systems.set(id, system);
+      return true;
+    },
+    getSystem: async (id: string) => {
+      calls.push(`get ${id}`);
+      return systems.get(id);
+    },
+    listSystems: async () => {
+      calls.push('list');
+      return [...systems.values()];
+    },
+  } as Partial<AltinnVendorApi> as AltinnVendorApi;
+  return { api, calls, systems };
+}
+
+function cli(
+  options: {
+    files?: Record<string, string>;
+    altinn?: AltinnVendorApi;
+    target?: (env: CliEnvironment) => CliTarget;
+  } = {},
+) {
+  let stdout = '';
+  let stderr = '';
+  const opened: CliEnvironment[] = [];
+  const deps: SystemUserCliDeps = {
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+    readFile: async (path) => {
+      const text = options.files?.[path];
+      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      return text;
+    },
+    target:
+      options.target ??
+      ((env) => ({
+        env,
+        clientId: CLIENT,
+        systemId: SYSTEM,
+        describe: `fake ${env}`,
+        open: async () => {
+          opened.push(env);
+          return options.altinn ?? fakeRegister().api;
+        },
+      })),
+  };
+  return {
+    run: (...argv: string[]) => run(argv, deps),
+    out: () => stdout,
+    err: () => stderr,
+    opened,
+  };
+}
+
+describe('systemuser register', () => {
+  it('checks the file, then creates a system Altinn does not have (POST), and prints it', async () => {
+    const register = fakeRegister();
+    const c = cli({ files: { 'system.json': JSON.stringify(document) }, altinn: register.api });
+
+    expect(await c.run('register', '--file', 'system.json')).toBe(0);
+
+    expect(register.calls).toEqual([`get ${SYSTEM}`, `create ${SYSTEM}`, `get ${SYSTEM}`]);
+    expect(register.systems.get(SYSTEM)?.['allowedRedirectUrls']).toEqual([
+      'https://vendor.example/receipt',
+    ]);
+    expect(c.out()).toContain(`Created system ${SYSTEM} (Altinn's internal id internal-guid)`);
+    expect(c.opened).toEqual(['sandbox']);
+  });
+
+  it('replaces a system that exists (PUT)', async () => {
+    const register = fakeRegister({ [SYSTEM]: { id: SYSTEM } });
+    const c = cli({ files: { 'system.json': JSON.stringify(document) }, altinn: register.api });
+
+    expect(await c.run('register', '--env', 'test', '--file', 'system.json')).toBe(0);
+
+    expect(register.calls).toEqual([`get ${SYSTEM}`, `update ${SYSTEM}`, `get ${SYSTEM}`]);
+    expect(c.out()).toContain(`Updated system ${SYSTEM}`);
+    expect(c.opened).toEqual(['test']);
+  });
+
+  it('prints every problem and exits 2 without talking to Altinn', async () => {
+    const bad = {
+      ...document,
+      id: '310547891_demo broker',
+      clientId: ['someone-else'],
+      name: { nb: 'x' },
+    };
+    const c = cli({ files: { 'system.json': JSON.stringify(bad) } });
+
+    expect(await c.run('register', '--file', 'system.json')).toBe(2);
+
+    expect(c.err()).toContain('would be refused (4 problems)');
+    expect(c.err()).toContain('id: must not contain spaces');
+    expect(c.err()).toContain("clientId: must include the broker's Maskinporten client id");
+    expect(c.err()).toContain('name.nn: is required');
+    expect(c.opened).toEqual([]);
+  });
+
+  it('accepts a file with a BOM', async () => {
+    const c = cli({ files: { 'system.json': `\uFEFF${JSON.stringify(document)}` } });
+    expect(await c.run('register', '--file', 'system.json')).toBe(0);
+  });
+
+  it.each([
+    [['register'], 'register needs --file'],
+    [['register', '--file', 'missing.json'], 'cannot read missing.json: ENOENT'],
+    [['register', '--file', 'junk.json'], 'junk.json is not valid JSON'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [[], 'a command is needed'],
+    [['list', '--env', 'staging'], '--env must be one of sandbox, test, prod'],
+    [['list', '--bogus'], "Unknown option '--bogus'"],
+  ])('exits 2 for %j', async (argv, message) => {
+    const c = cli({ files: { 'junk.json': '{' } });
+    expect(await c.run(...argv)).toBe(2);
+    expect(c.err()).toContain(message);
+  });
+
+  it("exits 1 and prints Altinn's code and validation errors when Altinn refuses", async () => {
+    const refusal = new AltinnError('http', 'HTTP 400', {
+      status: 400,
+      problem: {
+        code: 'STD-00000',
+        title: 'One or more validation errors occurred.',
+        validationErrors: [
+          {
+            code: 'AUTH.VLD-00004',
+            detail: 'client id taken',
+            paths: ['/registersystemrequest/clientid'],
+          },
+        ],
+      },
+    });
+    const c = cli({
+      files: { 'system.json': JSON.stringify(document) },
+      altinn: fakeRegister({}, refusal).api,
+    });
+
+    expect(await c.run('register', '--file', 'system.json')).toBe(1);
+    expect(c.err()).toContain(
+      'Altinn refused (HTTP 400): STD-00000 One or more validation errors occurred.; AUTH.VLD-00004 client id taken (/registersystemrequest/clientid)',
+    );
+  });
+
+  it('exits 2 when the environment is not configured', async () => {
+    const c = cli({
+      target: () => {
+        throw new TypeError(
+          'missing required environment variable(s): MASKINPORTEN_CLIENT_ID, SIGNING_KEY',
+        );
+      },
+    });
+    expect(await c.run('list', '--env', 'prod')).toBe(2);
+    expect(c.err()).toContain('MASKINPORTEN_CLIENT_ID');
+  });
+});
+
+describe('systemuser get and list', () => {
+  it('prints the configured system by default, or --id', async () => {
+    const c = cli({
+      altinn: fakeRegister({ [SYSTEM]: { id: SYSTEM }, '310547891_other': { id: 'other' } }).api,
+    });
+    expect(await c.run('get')).toBe(0);
+    expect(JSON.parse(c.out())).toEqual({ id: SYSTEM });
+    expect(await c.run('get', '--id', '310547891_other')).toBe(0);
+  });
+
+  it('exits 1 for a system Altinn does not have', async () => {
+    const c = cli();
+    expect(await c.run('get', '--id', '310547891_nope')).toBe(1);
+    expect(c.err()).toContain('Altinn has no system 310547891_nope');
+  });
+
+  it('lists the vendor’s systems', async () => {
+    const c = cli({ altinn: fakeRegister({ [SYSTEM]: { id: SYSTEM } }).api });
+    expect(await c.run('list')).toBe(0);
+    expect(JSON.parse(c.out())).toEqual([{ id: SYSTEM }]);
+  });
+
+  it('prints usage for --help', async () => {
+    const c = cli();
+    expect(await c.run('--help')).toBe(0);
+    expect(c.out()).toContain('Usage: npm run systemuser');
+  });
+});
+
+describe('resolveTarget', () => {
+  it('sandbox: vendor tokens from the broker’s POST /v1/token, Altinn under /sandbox/altinn', async () => {
+    const fake = fakeFetch((request) =>
+      request.url.endsWith('/v1/token')
+        ? { body: { access_token: 'vendor-token', token_type: 'Bearer', expires_in: 120 } }
+        : { text: '[]' },
+    );
+    const target = resolveTarget('sandbox', {
+      brokerUrl: 'http://127.0.0.1:8080/',
+      fetch: fake.fetch,
+    });
+
+    await (await target.open()).listSystems();
+
+    expect(target).toMatchObject({ clientId: CLIENT, systemId: SYSTEM });
+    expect(fake.requests.map((r) => r.url)).toEqual([
+      'http://127.0.0.1:8080/v1/token',
+      'http://127.0.0.1:8080/sandbox/altinn/authentication/api/v1/systemregister/vendor',
+    ]);
+    expect(JSON.parse(fake.requests[0]?.body ?? '')).toEqual({
+      scope: 'altinn:authentication/systemregister.write',
+      minTtl: 30,
+    });
+    expect(fake.requests[1]?.headers['authorization']).toBe('Bearer vendor-token');
+  });
+
+  it('sandbox: refuses a broker over plain http off loopback', () => {
+    expect(() => resolveTarget('sandbox', { brokerUrl: 'http://broker.example.com' })).toThrow(
+      /https/,
+    );
+  });
+
+  it('test/prod: needs the client id and signing key, and uses the environment’s issuer and platform', () => {
+    expect(() => resolveTarget('test', { brokerUrl: 'x', processEnv: {} })).toThrow(
+      /MASKINPORTEN_CLIENT_ID, SIGNING_KEY/,
+    );
+    const target = resolveTarget('prod', {
+      brokerUrl: 'x',
+      processEnv: {
+        MASKINPORTEN_CLIENT_ID: CLIENT,
+        SIGNING_KEY: 'file:/dev/null',
+        ALTINN_SYSTEM_ID: SYSTEM,
+      },
+    });
+    expect(target).toMatchObject({ env: 'prod', clientId: CLIENT, systemId: SYSTEM });
+    expect(target.describe).toBe(
+      'prod: Maskinporten https://maskinporten.no/, Altinn https://platform.altinn.no',
+    );
+  });
+});
