@@ -1,5 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiHandler, type ApiRequest, type CallerIdentity, MAX_BODY_BYTES } from '../../http/api-types.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { BrokerError } from '../../domain/errors.js';
+import { isLoopbackHost } from '../../domain/secure-url.js';
+import {
+  type ApiHandler,
+  type ApiRequest,
+  type CallerIdentity,
+  MAX_BODY_BYTES,
+} from '../../http/api-types.js';
+import { toErrorResponse } from '../../http/error-response.js';
+import { jsonResponse } from '../../http/responses.js';
 
 export interface NodeListenerOptions {
   /** Who is calling; the local server decides (see `localCallerResolver`). */
@@ -7,6 +17,12 @@ export interface NodeListenerOptions {
   /** Gets the first look at each request (the sandbox); returns true if it answered. */
   intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
   maxBodyBytes?: number;
+  /**
+   * Refuse requests whose `Host` names anything but a loopback address: a server on loopback is
+   * reached as localhost, so another name means DNS rebinding (a web page in the developer's
+   * browser talking to the broker under its own name).
+   */
+  loopbackHostOnly?: boolean;
 }
 
 /**
@@ -16,6 +32,14 @@ export interface NodeListenerOptions {
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return (request: IncomingMessage, response: ServerResponse): void => {
+    const refused = refuseHost(request, options.loopbackHostOnly ?? false);
+    if (refused) {
+      request.resume();
+      const answer = toErrorResponse(refused);
+      response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+      response.end(answer.body);
+      return;
+    }
     if (options.intercept?.(request, response)) return;
     readBody(request, maxBodyBytes)
       .then(async ({ body, tooLarge }) => {
@@ -47,6 +71,89 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
   };
 }
 
+/** `Host` is required in HTTP/1.1 (RFC 9112 §3.2); on a loopback server it must name loopback. */
+function refuseHost(request: IncomingMessage, loopbackOnly: boolean): BrokerError | undefined {
+  const host = request.headers.host;
+  if (host === undefined) {
+    return request.httpVersion === '1.1'
+      ? new BrokerError('invalid_request', 'the Host header is required')
+      : undefined;
+  }
+  if (!loopbackOnly) return undefined;
+  const hostname =
+    (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]) ?? '';
+  if (isLoopbackHost(hostname.toLowerCase())) return undefined;
+  return new BrokerError(
+    'access_denied',
+    'the Host header must name this loopback server (localhost, 127.0.0.1 or [::1])',
+  );
+}
+
+/**
+ * Node answers some requests itself, before any listener sees them: unparsable ones (400, 431),
+ * slow ones (408), an `Expect` other than 100-continue (417) and CONNECT (connection dropped).
+ * Its answers have empty bodies; the broker's contract is a JSON `{error, error_description}`
+ * for every failure, so answer those here.
+ */
+export function guardNodeServer(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      'the request is not valid HTTP/1.1',
+    ];
+    const neverAnswered = (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
+    if (error.code !== 'ECONNRESET' && socket.writable && neverAnswered) {
+      // An answer to HEAD has no body; the bytes Node failed on tell whether it was one.
+      const head =
+        (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+      socket.end(rawJsonResponse(status, description, head));
+      socket.once('finish', () => socket.destroy());
+    } else {
+      socket.destroy();
+    }
+  });
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    const answer = jsonResponse(417, {
+      error: 'invalid_request',
+      error_description: 'only "Expect: 100-continue" is supported',
+    });
+    response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+    response.end(answer.body);
+  });
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.end(rawJsonResponse(405, 'CONNECT is not supported'));
+    socket.once('finish', () => socket.destroy());
+  });
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'the request headers are too large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'the chunk extensions are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time'],
+};
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
+};
+
+function rawJsonResponse(status: number, description: string, headOnly = false): string {
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  const head = [
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,
+    ...Object.entries(jsonResponse(status, null).headers).map(
+      ([name, value]) => `${name}: ${value}`,
+    ),
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${headOnly ? '' : body}`;
+}
+
 function readBody(
   request: IncomingMessage,
   limit: number,
@@ -74,7 +181,8 @@ function readBody(
     };
     request.on('data', onData);
     request.once('end', () => {
-      if (total <= limit) resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: false });
+      if (total <= limit)
+        resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: false });
     });
     request.once('error', reject);
   });

@@ -1,0 +1,82 @@
+import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
+import { createFileGrantSigner } from '../shared/adapters/signing/file-grant-signer.js';
+import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-spec.js';
+import type { ApiRequest } from '../shared/http/api-types.js';
+import { systemClock } from '../shared/ports/clock.js';
+import type { GrantSigner } from '../shared/ports/grant-signer.js';
+import { type BrokerLogger, silentLogger } from '../shared/ports/logger.js';
+import type { SharedTokenCache } from '../shared/ports/token-cache.js';
+import { type BrokerRuntime, createBrokerRuntime } from '../shared/runtime/broker-runtime.js';
+import { DEMO, seedDemo } from '../shared/sandbox/demo.js';
+import { type SandboxServer, startSandboxServer } from '../shared/sandbox/sandbox.js';
+
+/** A system-user token request for the demo customer: the broker's main use case. */
+export const HIT_BODY = {
+  scope: DEMO.scopes[0],
+  org: DEMO.customers.standard.orgNo,
+} as const;
+
+/** The same request with its own RFC 8707 audience: a distinct cache key per `i`. */
+export const bodyForResource = (i: number, prefix = 'bench') => ({
+  ...HIT_BODY,
+  resource: `https://api.example.no/${prefix}/${i}`,
+});
+
+/** The sandbox (simulated Maskinporten on loopback) with the demo data and one registered signer. */
+export interface BenchSandbox {
+  server: SandboxServer;
+  signer: GrantSigner;
+  close(): Promise<void>;
+}
+
+export async function startBenchSandbox(options: {
+  signer?: GrantSigner;
+  tokenLifetimeSeconds?: number;
+}): Promise<BenchSandbox> {
+  const server = await startSandboxServer(
+    options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {},
+  );
+  const signer =
+    options.signer ?? (await createFileGrantSigner({ key: await generateRsaKeyPemAsync() }));
+  seedDemo(server, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
+  return { server, signer, close: () => server.close() };
+}
+
+/** One broker instance: the composition root the Lambda and the local server use, on the sandbox. */
+export interface BenchBroker {
+  runtime: BrokerRuntime;
+  metrics: InMemoryMetrics;
+}
+
+export function createBenchBroker(
+  sandbox: BenchSandbox,
+  options: { shared?: SharedTokenCache; memoryEntries?: number; logger?: BrokerLogger } = {},
+): BenchBroker {
+  const metrics = new InMemoryMetrics();
+  const runtime = createBrokerRuntime({
+    issuer: sandbox.server.issuer,
+    clientId: DEMO.clientId,
+    keys: { active: sandbox.signer, published: [sandbox.signer] },
+    clock: systemClock,
+    logger: options.logger ?? silentLogger,
+    metrics,
+    authorize: () => {},
+    ...(options.shared ? { shared: options.shared } : {}),
+    ...(options.memoryEntries ? { memoryEntries: options.memoryEntries } : {}),
+  });
+  return { runtime, metrics };
+}
+
+/** A transport-neutral `POST /v1/token` as the node listener would hand it to the API. */
+export function tokenApiRequest(body: unknown): ApiRequest {
+  return {
+    method: 'POST',
+    path: '/v1/token',
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/json' },
+    caller: { id: 'local', source: 'local-default' },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

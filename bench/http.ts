@@ -1,0 +1,208 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { HIT_BODY } from './fixtures.js';
+import type { ServerReady } from './http-server.js';
+import type { ResultRow, SectionResult } from './report.js';
+import { duration, summarise } from './stats.js';
+
+export const HTTP_SETTINGS = {
+  connections: 20,
+  pipelining: 1,
+  /** Each server is measured in two rounds of this many seconds (mirrored order, see below). */
+  roundSeconds: 4,
+  rounds: 2,
+  warmupSeconds: 1,
+} as const;
+
+const RATIO_GOAL = 0.7;
+const SERVER_SCRIPT = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+
+interface Totals {
+  requests: number;
+  seconds: number;
+  failures: number;
+  cpuMicros: number;
+  latenciesNs: number[];
+}
+
+interface ServerProcess {
+  name: string;
+  ready: ServerReady;
+  request(message: 'mark' | 'report'): Promise<{ cpuMicros: number } | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Section 2: requests per second of the local server's hit path against a bare node:http server. */
+export async function benchHttp(): Promise<SectionResult> {
+  const s = HTTP_SETTINGS;
+  const servers: ServerProcess[] = [];
+  const notes: string[] = [];
+  try {
+    const local = await startServer('local', ['local', 'silent']);
+    servers.push(local);
+    const bare = await startServer('bare', ['bare', String(local.ready.responseBytes)]);
+    servers.push(bare);
+    const logged = await startServer('logged', ['local', 'powertools']);
+    servers.push(logged);
+    notes.push(
+      `every server answered a ${local.ready.responseBytes}-byte JSON body with the broker's headers (${Object.keys(local.ready.headers).join(', ')})`,
+    );
+
+    // Mirrored order (bare, local, logged, logged, local, bare): a load change on the machine
+    // during the run weighs on every server about equally instead of on whichever ran last.
+    const order = [bare, local, logged];
+    const schedule = Array.from({ length: s.rounds }, (_, round) =>
+      round % 2 === 0 ? order : [...order].reverse(),
+    ).flat();
+    const emptyTotals = (): Totals => ({
+      requests: 0,
+      seconds: 0,
+      failures: 0,
+      cpuMicros: 0,
+      latenciesNs: [],
+    });
+    const bareTotals = emptyTotals();
+    const localTotals = emptyTotals();
+    const loggedTotals = emptyTotals();
+    const totals = new Map<ServerProcess, Totals>([
+      [bare, bareTotals],
+      [local, localTotals],
+      [logged, loggedTotals],
+    ]);
+    for (const server of schedule) await measure(server, totals.get(server) ?? emptyTotals());
+
+    const rate = (t: Totals) => t.requests / t.seconds;
+    const ratio = rate(localTotals) / rate(bareTotals);
+    const loggedRatio = rate(loggedTotals) / rate(bareTotals);
+    return {
+      title: '2. HTTP throughput, cache hits',
+      rows: [
+        loadRow('bare node:http, fixed JSON', bareTotals),
+        loadRow('local server, memory hit (silent logger)', localTotals),
+        {
+          metric: 'ratio local / bare (req/s)',
+          value: ratio.toFixed(2),
+          goal: `≥ ${RATIO_GOAL}`,
+          met: ratio >= RATIO_GOAL,
+        },
+        {
+          metric: 'server CPU per request, bare / local (a second view of the same ratio)',
+          value: (cpuPerRequest(bareTotals) / cpuPerRequest(localTotals)).toFixed(2),
+        },
+        loadRow('local server, memory hit, Powertools audit log → /dev/null', loggedTotals),
+        {
+          metric: 'ratio local with audit log / bare (req/s)',
+          value: loggedRatio.toFixed(2),
+          goal: `≥ ${RATIO_GOAL}`,
+          met: loggedRatio >= RATIO_GOAL,
+        },
+      ],
+      notes,
+      method: [
+        `autocannon with the same settings for every server: ${s.connections} connections, pipelining ${s.pipelining}, and per server`,
+        `${s.rounds} rounds of ${s.roundSeconds} s measured (${s.rounds * s.roundSeconds} s in all), each after a ${s.warmupSeconds} s warm-up at the same`,
+        'concurrency. The rounds run in mirrored order (bare, local, logged, then logged, local, bare) so that a',
+        'change in machine load weighs on all three about equally. Every request is `POST /v1/token` with the',
+        'same JSON body, a system-user token request whose key was warmed first, so every broker answer is a',
+        'memory hit. Each server runs in its own forked process (through tsx, as `npm start` does) and',
+        'autocannon runs in the bench process: on 2 cores that gives the server and the load generator a core',
+        'each instead of one event loop doing both. The bare server reads the request body and answers a fixed',
+        'token-shaped JSON of exactly the broker’s response size with the broker’s headers and the same',
+        '`node:http` timeouts. "local" is `startLocalServer` in sandbox mode with a silent logger; "logged"',
+        'is the same with the Powertools logger `npm start` uses, its one JSON audit line per request going',
+        'to /dev/null. req/s = responses / measured seconds; p50/p99 come from every response time autocannon',
+        'reported (its own histogram rounds to whole milliseconds); "server CPU" is the server process’s',
+        'user + system CPU time over the measured windows divided by the responses, a figure that other load',
+        'on the machine disturbs less than req/s.',
+      ].join(' '),
+    };
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
+const cpuPerRequest = (t: Totals) => t.cpuMicros / t.requests;
+
+function loadRow(metric: string, t: Totals): ResultRow {
+  const summary = summarise(Float64Array.from(t.latenciesNs));
+  const failures = t.failures > 0 ? `, ${t.failures} errors/non-2xx` : '';
+  const rate = Math.round(t.requests / t.seconds).toLocaleString('en');
+  const cpu = cpuPerRequest(t).toFixed(0);
+  return {
+    metric,
+    value: `${rate} req/s, p50 ${duration(summary.p50Ms)}, p99 ${duration(summary.p99Ms)}, server CPU ${cpu} µs/req (${t.requests.toLocaleString('en')} requests${failures})`,
+  };
+}
+
+async function measure(server: ServerProcess, totals: Totals): Promise<void> {
+  const s = HTTP_SETTINGS;
+  await run(server.ready.url, s.warmupSeconds);
+  await server.request('mark');
+  const latencies: number[] = [];
+  const result = await run(server.ready.url, s.roundSeconds, latencies);
+  const cpu = await server.request('report');
+  totals.requests += result.requests.total;
+  totals.seconds += result.duration;
+  totals.failures += result.errors + result.timeouts + result.non2xx;
+  totals.cpuMicros += cpu?.cpuMicros ?? 0;
+  for (const value of latencies) totals.latenciesNs.push(value);
+}
+
+function run(url: string, seconds: number, latenciesNs?: number[]) {
+  const s = HTTP_SETTINGS;
+  const instance = autocannon({
+    url: `${url}/v1/token`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(HIT_BODY),
+    connections: s.connections,
+    pipelining: s.pipelining,
+    duration: seconds,
+  });
+  if (latenciesNs) {
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+      latenciesNs.push(ms * 1e6);
+    });
+  }
+  return instance;
+}
+
+/** Forks `http-server.ts` (through tsx) and waits for it to report ready. */
+function startServer(name: string, args: string[]): Promise<ServerProcess> {
+  const child: ChildProcess = fork(SERVER_SCRIPT, args, {
+    execArgv: ['--import', 'tsx', '--no-warnings'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const request = (message: 'mark' | 'report') =>
+    new Promise<{ cpuMicros: number } | undefined>((resolve) => {
+      if (!alive()) return resolve(undefined);
+      if (message === 'mark') {
+        child.send(message, () => resolve(undefined));
+        return;
+      }
+      child.once('message', (answer: { type: string; cpuMicros: number }) => resolve(answer));
+      child.send(message);
+    });
+  const stop = async () => {
+    if (!alive()) return;
+    child.send('stop');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { type: string } & ServerReady) => {
+      if (message.type === 'ready') resolve({ name, ready: message, request, stop });
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`bench server ${args.join(' ')} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
