@@ -122,9 +122,11 @@ export class BrokerService {
     const { shared, memory, clock } = this.#options;
     let stale = request.skipCache ? undefined : memory.get(key, clock());
     if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
+    // A slow table may not eat the fetch's time: reads and lease attempts stop waiting here.
+    const cacheUntil = deadline - Math.min(this.#options.fetchReserveMs, this.#options.deadlineMs / 2);
 
     if (!request.skipCache) {
-      const hit = await this.#readShared(key, request, false);
+      const hit = await this.#readShared(key, request, false, cacheUntil);
       if (hit.servable) return hit.servable;
       stale = later(stale, hit.stale);
     }
@@ -136,12 +138,14 @@ export class BrokerService {
       const freshAfter = request.skipCache
         ? Number.MAX_SAFE_INTEGER
         : now + requiredRemainingMs(stale ?? { lifetime: Number.MAX_SAFE_INTEGER }, request.minTtl);
-      const leased = await shared.tryAcquireLease(key, {
+      const lease = shared.tryAcquireLease(key, {
         owner,
         now,
         leaseUntil: now + this.#options.leaseMs,
         freshAfter,
       });
+      // No answer in time means no coordination is possible: fetch as if the lease were ours.
+      const leased = await this.#bounded(lease, cacheUntil, true);
       if (leased) return this.#fetchAndStore(key, request, deadline, stale, owner);
       if (deadline - clock() <= this.#options.fetchReserveMs) {
         // The holder is slow or gone: answer within the deadline rather than wait for it.
@@ -149,7 +153,7 @@ export class BrokerService {
       }
       this.#options.metrics.count('LeaseWaits');
       await sleep(this.#pollDelay());
-      const hit = await this.#readShared(key, request, true, receivedSince);
+      const hit = await this.#readShared(key, request, true, cacheUntil, receivedSince);
       if (hit.servable) return hit.servable;
       stale = later(stale, hit.stale);
     }
@@ -159,10 +163,12 @@ export class BrokerService {
     key: string,
     request: TokenRequest,
     consistent: boolean,
+    until: number,
     receivedSince?: number,
   ): Promise<{ servable?: TokenResult; stale?: CachedToken }> {
     const { shared, memory, clock, metrics } = this.#options;
-    const token = await shared?.get(key, { consistent });
+    if (!shared) return {};
+    const token = await this.#bounded(shared.get(key, { consistent }), until, undefined);
     if (!token) return {};
     const now = clock();
     if (token.expiresAt <= now) return {};
@@ -191,7 +197,8 @@ export class BrokerService {
         ? this.#exchange(request, deadline)
         : fetcher.fetch(request, deadline));
     } catch (error) {
-      if (owner) await shared?.releaseLease(key, owner);
+      // Not awaited: the caller's answer must not wait on the table; a lost release just expires.
+      if (owner) shared?.releaseLease(key, owner).catch(() => {});
       const now = clock();
       if (isTransient(error) && stale && isUsableWhenStale(stale, now, request.minTtl)) {
         metrics.count('StaleServed');
@@ -206,7 +213,9 @@ export class BrokerService {
     // A refresh replaces the cached token even if that one would have lived longer.
     if (request.skipCache) memory.replace(key, token);
     else memory.set(key, token);
-    await shared?.put(key, token, owner, request.skipCache ? { replace: true } : undefined);
+    const put = shared?.put(key, token, owner, request.skipCache ? { replace: true } : undefined);
+    // Others may be waiting for this write, but a token in hand is not held back by a dead table.
+    if (put) await this.#bounded(put, Math.min(deadline, clock() + PUT_WAIT_MS), undefined);
     const source = request.exchange ? 'altinn' : 'maskinporten';
     return { token, source, expiresIn: remainingSeconds(token, clock()) };
   }
@@ -222,11 +231,32 @@ export class BrokerService {
     return exchanger.exchange(token, deadline);
   }
 
+  /** The operation's result, or `fallback` once `until` (epoch ms) has passed. */
+  async #bounded<T>(operation: Promise<T>, until: number, fallback: T): Promise<T> {
+    const remaining = until - this.#options.clock();
+    if (remaining <= 0) {
+      operation.catch(() => {});
+      return fallback;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<T>((resolve) => {
+      timer = setTimeout(() => resolve(fallback), remaining);
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #pollDelay(): number {
     const [min, max] = this.#options.leasePollMs;
     return min + Math.floor(this.#options.random() * (max - min));
   }
 }
+
+/** How long a caller with a fresh token waits for it to reach the shared cache. */
+const PUT_WAIT_MS = 500;
 
 /** A token that lives shorter than `minTtl` can never satisfy it: say so instead of refetching. */
 function requireLifetimeCovers(token: CachedToken, minTtl: number): void {

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
+import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
+import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
+import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
+import { BrokerService } from '../../../shared/app/broker-service.js';
+import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
+import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
+import { systemClock } from '../../../shared/ports/clock.js';
+import { silentLogger } from '../../../shared/ports/logger.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
+import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
+import { freshResource, SCOPE, tokenRequest } from './support.js';
+
+/** A table that accepts every call and never answers (a black-holed network path). */
+const never = () => new Promise<never>(() => {});
+const hangingTable: SharedTokenCache = {
+  get: never,
+  tryAcquireLease: never,
+  put: never,
+  releaseLease: never,
+};
+
+describe('a shared cache that never answers', () => {
+  let sandbox: SandboxServer;
+  let broker: BrokerService;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxServer();
+    const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
+    seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
+    const metrics = new InMemoryMetrics();
+    const server = new MaskinportenHttpClient({ issuer: sandbox.issuer, clock: systemClock });
+    broker = new BrokerService({
+      identity: { issuer: sandbox.issuer, clientId: DEMO.clientId },
+      fetcher: new TokenFetcher({
+        server,
+        signer,
+        clientId: DEMO.clientId,
+        clock: systemClock,
+        metrics,
+        logger: silentLogger,
+      }),
+      memory: new MemoryTokenCache(),
+      shared: hangingTable,
+      clock: systemClock,
+      metrics,
+      logger: silentLogger,
+      deadlineMs: 1500,
+    });
+  });
+  afterAll(() => sandbox.close());
+
+  it('still issues a token, within the deadline', async () => {
+    const started = Date.now();
+
+    const result = await broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }));
+
+    expect(result.source).toBe('maskinporten');
+    // Reads and the lease give up at half the deadline; the write waits at most 500 ms more.
+    expect(Date.now() - started).toBeLessThan(750 + 500 + 200);
+    expect(sandbox.maskinporten.stats.tokensIssued).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers a failing fetch within the deadline too', async () => {
+    sandbox.maskinporten.faults.enqueue({ endpoint: 'token', status: 503, times: 10 });
+    const started = Date.now();
+
+    await expect(broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }))).rejects.toMatchObject({
+      kind: 'upstream_unavailable',
+    });
+    expect(Date.now() - started).toBeLessThan(1500 + 200);
+    sandbox.maskinporten.faults.clear();
+  });
+});
