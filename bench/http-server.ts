@@ -2,7 +2,7 @@
  * The server side of the HTTP benchmark, run in its own process (forked by `http.ts`) so the
  * server and the load generator each get a core. Modes:
  *
- * - `local <silent|powertools>`: the local server (`startLocalServer`, sandbox mode, memory cache)
+ * - `local <silent|audit>`: the local server (`startLocalServer`, sandbox mode, memory cache)
  *   with the given logger; it warms the benchmark key before reporting ready.
  * - `bare <bytes>`: a bare `node:http` server that reads the request body and answers a fixed JSON
  *   document of exactly that many bytes, with the same headers the broker sends.
@@ -12,8 +12,7 @@
  */
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { powertoolsBrokerLogger } from '../shared/adapters/logging/powertools-logger.js';
+import { jsonLineLogger } from '../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
 import { silentLogger } from '../shared/ports/logger.js';
 import { startLocalServer } from '../shared/runtime/local-server.js';
@@ -37,8 +36,8 @@ async function startLocal(
   loggerKind: string,
 ): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   const logger =
-    loggerKind === 'powertools'
-      ? powertoolsBrokerLogger(new Logger({ serviceName: 'maskinporten-broker' }))
+    loggerKind === 'audit'
+      ? jsonLineLogger({ serviceName: 'maskinporten-broker' })
       : silentLogger;
   const server = await startLocalServer({
     // An hour-long sandbox token: no refresh falls inside the run.

@@ -43,7 +43,7 @@ export async function benchHttp(): Promise<SectionResult> {
     servers.push(local);
     const bare = await startServer('bare', ['bare', String(local.ready.responseBytes)]);
     servers.push(bare);
-    const logged = await startServer('logged', ['local', 'powertools']);
+    const logged = await startServer('logged', ['local', 'audit']);
     servers.push(logged);
     notes.push(
       `every server answered a ${local.ready.responseBytes}-byte JSON body with the broker's headers (${Object.keys(local.ready.headers).join(', ')})`,
@@ -90,7 +90,7 @@ export async function benchHttp(): Promise<SectionResult> {
           metric: 'server CPU per request, bare / local (a second view of the same ratio)',
           value: (cpuPerRequest(bareTotals) / cpuPerRequest(localTotals)).toFixed(2),
         },
-        loadRow('local server, memory hit, Powertools audit log → /dev/null', loggedTotals),
+        loadRow('local server, memory hit, audit log (JSON lines) → /dev/null', loggedTotals),
         {
           metric: 'ratio local with audit log / bare (req/s)',
           value: loggedRatio.toFixed(2),
@@ -110,7 +110,7 @@ export async function benchHttp(): Promise<SectionResult> {
         'each instead of one event loop doing both. The bare server reads the request body and answers a fixed',
         'token-shaped JSON of exactly the broker’s response size with the broker’s headers and the same',
         '`node:http` timeouts. "local" is `startLocalServer` in sandbox mode with a silent logger; "logged"',
-        'is the same with the Powertools logger `npm start` uses, its one JSON audit line per request going',
+        'is the same with the JSON-lines logger `npm start` uses, its one audit line per request going',
         'to /dev/null. req/s = responses / measured seconds; p50/p99 come from every response time autocannon',
         'reported (its own histogram rounds to whole milliseconds); "server CPU" is the server process’s',
         'user + system CPU time over the measured windows divided by the responses, a figure that other load',

@@ -1,12 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
+import { jsonLineLogger } from '../../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { type LocalServer, startLocalServer } from '../../shared/runtime/local-server.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
 
 /** `npm start`: the broker on loopback; without MASKINPORTEN_ISSUER, on the embedded sandbox. */
 async function main(): Promise<void> {
-  const logger = powertoolsBrokerLogger(new Logger({ serviceName: 'maskinporten-broker' }));
+  const logger = jsonLineLogger({
+    serviceName: 'maskinporten-broker',
+    ...(process.env['POWERTOOLS_LOG_LEVEL'] ? { level: process.env['POWERTOOLS_LOG_LEVEL'] } : {}),
+  });
   let server: LocalServer;
   try {
     server = await startLocalServer({ logger, metrics: new InMemoryMetrics() });

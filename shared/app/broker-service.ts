@@ -63,6 +63,7 @@ export class BrokerService {
   readonly #inFlight = new Map<string, Promise<TokenResult>>();
   readonly #owner = randomUUID();
   #leaseCounter = 0;
+  #identity?: BrokerIdentity;
 
   constructor(options: BrokerServiceOptions) {
     this.#options = {
@@ -77,8 +78,9 @@ export class BrokerService {
 
   /** The identity tokens are minted under; part of every cache key. */
   get identity(): BrokerIdentity {
-    const { identity, fetcher } = this.#options;
-    return { ...identity, kid: fetcher.signer.kid };
+    // The signer (and so the kid) is fixed for the service's life: build the identity once.
+    this.#identity ??= { ...this.#options.identity, kid: this.#options.fetcher.signer.kid };
+    return this.#identity;
   }
 
   async getToken(request: TokenRequest): Promise<TokenResult> {

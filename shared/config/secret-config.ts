@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssue } from '../domain/token-request.js';
 import { isSystemId } from './env-config.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BrokerError } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
 import type { TokenRequest } from './token-request.js';

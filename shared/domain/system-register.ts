@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrgnr } from './orgnr.js';
 import { requiredOr } from './zod-messages.js';
 

@@ -4,9 +4,9 @@ import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
+import type { CachedToken } from '../ports/token-cache.js';
 import type { ApiRequest, ApiResponse, CallerIdentity } from './api-types.js';
 import { readJsonBody } from './json-body.js';
-import { jsonResponse } from './responses.js';
 
 /** Decides whether a caller may have the token it asks for; throws `access_denied` if not. */
 export type TokenAuthorizer = (caller: CallerIdentity | undefined, request: TokenRequest) => void;
@@ -36,7 +36,16 @@ export function createTokenRoute(options: TokenRouteOptions) {
       authorize(request.caller, tokenRequest);
       const result = await broker.getToken(tokenRequest);
       audit(logger, request, tokenRequest, clock() - started, result);
-      return jsonResponse(200, tokenBody(result), { [TOKEN_SOURCE_HEADER]: result.source });
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          pragma: 'no-cache',
+          [TOKEN_SOURCE_HEADER]: result.source,
+        },
+        body: tokenBody(result),
+      };
     } catch (error) {
       if (error instanceof BrokerError) {
         if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
@@ -48,13 +57,21 @@ export function createTokenRoute(options: TokenRouteOptions) {
   };
 }
 
-function tokenBody(result: TokenResult) {
-  return {
-    access_token: result.token.accessToken,
-    token_type: result.token.tokenType,
-    expires_in: result.expiresIn,
-    scope: result.token.scope,
-  };
+/** The fixed parts of each cached token's answer, serialised once: only `expires_in` changes. */
+const serialised = new WeakMap<CachedToken, { head: string; tail: string }>();
+
+/** `{"access_token","token_type","expires_in","scope"}` (RFC 6749 §5.1), built from cached parts. */
+function tokenBody(result: TokenResult): string {
+  let parts = serialised.get(result.token);
+  if (!parts) {
+    const { accessToken, tokenType, scope } = result.token;
+    parts = {
+      head: `{"access_token":${JSON.stringify(accessToken)},"token_type":${JSON.stringify(tokenType)},"expires_in":`,
+      tail: `,"scope":${JSON.stringify(scope)}}`,
+    };
+    serialised.set(result.token, parts);
+  }
+  return `${parts.head}${result.expiresIn}${parts.tail}`;
 }
 
 /** One line per token request: who asked for what and what happened. Never the token itself. */

@@ -92,7 +92,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const listener = createNodeListener(runtime.api, {
       resolveCaller: localCallerResolver(policy !== undefined),
       loopbackHostOnly: isLoopbackHost(config.host),
-      ...(sandbox ? { intercept: (req, res) => sandbox.handle(req, res) } : {}),
+      // A prefix test first: most requests are token requests and never need the sandbox's URL parse.
+      ...(sandbox
+        ? { intercept: (req, res) => req.url?.startsWith('/sandbox') === true && sandbox.handle(req, res) }
+        : {}),
     });
     server.on('request', listener);
     return {

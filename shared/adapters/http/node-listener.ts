@@ -29,6 +29,9 @@ export interface NodeListenerOptions {
  * Adapts node:http to the broker API: reads the body up to the limit (and stops reading past it),
  * hands over a transport-neutral request, and writes the answer.
  */
+/** Shared by every request without a query string (the hot token path); routes only read it. */
+const NO_QUERY: URLSearchParams = new URLSearchParams();
+
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -48,7 +51,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
         const apiRequest: ApiRequest = {
           method: request.method ?? 'GET',
           path: queryStart === -1 ? url : url.slice(0, queryStart),
-          query: new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1)),
+          query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
           headers: request.headers as Record<string, string | undefined>,
           caller: options.resolveCaller(request),
         };
