@@ -36,9 +36,7 @@ async function startLocal(
   loggerKind: string,
 ): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   const logger =
-    loggerKind === 'audit'
-      ? jsonLineLogger({ serviceName: 'maskinporten-broker' })
-      : silentLogger;
+    loggerKind === 'audit' ? jsonLineLogger({ serviceName: 'maskinporten-broker' }) : silentLogger;
   const server = await startLocalServer({
     // An hour-long sandbox token: no refresh falls inside the run.
     env: { PORT: '0', SANDBOX_TOKEN_LIFETIME_SECONDS: '3600' },

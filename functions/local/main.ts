@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   try {
     server = await startLocalServer({ logger, metrics: new InMemoryMetrics() });
   } catch (error) {
-    console.error(`maskinporten-broker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `maskinporten-broker failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   }
   console.log(banner(server));
@@ -44,6 +46,9 @@ function banner(server: LocalServer): string {
       '',
       'Get a system-user token:',
       `  curl -s ${url}/v1/token -H 'content-type: application/json' -d '{"scope":"krr:global/kontaktinformasjon.read","org":"${customers.standard.orgNo}"}'`,
+      '',
+      `Onboard a new customer (then open the confirmUrl it returns and approve):`,
+      `  curl -s ${url}/v1/systemuser-requests -H 'content-type: application/json' -d '{"org":"${DEMO.onboarding.prospects[0]}","type":"standard","rights":["${DEMO.onboarding.right.resource[0]?.value}"]}'`,
     );
   }
   return lines.join('\n');

@@ -1,17 +1,17 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
-import { policyAuthorizer, tokenAuthorizer } from '../../shared/http/action-authorizer.js';
-import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   type ApiGatewayProxyEvent,
   type ApiGatewayProxyResult,
   fromApiGatewayEvent,
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
+import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../shared/domain/errors.js';
+import { policyAuthorizer, tokenAuthorizer } from '../../shared/http/action-authorizer.js';
 import { toErrorResponse } from '../../shared/http/error-response.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
@@ -39,15 +39,28 @@ export interface LambdaDependencies {
  */
 export async function createLambdaRuntime(deps: LambdaDependencies): Promise<BrokerRuntime> {
   const config = loadEnvConfig(deps.env);
-  if (!config.configSecret) throw new TypeError(`missing required environment variable: ${ENV.configSecret}`);
-  const secret = parseSecretConfig(await deps.secrets.getJson(config.configSecret), config.configSecret);
+  if (!config.configSecret)
+    throw new TypeError(`missing required environment variable: ${ENV.configSecret}`);
+  const secret = parseSecretConfig(
+    await deps.secrets.getJson(config.configSecret),
+    config.configSecret,
+  );
   const upstream = requireUpstreamConfig({ ...config, clientId: secret.clientId });
-  const policy = secret.policy === undefined ? DENY_ALL : parsePolicy(secret.policy, `secret ${config.configSecret}`);
-  if (policy.rules.length === 0) deps.logger.warn('no caller policy configured: every request is denied');
+  const policy =
+    secret.policy === undefined
+      ? DENY_ALL
+      : parsePolicy(secret.policy, `secret ${config.configSecret}`);
+  if (policy.rules.length === 0)
+    deps.logger.warn('no caller policy configured: every request is denied');
   const keys = await createSigningKeySet({
     active: { spec: upstream.signingKey.spec, ...kid(secret.kid ?? upstream.signingKey.kid) },
     ...(config.signingKeyNext
-      ? { next: { spec: config.signingKeyNext.spec, ...kid(secret.kidNext ?? config.signingKeyNext.kid) } }
+      ? {
+          next: {
+            spec: config.signingKeyNext.spec,
+            ...kid(secret.kidNext ?? config.signingKeyNext.kid),
+          },
+        }
       : {}),
     kmsClient: deps.kmsClient,
   });
@@ -98,8 +111,12 @@ export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: B
       ready = await runtime;
     } catch (error) {
       runtime = undefined;
-      logger.error('broker failed to start', { reason: error instanceof Error ? error.message : String(error) });
-      return toApiGatewayResult(toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')));
+      logger.error('broker failed to start', {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      return toApiGatewayResult(
+        toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
+      );
     }
     return toApiGatewayResult(await ready.api(fromApiGatewayEvent(event)));
   };

@@ -125,7 +125,8 @@ export class BrokerService {
     let stale = request.skipCache ? undefined : memory.get(key, clock());
     if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
     // A slow table may not eat the fetch's time: reads and lease attempts stop waiting here.
-    const cacheUntil = deadline - Math.min(this.#options.fetchReserveMs, this.#options.deadlineMs / 2);
+    const cacheUntil =
+      deadline - Math.min(this.#options.fetchReserveMs, this.#options.deadlineMs / 2);
 
     if (!request.skipCache) {
       const hit = await this.#readShared(key, request, false, cacheUntil);

@@ -75,7 +75,9 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
 }
 
 /** Outside sandbox mode these must be set; the message lists every one that is missing. */
-export function requireUpstreamConfig(config: EnvConfig): Required<Pick<EnvConfig, 'issuer' | 'clientId' | 'signingKey'>> {
+export function requireUpstreamConfig(
+  config: EnvConfig,
+): Required<Pick<EnvConfig, 'issuer' | 'clientId' | 'signingKey'>> {
   const missing: string[] = [];
   if (!config.issuer) missing.push(ENV.issuer);
   if (!config.clientId) missing.push(ENV.clientId);
@@ -102,7 +104,9 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   const value = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new TypeError(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -117,6 +121,10 @@ function signingKey(env: Env, specName: string, kidName: string): SigningKeyConf
   return kid ? { spec, kid } : { spec };
 }
 
-function assign<K extends keyof EnvConfig>(config: EnvConfig, key: K, value: EnvConfig[K] | undefined) {
+function assign<K extends keyof EnvConfig>(
+  config: EnvConfig,
+  key: K,
+  value: EnvConfig[K] | undefined,
+) {
   if (value !== undefined) config[key] = value;
 }

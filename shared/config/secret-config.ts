@@ -29,7 +29,9 @@ const secretSchema = z.strictObject({
 export function parseSecretConfig(value: unknown, secretName: string): SecretConfig {
   const parsed = secretSchema.safeParse(value);
   if (!parsed.success) {
-    throw new TypeError(`secret ${secretName} is invalid: ${describeIssue(parsed.error.issues[0])}`);
+    throw new TypeError(
+      `secret ${secretName} is invalid: ${describeIssue(parsed.error.issues[0])}`,
+    );
   }
   const { clientId, kid, kidNext, systemId, policy } = parsed.data;
   const config: SecretConfig = { clientId };

@@ -50,7 +50,10 @@ const ruleSchema = z.strictObject({
       z
         .string()
         .max(MAX_PATTERN_LENGTH)
-        .regex(ROLE_ARN, 'must be IAM ARNs (arn:aws:iam::<account>:role/<name>), * allowed in the name')
+        .regex(
+          ROLE_ARN,
+          'must be IAM ARNs (arn:aws:iam::<account>:role/<name>), * allowed in the name',
+        )
         .refine((arn) => ACCOUNT.test(arn), 'must name a 12-digit account (no * in the account)'),
     )
     .min(1, 'must name at least one caller'),
@@ -70,7 +73,9 @@ const policySchema = z.strictObject({ rules: z.array(ruleSchema).max(1000) });
 export function parsePolicy(value: unknown, source: string): CallerPolicy {
   const parsed = policySchema.safeParse(value);
   if (!parsed.success) {
-    throw new TypeError(`caller policy from ${source} is invalid: ${describeIssue(parsed.error.issues[0])}`);
+    throw new TypeError(
+      `caller policy from ${source} is invalid: ${describeIssue(parsed.error.issues[0])}`,
+    );
   }
   return {
     rules: parsed.data.rules.map((rule) => ({
@@ -98,8 +103,11 @@ export function authorizeAction(
   action: PolicyAction,
 ): string | undefined {
   if (!callerId) throw new BrokerError('access_denied', 'the caller has no identity');
-  const rules = policy.rules.filter((rule) => rule.callers.some((pattern) => matchesArn(pattern, callerId)));
-  if (rules.length === 0) throw new BrokerError('access_denied', `caller ${callerId} is not allowed to use the broker`);
+  const rules = policy.rules.filter((rule) =>
+    rule.callers.some((pattern) => matchesArn(pattern, callerId)),
+  );
+  if (rules.length === 0)
+    throw new BrokerError('access_denied', `caller ${callerId} is not allowed to use the broker`);
   const allowing = rules.find((rule) => allows(rule, action));
   if (allowing) return allowing.name ?? 'unnamed rule';
   throw new BrokerError('access_denied', `caller ${callerId} may not ${describeAction(action)}`);
@@ -116,7 +124,10 @@ export function tokenAction(request: TokenRequest): PolicyAction {
 function allows(rule: PolicyRule, action: PolicyAction): boolean {
   if (action.systemUserRequests && !rule.systemUserRequests) return false;
   if (action.skipCache && !rule.skipCache) return false;
-  if (action.scopes && !action.scopes.every((scope) => rule.scopes.some((allowed) => matchesScope(allowed, scope)))) {
+  if (
+    action.scopes &&
+    !action.scopes.every((scope) => rule.scopes.some((allowed) => matchesScope(allowed, scope)))
+  ) {
     return false;
   }
   if (action.org === undefined && !action.systemUserRequests && !rule.vendorTokens) return false;
@@ -149,8 +160,14 @@ function escapeRegex(text: string): string {
 }
 
 function describeAction(action: PolicyAction): string {
-  const what = action.systemUserRequests ? 'manage system-user requests' : `get scope ${(action.scopes ?? []).join(' ')}`;
-  const forWhom = action.org ? ` for org ${action.org}` : action.systemUserRequests ? '' : ' as a plain vendor token';
+  const what = action.systemUserRequests
+    ? 'manage system-user requests'
+    : `get scope ${(action.scopes ?? []).join(' ')}`;
+  const forWhom = action.org
+    ? ` for org ${action.org}`
+    : action.systemUserRequests
+      ? ''
+      : ' as a plain vendor token';
   const delegated = action.consumerOrg ? ` on behalf of ${action.consumerOrg}` : '';
   const refresh = action.skipCache ? ' with skipCache' : '';
   return `${what}${forWhom}${delegated}${refresh}`;

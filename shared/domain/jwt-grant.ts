@@ -69,11 +69,15 @@ export function buildGrantClaims(request: TokenRequest, context: GrantContext): 
   };
   if (request.resource) claims.resource = [...request.resource];
   if (request.consumerOrg) claims.consumer_org = request.consumerOrg;
-  if (request.org) claims.authorization_details = [systemUserDetail(request.org, request.externalRef)];
+  if (request.org)
+    claims.authorization_details = [systemUserDetail(request.org, request.externalRef)];
   return claims;
 }
 
-function systemUserDetail(org: string, externalRef: string | undefined): SystemUserAuthorizationDetail {
+function systemUserDetail(
+  org: string,
+  externalRef: string | undefined,
+): SystemUserAuthorizationDetail {
   const detail: SystemUserAuthorizationDetail = {
     type: SYSTEM_USER_TYPE,
     systemuser_org: { authority: 'iso6523-actorid-upis', ID: toIso6523(org) },

@@ -90,7 +90,10 @@ const tokenRequestSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`)
-    .refine((value) => !WHITESPACE_OR_CONTROL.test(value), 'must not contain whitespace or control characters')
+    .refine(
+      (value) => !WHITESPACE_OR_CONTROL.test(value),
+      'must not contain whitespace or control characters',
+    )
     .optional(),
   resource: resourceList.optional(),
   consumerOrg: orgnrField.optional(),
@@ -121,9 +124,15 @@ export function parseTokenRequest(body: unknown): TokenRequest {
   }
   // Digdir documents no grant with both: Maskinporten would reject it as the broker's own fault.
   if (consumerOrg !== undefined && org !== undefined) {
-    throw invalidRequest('consumerOrg: cannot be combined with org (system-user tokens take no consumer_org)');
+    throw invalidRequest(
+      'consumerOrg: cannot be combined with org (system-user tokens take no consumer_org)',
+    );
   }
-  const request: TokenRequest = { scopes: scope, minTtl: minTtl ?? 0, skipCache: skipCache ?? false };
+  const request: TokenRequest = {
+    scopes: scope,
+    minTtl: minTtl ?? 0,
+    skipCache: skipCache ?? false,
+  };
   if (org !== undefined) request.org = org;
   if (externalRef !== undefined) request.externalRef = externalRef;
   if (resource !== undefined) request.resource = resource;

@@ -1,10 +1,10 @@
+import { publicJwkSet } from '../adapters/signing/jwks.js';
 import type { BrokerService } from '../app/broker-service.js';
 import { BrokerError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import { publicJwkSet } from '../adapters/signing/jwks.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
 import { toErrorResponse } from './error-response.js';
 import { jsonResponse } from './responses.js';

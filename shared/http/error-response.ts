@@ -40,7 +40,10 @@ export const statusOf = (error: BrokerError) => STATUS[error.kind];
  * Maskinporten or Altinn said when they answered. Anything that is not a `BrokerError` is a bug and
  * gets a generic 500 without its message.
  */
-export function toErrorResponse(error: unknown, extraHeaders: Record<string, string> = {}): ApiResponse {
+export function toErrorResponse(
+  error: unknown,
+  extraHeaders: Record<string, string> = {},
+): ApiResponse {
   if (!(error instanceof BrokerError)) {
     return jsonResponse(500, { error: 'server_error', error_description: 'internal error' });
   }

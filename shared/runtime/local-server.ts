@@ -8,7 +8,10 @@ import { ensureTokenTable } from '../adapters/dynamodb/token-table.js';
 import { createTokenTableClient } from '../adapters/dynamodb/token-table-client.js';
 import { createNodeListener, guardNodeServer } from '../adapters/http/node-listener.js';
 import { createFileGrantSigner } from '../adapters/signing/file-grant-signer.js';
-import { createSigningKeySet, generateRsaKeyPemAsync } from '../adapters/signing/signing-key-spec.js';
+import {
+  createSigningKeySet,
+  generateRsaKeyPemAsync,
+} from '../adapters/signing/signing-key-spec.js';
 import { type EnvConfig, loadEnvConfig, requireUpstreamConfig } from '../config/env-config.js';
 import { parsePolicy } from '../domain/caller-policy.js';
 import { isLoopbackHost } from '../domain/secure-url.js';
@@ -66,7 +69,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const upstream = config.issuer
       ? await realUpstream(config, options)
       : await sandboxUpstream(url, config, clock);
-    const shared = config.tokenCacheTable ? await sharedCache(config.tokenCacheTable, options) : undefined;
+    const shared = config.tokenCacheTable
+      ? await sharedCache(config.tokenCacheTable, options)
+      : undefined;
     const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
     const authorize = policyAuthorizer(policy);
     const runtime = createBrokerRuntime({
@@ -94,7 +99,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       loopbackHostOnly: isLoopbackHost(config.host),
       // A prefix test first: most requests are token requests and never need the sandbox's URL parse.
       ...(sandbox
-        ? { intercept: (req, res) => req.url?.startsWith('/sandbox') === true && sandbox.handle(req, res) }
+        ? {
+            intercept: (req, res) =>
+              req.url?.startsWith('/sandbox') === true && sandbox.handle(req, res),
+          }
         : {}),
     });
     server.on('request', listener);
@@ -161,7 +169,10 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
   };
 }
 
-async function sharedCache(tableName: string, options: LocalServerOptions): Promise<SharedTokenCache> {
+async function sharedCache(
+  tableName: string,
+  options: LocalServerOptions,
+): Promise<SharedTokenCache> {
   // Region and endpoint come from the standard SDK settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
   const client = options.dynamoDbClient ?? createTokenTableClient();
   await ensureTokenTable(client, tableName);
@@ -173,7 +184,9 @@ async function loadPolicyFile(path: string) {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new TypeError(`cannot read BROKER_POLICY_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new TypeError(
+      `cannot read BROKER_POLICY_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   let document: unknown;
   try {

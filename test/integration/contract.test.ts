@@ -33,9 +33,14 @@ describe.each(TRANSPORTS)('HTTP contract over %s', (_name, start) => {
     expect(response.json).toMatchObject({ token_type: 'Bearer', scope: SCOPE });
     expect(response.json.expires_in).toBeGreaterThan(100);
     const jwks = createRemoteJWKSet(new URL(`${broker.sandbox.issuer}jwk`));
-    const { payload } = await jwtVerify(response.json.access_token, jwks, { issuer: broker.sandbox.issuer });
+    const { payload } = await jwtVerify(response.json.access_token, jwks, {
+      issuer: broker.sandbox.issuer,
+    });
     expect(payload['client_id']).toBe(DEMO.clientId);
-    expect(payload['consumer']).toEqual({ authority: 'iso6523-actorid-upis', ID: `0192:${DEMO.vendor.orgNo}` });
+    expect(payload['consumer']).toEqual({
+      authority: 'iso6523-actorid-upis',
+      ID: `0192:${DEMO.vendor.orgNo}`,
+    });
     expect(payload['authorization_details']).toBeUndefined();
   });
 
@@ -66,7 +71,11 @@ describe.each(TRANSPORTS)('HTTP contract over %s', (_name, start) => {
   });
 
   it('round-trips externalRef, and the system user needs it', async () => {
-    const withRef = await token({ scope: SCOPE, org: withExternalRef.orgNo, externalRef: withExternalRef.externalRef });
+    const withRef = await token({
+      scope: SCOPE,
+      org: withExternalRef.orgNo,
+      externalRef: withExternalRef.externalRef,
+    });
     const withoutRef = await token({ scope: SCOPE, org: withExternalRef.orgNo });
 
     expect(withRef.status).toBe(200);
@@ -82,13 +91,15 @@ describe.each(TRANSPORTS)('HTTP contract over %s', (_name, start) => {
     expect(withoutRef.json.error).toBe('invalid_altinn_customer_configuration');
   });
 
-  it('answers 403 with Maskinporten\'s code for an org without a system user', async () => {
+  it("answers 403 with Maskinporten's code for an org without a system user", async () => {
     const response = await token({ scope: SCOPE, org: withoutSystemUser.orgNo });
 
     expect(response.status).toBe(403);
     expect(response.json.error).toBe('invalid_altinn_customer_configuration');
     expect(response.json.error_description).toContain('MP-303');
-    expect(response.json.maskinporten_error).toMatchObject({ error: 'invalid_altinn_customer_configuration' });
+    expect(response.json.maskinporten_error).toMatchObject({
+      error: 'invalid_altinn_customer_configuration',
+    });
   });
 
   it('answers 403 invalid_scope for a scope the client does not have', async () => {
@@ -105,7 +116,8 @@ describe.each(TRANSPORTS)('HTTP contract over %s', (_name, start) => {
     expect(response.status).toBe(400);
     expect(response.json).toEqual({
       error: 'invalid_request',
-      error_description: 'org: must be a 9-digit Norwegian organisation number with a valid check digit',
+      error_description:
+        'org: must be a 9-digit Norwegian organisation number with a valid check digit',
     });
     expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(0);
   });
@@ -188,10 +200,30 @@ describe.each(TRANSPORTS)('HTTP contract over %s', (_name, start) => {
   it.each([
     ['an unknown path', { method: 'GET', path: '/v1/nope' }, 404, 'not_found'],
     ['a wrong method', { method: 'GET', path: '/v1/token' }, 405, 'method_not_allowed'],
-    ['a non-JSON body', { path: '/v1/token', body: 'scope=x', headers: { 'content-type': 'text/plain' } }, 415, 'invalid_request'],
-    ['an oversized body', { path: '/v1/token', body: { scope: 'x'.repeat(20_000) } }, 413, 'invalid_request'],
-    ['malformed JSON', { path: '/v1/token', body: '{"scope":', headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
-    ['an unknown field', { path: '/v1/token', body: { scope: SCOPE, sub: 'x' } }, 400, 'invalid_request'],
+    [
+      'a non-JSON body',
+      { path: '/v1/token', body: 'scope=x', headers: { 'content-type': 'text/plain' } },
+      415,
+      'invalid_request',
+    ],
+    [
+      'an oversized body',
+      { path: '/v1/token', body: { scope: 'x'.repeat(20_000) } },
+      413,
+      'invalid_request',
+    ],
+    [
+      'malformed JSON',
+      { path: '/v1/token', body: '{"scope":', headers: { 'content-type': 'application/json' } },
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unknown field',
+      { path: '/v1/token', body: { scope: SCOPE, sub: 'x' } },
+      400,
+      'invalid_request',
+    ],
   ])('answers %s with %i', async (_what, request, status, error) => {
     const response = await broker.call(request);
 

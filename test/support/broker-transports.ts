@@ -1,12 +1,12 @@
-import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
-import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
+import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
+import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
+import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { startLocalServer } from '../../shared/runtime/local-server.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
-import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
 import { readFixture } from './fixtures.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
 import { RecordingLogger } from './recording-logger.js';
@@ -61,7 +61,9 @@ export const ALLOW_ALL_POLICY = {
   ],
 };
 
-export async function startLocalTransport(options: TransportOptions = {}): Promise<BrokerTransport> {
+export async function startLocalTransport(
+  options: TransportOptions = {},
+): Promise<BrokerTransport> {
   const logger = new RecordingLogger();
   const metrics = new InMemoryMetrics();
   const server = await startLocalServer({
@@ -88,12 +90,17 @@ export async function startLocalTransport(options: TransportOptions = {}): Promi
   };
 }
 
-export async function startLambdaTransport(options: TransportOptions = {}): Promise<BrokerTransport> {
+export async function startLambdaTransport(
+  options: TransportOptions = {},
+): Promise<BrokerTransport> {
   const logger = new RecordingLogger();
   const metrics = new InMemoryMetrics();
   const sandbox = await startSandboxServer({ tokenLifetimeSeconds: 120 });
   const { client } = mockKmsWithRealKey();
-  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await kmsPublicJwk(client, TEST_KMS_KEY_ARN) });
+  seedDemo(sandbox, {
+    clientId: DEMO.clientId,
+    publicJwk: await kmsPublicJwk(client, TEST_KMS_KEY_ARN),
+  });
   const secret = { clientId: DEMO.clientId, policy: options.policy ?? ALLOW_ALL_POLICY };
   const handler = createProxyHandler(
     () =>
@@ -114,7 +121,9 @@ export async function startLambdaTransport(options: TransportOptions = {}): Prom
         metrics,
         secrets: { getJson: async () => secret },
         kmsClient: () => client,
-        ...(options.sharedCache ? { sharedCache: () => options.sharedCache as SharedTokenCache } : {}),
+        ...(options.sharedCache
+          ? { sharedCache: () => options.sharedCache as SharedTokenCache }
+          : {}),
       }),
     logger,
   );
@@ -126,7 +135,10 @@ export async function startLambdaTransport(options: TransportOptions = {}): Prom
     metrics,
     close: () => sandbox.close(),
     async call({ method = 'POST', path, body, headers = {} }) {
-      const allHeaders = { ...(isJson(body) ? { 'Content-Type': 'application/json' } : {}), ...headers };
+      const allHeaders = {
+        ...(isJson(body) ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      };
       const bytes = body === undefined ? undefined : Buffer.from(encode(body));
       const event: ApiGatewayProxyEvent = {
         ...template,

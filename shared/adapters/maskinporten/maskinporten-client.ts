@@ -1,3 +1,4 @@
+import { requireSecureUrl } from '../../domain/secure-url.js';
 import {
   type AuthorizationServer,
   type AuthorizationServerMetadata,
@@ -5,7 +6,6 @@ import {
   UpstreamError,
 } from '../../ports/authorization-server.js';
 import type { Clock } from '../../ports/clock.js';
-import { requireSecureUrl } from '../../domain/secure-url.js';
 import { parseOAuthErrorBody, parseRetryAfter, toTransportError } from './http-errors.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -77,7 +77,10 @@ export class MaskinportenHttpClient implements AuthorizationServer {
     try {
       response = await this.#fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body,
         signal,
       });
@@ -129,11 +132,19 @@ export class MaskinportenHttpClient implements AuthorizationServer {
     const issuer = parsed?.['issuer'];
     const endpoint = parsed?.['token_endpoint'];
     if (typeof issuer !== 'string' || typeof endpoint !== 'string') {
-      throw new UpstreamError({ kind: 'malformed', status, message: 'metadata without issuer or token_endpoint' });
+      throw new UpstreamError({
+        kind: 'malformed',
+        status,
+        message: 'metadata without issuer or token_endpoint',
+      });
     }
     // RFC 8414 §3.3: the metadata must name exactly the issuer we were configured with.
     if (issuer !== this.#issuer) {
-      throw new UpstreamError({ kind: 'malformed', status, message: `metadata names another issuer: ${issuer}` });
+      throw new UpstreamError({
+        kind: 'malformed',
+        status,
+        message: `metadata names another issuer: ${issuer}`,
+      });
     }
     try {
       requireSecureUrl(endpoint, 'token_endpoint');
@@ -149,10 +160,18 @@ function parseTokenResponse(text: string, status: number): TokenEndpointResponse
   const token = parsed?.['access_token'];
   const expiresIn = parsed?.['expires_in'];
   if (typeof token !== 'string' || token.length === 0) {
-    throw new UpstreamError({ kind: 'malformed', status, message: 'token response without access_token' });
+    throw new UpstreamError({
+      kind: 'malformed',
+      status,
+      message: 'token response without access_token',
+    });
   }
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new UpstreamError({ kind: 'malformed', status, message: 'token response without a positive expires_in' });
+    throw new UpstreamError({
+      kind: 'malformed',
+      status,
+      message: 'token response without a positive expires_in',
+    });
   }
   const tokenType = parsed?.['token_type'];
   const scope = parsed?.['scope'];

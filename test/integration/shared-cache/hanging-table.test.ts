@@ -67,7 +67,9 @@ describe('a shared cache that never answers', () => {
     sandbox.maskinporten.faults.enqueue({ endpoint: 'token', status: 503, times: 10 });
     const started = Date.now();
 
-    await expect(broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }))).rejects.toMatchObject({
+    await expect(
+      broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() })),
+    ).rejects.toMatchObject({
       kind: 'upstream_unavailable',
     });
     expect(Date.now() - started).toBeLessThan(1500 + 200);

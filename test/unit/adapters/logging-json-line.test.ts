@@ -4,14 +4,22 @@ import { jsonLineLogger } from '../../../shared/adapters/logging/json-line-logge
 describe('jsonLineLogger', () => {
   const capture = (level?: string) => {
     const lines: string[] = [];
-    const logger = jsonLineLogger({ serviceName: 'svc', ...(level ? { level } : {}), write: (line) => lines.push(line) });
+    const logger = jsonLineLogger({
+      serviceName: 'svc',
+      ...(level ? { level } : {}),
+      write: (line) => lines.push(line),
+    });
     return { logger, lines };
   };
 
   it('writes one parseable JSON line per call with the Powertools field layout', () => {
     const { logger, lines } = capture();
 
-    logger.info('token request', { caller: 'local', scopes: ['a b'], note: 'quote " and\nnewline' });
+    logger.info('token request', {
+      caller: 'local',
+      scopes: ['a b'],
+      note: 'quote " and\nnewline',
+    });
 
     expect(lines).toHaveLength(1);
     expect(lines[0]?.endsWith('\n')).toBe(true);
@@ -32,7 +40,9 @@ describe('jsonLineLogger', () => {
     logger.warn('plain');
     logger.error('with gaps', { org: undefined, status: 502 });
 
-    expect(JSON.parse(lines[0] as string)).toEqual(expect.objectContaining({ level: 'WARN', message: 'plain' }));
+    expect(JSON.parse(lines[0] as string)).toEqual(
+      expect.objectContaining({ level: 'WARN', message: 'plain' }),
+    );
     const second = JSON.parse(lines[1] as string);
     expect(second).toMatchObject({ level: 'ERROR', status: 502 });
     expect('org' in second).toBe(false);

@@ -17,7 +17,14 @@ import { mockKmsWithRealKey, testRsaPrivateKey } from '../../../support/kms-mock
 
 const KEY_ARN = 'arn:aws:kms:eu-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const iat = Math.floor(Date.now() / 1000);
-const claims = { aud: 'https://test.maskinporten.no/', iss: 'c', scope: 's', jti: 'j', iat, exp: iat + 60 };
+const claims = {
+  aud: 'https://test.maskinporten.no/',
+  iss: 'c',
+  scope: 's',
+  jti: 'j',
+  iat,
+  exp: iat + 60,
+};
 
 describe('parseSigningKeySpec', () => {
   it.each([
