@@ -84,8 +84,13 @@ export class BrokerService {
   }
 
   async getToken(request: TokenRequest): Promise<TokenResult> {
+    this.#options.metrics.count('TokenRequests');
+    return this.#getToken(request, this.#options.clock() + this.#options.deadlineMs);
+  }
+
+  /** One token within `deadline` (epoch ms); an exchange's inner lookup shares its caller's. */
+  async #getToken(request: TokenRequest, deadline: number): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
-    metrics.count('TokenRequests');
     const key = request.exchange
       ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
       : tokenCacheKey(this.identity, request);
@@ -104,7 +109,7 @@ export class BrokerService {
     const flightKey = `${key}#${request.minTtl}${request.skipCache ? '#refresh' : ''}`;
     let flight = this.#inFlight.get(flightKey);
     if (!flight) {
-      flight = this.#resolve(key, request, now + this.#options.deadlineMs).finally(() => {
+      flight = this.#resolve(key, request, deadline).finally(() => {
         this.#inFlight.delete(flightKey);
       });
       this.#inFlight.set(flightKey, flight);
@@ -230,7 +235,7 @@ export class BrokerService {
       throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
     const plain: TokenRequest = { ...request, minTtl: 0 };
     delete plain.exchange;
-    const { token } = await this.getToken(plain);
+    const { token } = await this.#getToken(plain, deadline);
     return exchanger.exchange(token, deadline);
   }
 
