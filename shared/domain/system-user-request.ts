@@ -7,6 +7,7 @@ import type {
 } from '../ports/altinn.js';
 import { invalidRequest } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
+import { orgnrField } from './orgnr-field.js';
 import { describeIssue, MAX_EXTERNAL_REF_LENGTH } from './token-request.js';
 import { requiredOr } from './zod-messages.js';
 
@@ -35,17 +36,7 @@ export interface SystemUserRequestInput {
   integrationTitle?: string;
 }
 
-const orgField = z.string(requiredOr('must be a string')).transform((value, ctx) => {
-  const orgnr = parseOrgnr(value);
-  if (!orgnr) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a 9-digit Norwegian organisation number with a valid check digit',
-    });
-    return z.NEVER;
-  }
-  return orgnr;
-});
+const orgField = orgnrField(requiredOr('must be a string'));
 
 const externalRefField = z
   .string({ message: 'must be a string' })

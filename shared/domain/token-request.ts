@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { invalidRequest } from './errors.js';
-import { parseOrgnr } from './orgnr.js';
+import { orgnrField } from './orgnr-field.js';
 
 /** Digdir advises one scope per token; the broker allows a few, never unbounded. */
 export const MAX_SCOPES = 20;
@@ -36,17 +36,7 @@ export interface TokenRequest {
   skipCache: boolean;
 }
 
-const orgnrField = z.string().transform((value, ctx) => {
-  const orgnr = parseOrgnr(value);
-  if (!orgnr) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a 9-digit Norwegian organisation number with a valid check digit',
-    });
-    return z.NEVER;
-  }
-  return orgnr;
-});
+const orgnrSchema = orgnrField();
 
 const scopeList = z
   .union([z.string().transform((value) => value.split(' ').filter(Boolean)), z.array(z.string())])
@@ -85,7 +75,7 @@ const resourceList = z
 
 const tokenRequestSchema = z.strictObject({
   scope: scopeList,
-  org: orgnrField.optional(),
+  org: orgnrSchema.optional(),
   externalRef: z
     .string()
     .min(1, 'must not be empty')
@@ -96,7 +86,7 @@ const tokenRequestSchema = z.strictObject({
     )
     .optional(),
   resource: resourceList.optional(),
-  consumerOrg: orgnrField.optional(),
+  consumerOrg: orgnrSchema.optional(),
   exchange: z.literal('altinn', { message: 'must be "altinn"' }).optional(),
   minTtl: z
     .number({ message: 'must be a number of seconds' })
