@@ -15,6 +15,7 @@ export const ROUTES = [
   { method: 'POST', path: '/v1/systemuser-requests' },
   { method: 'GET', path: '/v1/systemuser-requests' },
   { method: 'GET', path: '/v1/systemuser-requests/{id}' },
+  { method: 'DELETE', path: '/v1/systemuser-requests/{id}' },
   { method: 'GET', path: '/v1/systemusers' },
 ] as const;
 

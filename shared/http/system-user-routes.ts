@@ -92,7 +92,12 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     return jsonResponse(answer.created ? 201 : 200, toRequestView(answer.request, input.type));
   };
 
-  const byId: Handler = async (request, params, context) => {
+  /** The request behind `{id}`, once the caller may see its org (unknown until Altinn answers). */
+  const findAuthorized = async (
+    request: Parameters<Handler>[0],
+    params: Parameters<Handler>[1],
+    context: Parameters<Handler>[2],
+  ) => {
     const id = requireRequestId(params['id'] ?? '');
     const type = parseTypeParam(request.query);
     // The org is known only from Altinn's answer: check onboarding rights now, the org after.
@@ -116,7 +121,26 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
       }
       throw error;
     }
+    return found;
+  };
+
+  const byId: Handler = async (request, params, context) => {
+    const found = await findAuthorized(request, params, context);
     return jsonResponse(200, toRequestView(found.request, found.type));
+  };
+
+  /** Altinn takes no new request for a key while a rejected one exists: it must be deleted first. */
+  const remove: Handler = async (request, params, context) => {
+    const found = await findAuthorized(request, params, context);
+    try {
+      await altinn.deleteRequest(found.request.id);
+    } catch (error) {
+      throw altinnToBrokerError(error, {
+        what: 'deleting the system-user request',
+        callerFault: true,
+      });
+    }
+    return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
   };
 
   const byExternalRef: Handler = async (request, _params, context) => {
@@ -161,6 +185,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     route('POST', '/v1/systemuser-requests', 'create request', create),
     route('GET', '/v1/systemuser-requests', 'read request by externalRef', byExternalRef),
     route('GET', '/v1/systemuser-requests/{id}', 'read request', byId),
+    route('DELETE', '/v1/systemuser-requests/{id}', 'delete request', remove),
     route('GET', '/v1/systemusers', 'read system user', systemUser),
   ];
 }

@@ -225,6 +225,19 @@ describe.each(TRANSPORTS)('system-user walkthrough over %s', (_name, start) => {
     });
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ id, status: 'Rejected' });
+
+    // Retrying after a rejection: delete the old request, then Altinn takes a new one.
+    const deleted = await broker.call({ method: 'DELETE', path: `/v1/systemuser-requests/${id}` });
+    expect(deleted.status).toBe(204);
+    expect((await readRequest(id)).status).toBe(404);
+    const renewed = await createRequest({
+      org: rejectedOrg,
+      type: 'standard',
+      rights: [onboarding.right.resource[0].value],
+    });
+    expect(renewed.status).toBe(201);
+    expect(renewed.json.id).not.toBe(id);
+    expect(renewed.json.status).toBe('New');
   });
 
   it("passes Altinn's refusals on: an unlisted redirectUrl is 400 with altinn_error", async () => {
