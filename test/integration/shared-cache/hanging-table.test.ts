@@ -58,8 +58,9 @@ describe('a shared cache that never answers', () => {
     const result = await broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }));
 
     expect(result.source).toBe('maskinporten');
-    // Reads and the lease give up at half the deadline; the write waits at most 500 ms more.
-    expect(Date.now() - started).toBeLessThan(750 + 500 + 200);
+    // Reads and the lease give up at half the deadline and the write waits at most 500 ms more,
+    // so the answer comes within the deadline (plus scheduling slack on a busy machine).
+    expect(Date.now() - started).toBeLessThan(1500 + 200);
     expect(sandbox.maskinporten.stats.tokensIssued).toBeGreaterThanOrEqual(1);
   });
 
