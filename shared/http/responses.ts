@@ -1,6 +1,7 @@
 import type { ApiResponse } from './api-types.js';
 
-const JSON_HEADERS = {
+/** Headers of every JSON answer: nothing the broker says may be stored by a cache. */
+export const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   pragma: 'no-cache',

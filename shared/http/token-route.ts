@@ -1,4 +1,4 @@
-import type { BrokerService, TokenResult } from '../app/broker-service.js';
+import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
 import { BrokerError } from '../domain/errors.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
@@ -7,6 +7,7 @@ import type { BrokerMetrics } from '../ports/metrics.js';
 import type { CachedToken } from '../ports/token-cache.js';
 import type { ApiRequest, ApiResponse, CallerIdentity } from './api-types.js';
 import { readJsonBody } from './json-body.js';
+import { JSON_HEADERS } from './responses.js';
 
 /** Decides whether a caller may have the token it asks for; throws `access_denied` if not. */
 export type TokenAuthorizer = (caller: CallerIdentity | undefined, request: TokenRequest) => void;
@@ -36,16 +37,7 @@ export function createTokenRoute(options: TokenRouteOptions) {
       authorize(request.caller, tokenRequest);
       const result = await broker.getToken(tokenRequest);
       audit(logger, request, tokenRequest, clock() - started, result);
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'cache-control': 'no-store',
-          pragma: 'no-cache',
-          [TOKEN_SOURCE_HEADER]: result.source,
-        },
-        body: tokenBody(result),
-      };
+      return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
     } catch (error) {
       if (error instanceof BrokerError) {
         if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
@@ -56,6 +48,17 @@ export function createTokenRoute(options: TokenRouteOptions) {
     }
   };
 }
+
+/** The answer's headers per token source, built once (read-only: transports only read them). */
+const headersFor = (source: TokenSource) =>
+  Object.freeze({ ...JSON_HEADERS, [TOKEN_SOURCE_HEADER]: source });
+const TOKEN_HEADERS: Readonly<Record<TokenSource, Readonly<Record<string, string>>>> = {
+  memory: headersFor('memory'),
+  shared: headersFor('shared'),
+  maskinporten: headersFor('maskinporten'),
+  altinn: headersFor('altinn'),
+  stale: headersFor('stale'),
+};
 
 /** The fixed parts of each cached token's answer, serialised once: only `expires_in` changes. */
 const serialised = new WeakMap<CachedToken, { head: string; tail: string }>();
