@@ -58,14 +58,16 @@ export class MaskinportenHttpClient implements AuthorizationServer {
   async metadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
     const cached = this.#metadata;
     if (cached && this.#clock() - cached.fetchedAt < this.#metadataTtlMs) return cached.value;
-    this.#metadataInFlight ??= this.#refreshMetadata(signal).finally(() => {
+    // The shared refresh runs on the client's own timeout: one caller's deadline must not cancel it
+    // for the others who joined; each caller stops waiting at its own signal instead.
+    this.#metadataInFlight ??= this.#refreshMetadata().finally(() => {
       this.#metadataInFlight = undefined;
     });
     try {
-      return await this.#metadataInFlight;
+      return await untilAborted(this.#metadataInFlight, signal);
     } catch (error) {
       if (cached) return cached.value;
-      throw error;
+      throw error instanceof UpstreamError ? error : toTransportError(error, signal);
     }
   }
 
@@ -101,9 +103,8 @@ export class MaskinportenHttpClient implements AuthorizationServer {
     return parseTokenResponse(text, response.status);
   }
 
-  async #refreshMetadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
-    const timeout = AbortSignal.timeout(this.#metadataTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  async #refreshMetadata(): Promise<AuthorizationServerMetadata> {
+    const combined = AbortSignal.timeout(this.#metadataTimeoutMs);
     let response: Response;
     let text: string;
     try {
@@ -209,4 +210,24 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The promise, or a rejection as soon as `signal` aborts (the promise itself keeps running). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
