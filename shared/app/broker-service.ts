@@ -85,6 +85,10 @@ export class BrokerService {
 
   async getToken(request: TokenRequest): Promise<TokenResult> {
     this.#options.metrics.count('TokenRequests');
+    // Refused before any cache read or lease write: the answer cannot change by trying.
+    if (request.exchange && !this.#options.exchangers?.[request.exchange]) {
+      throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
+    }
     return this.#getToken(request, this.#options.clock() + this.#options.deadlineMs);
   }
 
@@ -231,8 +235,7 @@ export class BrokerService {
   /** The fetch step of an exchanged token: the Maskinporten token as usual, then exchanged. */
   async #exchange(request: TokenRequest, deadline: number): Promise<CachedToken> {
     const exchanger = request.exchange ? this.#options.exchangers?.[request.exchange] : undefined;
-    if (!exchanger)
-      throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
+    if (!exchanger) throw new TypeError('exchange requested without an exchanger'); // checked in getToken
     const plain: TokenRequest = { ...request, minTtl: 0 };
     delete plain.exchange;
     const { token } = await this.#getToken(plain, deadline);

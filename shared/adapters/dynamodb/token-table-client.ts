@@ -7,7 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  */
 export function createTokenTableClient(): DynamoDBClient {
   return new DynamoDBClient({
-    maxAttempts: 2,
+    // One attempt: a retry could never finish inside the guard's 1 s, it would only add load.
+    maxAttempts: 1,
     requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
   });
 }
