@@ -93,7 +93,10 @@ async function register(
   }
   const document = parseJsonText(text);
   if (document === undefined) throw new UsageError(`${path} is not valid JSON`);
-  const { system, problems } = checkSystemRegistration(document, { clientId: target.clientId });
+  const { system, problems } = checkSystemRegistration(document, {
+    clientId: target.clientId,
+    ...(target.vendorOrgNo ? { vendorOrgNo: target.vendorOrgNo } : {}),
+  });
   if (problems.length > 0) {
     deps.stderr.write(
       `${path} would be refused (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`,

@@ -21,6 +21,8 @@ export interface CliTarget {
   clientId: string;
   /** The system the broker is configured for, if any (default of `get --id`). */
   systemId?: string;
+  /** The vendor the broker's Maskinporten client belongs to: Altinn refuses any other (403). */
+  vendorOrgNo?: string;
   /** For the user: what is being talked to. */
   describe: string;
   /** Builds the Altinn client (sandbox: through the broker; test/prod: an in-process broker). */
@@ -53,7 +55,10 @@ export function resolveTarget(
   return {
     env,
     clientId: upstream.clientId,
-    ...(config.systemId ? { systemId: config.systemId } : {}),
+    // A system id is `<vendor orgno>_<name>` (checked by loadEnvConfig): its prefix is the vendor.
+    ...(config.systemId
+      ? { systemId: config.systemId, vendorOrgNo: config.systemId.split('_')[0] as string }
+      : {}),
     describe: `${env}: Maskinporten ${environment.maskinportenIssuer}, Altinn ${environment.altinnPlatformUrl}`,
     async open() {
       let kms: KMSClient | undefined;
@@ -86,6 +91,7 @@ function sandboxTarget(brokerUrl: string, fetchImpl: typeof fetch): CliTarget {
     env: 'sandbox',
     clientId: DEMO.clientId,
     systemId: DEMO.systemId,
+    vendorOrgNo: DEMO.vendor.orgNo,
     describe: `sandbox: the broker at ${broker}, Altinn ${broker}/sandbox/altinn`,
     async open() {
       return new AltinnHttpClient({

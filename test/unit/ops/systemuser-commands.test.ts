@@ -136,6 +136,27 @@ describe('systemuser register', () => {
     expect(c.opened).toEqual([]);
   });
 
+  it("refuses a system of another vendor than the broker's client, before Altinn would (403)", async () => {
+    const register = fakeRegister();
+    const c = cli({
+      files: { 'system.json': JSON.stringify(document) },
+      altinn: register.api,
+      target: (env) => ({
+        env,
+        clientId: CLIENT,
+        systemId: SYSTEM,
+        vendorOrgNo: '910753614',
+        describe: `fake ${env}`,
+        open: async () => register.api,
+      }),
+    });
+
+    expect(await c.run('register', '--file', 'system.json')).toBe(2);
+
+    expect(c.err()).toContain('910753614');
+    expect(register.calls).toEqual([]);
+  });
+
   it('accepts a file with a BOM', async () => {
     const c = cli({ files: { 'system.json': `\uFEFF${JSON.stringify(document)}` } });
     expect(await c.run('register', '--file', 'system.json')).toBe(0);
@@ -237,7 +258,7 @@ describe('resolveTarget', () => {
 
     await (await target.open()).listSystems();
 
-    expect(target).toMatchObject({ clientId: CLIENT, systemId: SYSTEM });
+    expect(target).toMatchObject({ clientId: CLIENT, systemId: SYSTEM, vendorOrgNo: '310547891' });
     expect(fake.requests.map((r) => r.url)).toEqual([
       'http://127.0.0.1:8080/v1/token',
       'http://127.0.0.1:8080/sandbox/altinn/authentication/api/v1/systemregister/vendor',
