@@ -81,7 +81,10 @@ export interface BrokerEnvironmentConfig {
 export const LOG_RETENTION_DAYS = [7, 14, 30, 60, 90, 180, 365, 400, 545, 731, 1827] as const;
 export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
-export const SERVICE_NAME = 'maskinporten-broker';
+import { SERVICE_NAME } from '../shared/config/env-names.js';
+
+/** Defined beside the env names so the handler and infra cannot disagree. */
+export { SERVICE_NAME };
 
 /** The alias of a signing key; the stateful stack creates it, the ops commands read through it. */
 export function signingKeyAlias(env: EnvironmentName, keyName: string): string {

@@ -1,8 +1,10 @@
+/** CloudWatch namespace of the broker's EMF metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+import { METRIC_NAMESPACE } from '../shared/config/env-names.js';
 import type { BrokerMetricName } from '../shared/ports/metrics.js';
 import { SERVICE_NAME } from './config.js';
 
-/** CloudWatch namespace of the broker's EMF metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
-export const METRIC_NAMESPACE = 'MaskinportenBroker';
+/** Defined beside the env names so the handler and infra cannot disagree. */
+export { METRIC_NAMESPACE };
 
 /**
  * Every metric the broker emits, with its unit. Keyed by `BrokerMetricName`, so adding a name to the

@@ -10,18 +10,18 @@ import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-tab
 import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
-import { ENV } from '../../shared/config/env-names.js';
+import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
 
 // Module scope: built once per container and reused by warm invocations.
-const powertoolsLogger = new Logger({ serviceName: 'maskinporten-broker' });
+const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const logger = powertoolsBrokerLogger(powertoolsLogger);
 // A default dimension, not addDimension(): Powertools clears added dimensions after every flush, so
 // warm invocations would lose `environment` and miss the {service, environment} metrics.
 const metrics = new Metrics({
-  namespace: 'MaskinportenBroker',
-  serviceName: 'maskinporten-broker',
+  namespace: METRIC_NAMESPACE,
+  serviceName: SERVICE_NAME,
   defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
 });
 let kms: KMSClient | undefined;

@@ -1,4 +1,11 @@
 /**
+ * The service name and metric namespace: the handler emits under them and infra's dashboard and
+ * alarms read them, so they are defined once, here, where both can import them.
+ */
+export const SERVICE_NAME = 'maskinporten-broker';
+export const METRIC_NAMESPACE = 'MaskinportenBroker';
+
+/**
  * Names of every environment variable the broker reads. Infra sets them from these constants, the
  * local server and the Lambda read them through `loadEnvConfig`, and the README table lists them.
  */
