@@ -1,9 +1,8 @@
-/** CloudWatch namespace of the broker's EMF metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
 import { METRIC_NAMESPACE } from '../shared/config/env-names.js';
 import type { BrokerMetricName } from '../shared/ports/metrics.js';
 import { SERVICE_NAME } from './config.js';
 
-/** Defined beside the env names so the handler and infra cannot disagree. */
+/** The EMF namespace (`POWERTOOLS_METRICS_NAMESPACE`), defined beside the env names so the handler and infra cannot disagree. */
 export { METRIC_NAMESPACE };
 
 /**

@@ -25,9 +25,6 @@ export const FUNCTION_TIMEOUT = Duration.seconds(10);
 /** The only DynamoDB actions the broker uses (no Scan/Query/Delete/CreateTable/DescribeTable). */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
-/** `kms:Sign` and `kms:GetPublicKey` on the live signing keys, nothing else on them. */
-export const SIGNING_ACTIONS = ['kms:Sign', 'kms:GetPublicKey'];
-
 /**
  * What DynamoDB asks KMS for on the caller's behalf when the table uses a customer-managed key
  * (table key decryption every few minutes, data key generation); only through DynamoDB.

@@ -42,5 +42,3 @@ export const ENV = {
   port: 'PORT',
   host: 'HOST',
 } as const;
-
-export type EnvName = (typeof ENV)[keyof typeof ENV];

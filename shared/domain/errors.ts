@@ -63,8 +63,6 @@ export class BrokerError extends Error {
 
 export const invalidRequest = (message: string) => new BrokerError('invalid_request', message);
 
-export const isBrokerError = (value: unknown): value is BrokerError => value instanceof BrokerError;
-
 const MP_CODE = /^\s*(MP-\d{3})\b/;
 
 /** Pulls the `MP-nnn` id out of a Maskinporten `error_description`. */
