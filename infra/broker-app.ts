@@ -17,8 +17,8 @@ export interface BrokerApp {
 
 /**
  * Adds the environment chosen with `-c env=<name>` to the app: a retained stateful stack and a
- * stateless stack that gets the stateful resources through typed props, plus cdk-nag's AWS
- * Solutions checks on everything (unacknowledged findings fail synthesis).
+ * stateless stack that reaches the stateful resources by configured names and permanent outputs,
+ * plus cdk-nag's AWS Solutions checks on everything (unacknowledged findings fail synthesis).
  */
 export function buildBrokerApp(
   app: App,
@@ -33,21 +33,21 @@ export function buildBrokerApp(
     env,
     config,
     terminationProtection,
-    description: `${SERVICE_NAME} ${config.name}: signing keys, token cache, configuration secret (retained)`,
+    description: `${SERVICE_NAME} ${config.name}: signing keys, token cache and its keys, configuration secret (retained)`,
   });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
     env,
     config,
     terminationProtection,
-    description: `${SERVICE_NAME} ${config.name}: token Lambda, private API, dashboard and alarms`,
-    signingKeys: stateful.signingKeys,
-    table: stateful.table,
-    secret: stateful.secret,
-    dataKey: stateful.dataKey,
+    description: `${SERVICE_NAME} ${config.name}: token Lambda, private API, caller policy, dashboard and alarms`,
+    statefulStackName: stateful.stackName,
   });
+  stateless.addStackDependency(stateful, 'reads the key ARNs from its outputs');
 
-  Tags.of(app).add('service', SERVICE_NAME);
-  Tags.of(app).add('environment', config.name);
+  // CloudFormation's AWS::CloudWatch::Dashboard has no Tags property (cfn-lint E3002).
+  const tagOptions = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+  Tags.of(app).add('service', SERVICE_NAME, tagOptions);
+  Tags.of(app).add('environment', config.name, tagOptions);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { config, stateful, stateless };
 }

@@ -1,16 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
+import { type AccessPrincipals, tokenSealEncryptionContext } from '../access.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
+import { functionTimeoutSeconds, reservedConcurrency } from '../sizing.js';
+import { SIGN_CONDITIONS } from './key-policies.js';
+import { tokenTableArn } from './token-cache-table.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,9 +19,6 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(
   new URL('../../functions/token/handler.ts', import.meta.url),
 );
-
-/** Lambda timeout: above the broker's own 6 s deadline, so the broker always answers first. */
-export const FUNCTION_TIMEOUT = Duration.seconds(10);
 
 /** The only DynamoDB actions the broker uses (no Scan/Query/Delete/CreateTable/DescribeTable). */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -38,20 +36,23 @@ export const TABLE_KEY_ACTIONS = [
 
 export interface BrokerFunctionProps {
   readonly config: BrokerEnvironmentConfig;
-  /** The key the broker signs with (`SIGNING_KEY`). */
-  readonly activeSigningKey: kms.IKey;
+  readonly principals: AccessPrincipals;
+  /** ARN of the key the broker signs with (`SIGNING_KEY`). */
+  readonly activeSigningKeyArn: string;
   /** During rotation: the other live key (`SIGNING_KEY_NEXT`), published in the JWKS. */
-  readonly nextSigningKey?: kms.IKey | undefined;
-  readonly table: dynamodb.ITableV2;
-  readonly secret: secretsmanager.ISecret;
-  /** The customer-managed key that encrypts the table and the secret. */
-  readonly dataKey: kms.IKey;
+  readonly nextSigningKeyArn?: string | undefined;
+  /** The customer-managed key that encrypts the table and the secret at rest. */
+  readonly dataKeyArn: string;
+  /** The key whose data keys seal each cached token (`TOKEN_CACHE_KMS_KEY`). */
+  readonly tokenSealKeyArn: string;
 }
 
 /**
- * The token Lambda: esbuild-bundled minified ESM (AWS SDK included), Node 24 on ARM64, X-Ray, its
- * own log group with retention, and a role written statement by statement (no managed policies,
- * no `grant*` helpers that would grant more than the broker does).
+ * The token Lambda: esbuild-bundled minified ESM (AWS SDK included), Node 24 on ARM64, JSON logs to
+ * its own log group with retention, no X-Ray, reserved concurrency sized for an outage, a timeout
+ * derived from the deadline, and a role with a fixed name (the stateful stack's key and resource
+ * policies name it) written statement by statement (no managed policies, no `grant*` helpers that
+ * would grant more than the broker does).
  */
 export class BrokerFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -60,8 +61,8 @@ export class BrokerFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
     super(scope, id);
-    const { config } = props;
-    const region = Stack.of(this).region;
+    const { config, principals } = props;
+    const { region, account } = Stack.of(this);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: config.logRetentionDays as number as logs.RetentionDays,
@@ -69,90 +70,85 @@ export class BrokerFunction extends Construct {
     });
 
     this.role = new iam.Role(this, 'Role', {
+      roleName: config.names.functionRole,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${SERVICE_NAME} token function (${config.name})`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    const allow = (sid: string, statement: Omit<iam.PolicyStatementProps, 'sid'>) =>
+      this.role.addToPolicy(new iam.PolicyStatement({ sid, ...statement }));
 
-    const signingKeys = [props.activeSigningKey, props.nextSigningKey].filter(
-      (key): key is kms.IKey => key !== undefined,
+    allow('WriteOwnLogs', {
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    });
+    const signingKeys = [props.activeSigningKeyArn, props.nextSigningKeyArn].filter(
+      (arn): arn is string => arn !== undefined,
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SignGrantsRs256',
-        actions: ['kms:Sign'],
-        resources: signingKeys.map((key) => key.keyArn),
-        conditions: {
-          StringEquals: {
-            'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256',
-            'kms:MessageType': 'DIGEST',
-          },
-        },
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadSigningPublicKeys',
-        actions: ['kms:GetPublicKey'],
-        resources: signingKeys.map((key) => key.keyArn),
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'TokenCacheItems',
-        actions: TABLE_ACTIONS,
-        resources: [props.table.tableArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'TokenCacheKeyViaDynamoDb',
-        actions: TABLE_KEY_ACTIONS,
-        resources: [props.dataKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadConfigSecret',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.secret.secretArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ConfigSecretKeyViaSecretsManager',
-        actions: ['kms:Decrypt'],
-        resources: [props.dataKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': props.secret.secretArn,
-          },
-        },
-      }),
-    );
+    allow('SignGrantsRs256', {
+      actions: ['kms:Sign'],
+      resources: signingKeys,
+      conditions: { StringEquals: SIGN_CONDITIONS },
+    });
+    allow('ReadSigningPublicKeys', { actions: ['kms:GetPublicKey'], resources: signingKeys });
+    allow('TokenCacheItems', {
+      actions: TABLE_ACTIONS,
+      resources: [tokenTableArn(principals, config.names.table)],
+    });
+    allow('TokenCacheKeyViaDynamoDb', {
+      actions: TABLE_KEY_ACTIONS,
+      resources: [props.dataKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+    });
+    allow('SealCachedTokens', {
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.tokenSealKeyArn],
+      conditions: {
+        StringEquals: Object.fromEntries(
+          Object.entries(tokenSealEncryptionContext(config.names.table)).map(([key, value]) => [
+            `kms:EncryptionContext:${key}`,
+            value,
+          ]),
+        ),
+      },
+    });
+    // Secrets Manager appends six random characters to a secret's name in its ARN.
+    const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:${config.names.secret}-??????`;
+    allow('ReadConfigSecret', {
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretArn],
+    });
+    allow('ConfigSecretKeyViaSecretsManager', {
+      actions: ['kms:Decrypt'],
+      resources: [props.dataKeyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
+      },
+    });
+    allow('ReadCallerPolicy', {
+      actions: ['ssm:GetParameter'],
+      resources: [`arn:aws:ssm:${region}:${account}:parameter${config.names.policyParameter}`],
+    });
 
     const environment: Record<string, string> = {
       [ENV.issuer]: config.maskinportenIssuer,
       [ENV.altinnPlatform]: config.altinnPlatformUrl,
-      [ENV.signingKey]: `kms:${props.activeSigningKey.keyArn}`,
-      [ENV.tokenCacheTable]: props.table.tableName,
-      [ENV.configSecret]: props.secret.secretArn,
+      [ENV.signingKey]: `kms:${props.activeSigningKeyArn}`,
+      [ENV.tokenCacheTable]: config.names.table,
+      [ENV.tokenCacheKmsKey]: props.tokenSealKeyArn,
+      [ENV.configSecret]: config.names.secret,
+      [ENV.policyParameter]: config.names.policyParameter,
+      [ENV.apiStage]: config.name,
+      [ENV.vpcEndpointIds]: config.network.executeApiVpcEndpointIds.join(','),
       [ENV.environment]: config.name,
+      [ENV.deadlineMs]: String(config.deadlineMs),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    if (props.nextSigningKey) {
-      environment[ENV.signingKeyNext] = `kms:${props.nextSigningKey.keyArn}`;
+    if (props.nextSigningKeyArn) {
+      environment[ENV.signingKeyNext] = `kms:${props.nextSigningKeyArn}`;
     }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -165,11 +161,14 @@ export class BrokerFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: config.function.memoryMb,
-      timeout: FUNCTION_TIMEOUT,
-      ...(config.function.reservedConcurrency === undefined
-        ? {}
-        : { reservedConcurrentExecutions: config.function.reservedConcurrency }),
-      tracing: lambda.Tracing.ACTIVE,
+      timeout: Duration.seconds(functionTimeoutSeconds(config)),
+      reservedConcurrentExecutions: reservedConcurrency(config),
+      // Off on purpose: per-dependency latency is in the metrics (MaskinportenLatency,
+      // SigningLatency) and the logs; Powertools Tracer would cost bundle size and cold start.
+      tracing: lambda.Tracing.DISABLED,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
       role: this.role,
       logGroup: this.logGroup,
       environment,
@@ -186,13 +185,12 @@ export class BrokerFunction extends Construct {
       },
     });
 
-    // Narrowest scope: the role's inline policy, and only its Resource::* finding. The infra tests
-    // assert that the X-Ray statement is the only one with a wildcard resource.
-    const defaultPolicy = this.role.node.findChild('DefaultPolicy');
-    Validations.of(defaultPolicy).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the xray:PutTraceSegments and xray:PutTelemetryRecords statement that Lambda active tracing adds: X-Ray supports no resource-level permissions for these actions, so AWS requires Resource "*".',
-    });
+    // CDK makes the function depend on the whole role; the role is already implied by the Role
+    // property's GetAtt (cfn-lint W3005), the inline policy is not and must exist before the first
+    // invocation.
+    const policy = this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+    (this.function.node.defaultChild as CfnResource).addOverride('DependsOn', [
+      Stack.of(this).getLogicalId(policy),
+    ]);
   }
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BrokerEnvironmentConfig } from '../config.js';
+import { integrationTimeoutMs } from '../sizing.js';
 
 /** Every route, all served by the one Lambda (proxy integration), all `AWS_IAM`. */
 export const ROUTES = [
@@ -54,14 +55,19 @@ export interface TokenApiProps {
   readonly handler: lambda.IFunction;
 }
 
+/** Seconds a caller should wait before retrying a throttled or failed gateway answer. */
+export const RETRY_AFTER_SECONDS = 1;
+
 /**
  * The private REST API: reachable only through the configured execute-api VPC endpoints (endpoint
  * type PRIVATE plus a resource policy that denies any other source), SigV4/IAM on every method,
- * body validation, JSON access logs, stage throttling, ERROR execution logs and X-Ray.
+ * body validation, JSON access logs, stage throttling, ERROR execution logs to a log group the stack
+ * owns, an integration timeout derived from the broker's deadline, and no X-Ray.
  */
 export class TokenApi extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogGroup: logs.LogGroup;
+  readonly executionLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: TokenApiProps) {
     super(scope, id);
@@ -91,7 +97,7 @@ export class TokenApi extends Construct {
         : {}),
       deployOptions: {
         stageName: config.name,
-        tracingEnabled: true,
+        tracingEnabled: false,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         // Never log request or response bodies: they carry access tokens.
         dataTraceEnabled: false,
@@ -114,9 +120,23 @@ export class TokenApi extends Construct {
       modelName: 'BrokerJsonBody',
       schema: BODY_SCHEMA,
     });
+    // API Gateway names the execution log group itself and creates it, without a retention, at the
+    // stage's first log line; creating it here first (the stage depends on it) keeps the retention.
+    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: Fn.join('', [
+        'API-Gateway-Execution-Logs_',
+        this.api.restApiId,
+        `/${config.name}`,
+      ]),
+      retention: config.logRetentionDays as number as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api.deploymentStage.node.addDependency(this.executionLogGroup);
+
     const integration = new apigw.LambdaIntegration(props.handler, {
       proxy: true,
       allowTestInvoke: false,
+      timeout: Duration.millis(integrationTimeoutMs(config)),
     });
     for (const route of ROUTES) {
       const method = this.api.root
@@ -213,65 +233,117 @@ function accessLogFormat(): apigw.AccessLogFormat {
       errorMessage: F.contextErrorMessage(),
       errorType: F.contextErrorResponseType(),
       validationError: F.contextErrorValidationErrorString(),
-      xrayTraceId: F.contextXrayTraceId(),
     }),
   );
 }
 
+/** API Gateway's own message, already quoted and escaped for JSON. */
+const MESSAGE = '$context.error.messageString';
+
+/** One gateway-generated answer: its type, status, OAuth error code and description. */
+interface GatewayAnswer {
+  readonly id: string;
+  readonly type: apigw.ResponseType;
+  /** Unset: API Gateway's own status for the type (the DEFAULT_* catch-alls). */
+  readonly statusCode?: string;
+  readonly error: string;
+  /** A JSON string literal, or `MESSAGE` (API Gateway's own message). */
+  readonly description: string;
+  readonly retryAfter?: boolean;
+}
+
 /**
- * Gateway-generated errors in the broker's own shape, `{"error","error_description"}` (RFC 6749
- * §5.2), so callers parse one format whether API Gateway or the Lambda answered.
+ * Every answer API Gateway gives itself, in the broker's shape `{"error","error_description"}` (RFC
+ * 6749 §5.2) with `Content-Type: application/json`, so callers parse one format whether API Gateway
+ * or the Lambda answered. Which type covers what (API Gateway developer guide, "Gateway response
+ * types"; Lambda developer guide, "Handling Lambda errors with an API Gateway API"):
+ * - INTEGRATION_FAILURE: Lambda refused the invocation, above all a throttle (reserved concurrency
+ *   exhausted, 429 TooManyRequestsException), which API Gateway would answer as 500 → 503.
+ * - INTEGRATION_TIMEOUT: no answer within the integration timeout → 504.
+ * - THROTTLED: the stage's rate or burst limit → 429.
+ * - DEFAULT_5XX: what is left, e.g. a function that crashed or returned a malformed answer (502).
  */
-function addErrorResponses(api: apigw.RestApi): void {
-  const responses: [string, apigw.ResponseType, string, string, string][] = [
-    [
-      'BadBody',
-      apigw.ResponseType.BAD_REQUEST_BODY,
-      '400',
-      'invalid_request',
+export const GATEWAY_ANSWERS: readonly GatewayAnswer[] = [
+  {
+    id: 'BadBody',
+    type: apigw.ResponseType.BAD_REQUEST_BODY,
+    statusCode: '400',
+    error: 'invalid_request',
+    description:
       '"the body must be a JSON object of at most 16 members whose values are strings, numbers, booleans or lists of them"',
-    ],
-    [
-      'AccessDenied',
-      apigw.ResponseType.ACCESS_DENIED,
-      '403',
-      'access_denied',
-      '"this IAM principal or network path may not invoke the broker"',
-    ],
-    [
-      'MissingAuth',
-      apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-      '403',
-      'invalid_request',
-      '"unknown route, or the request is not signed with SigV4 for execute-api"',
-    ],
-    [
-      'Throttled',
-      apigw.ResponseType.THROTTLED,
-      '429',
-      'temporarily_unavailable',
-      '"rate limit exceeded; retry with backoff"',
-    ],
-    [
-      'TooLarge',
-      apigw.ResponseType.REQUEST_TOO_LARGE,
-      '413',
-      'invalid_request',
-      '"the request body is too large"',
-    ],
-    ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'invalid_request', MESSAGE],
-    ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'server_error', MESSAGE],
-  ];
-  for (const [id, type, statusCode, error, description] of responses) {
-    api.addGatewayResponse(id, {
-      type,
-      ...(statusCode ? { statusCode } : {}),
+  },
+  {
+    id: 'AccessDenied',
+    type: apigw.ResponseType.ACCESS_DENIED,
+    statusCode: '403',
+    error: 'access_denied',
+    description: '"this IAM principal or network path may not invoke the broker"',
+  },
+  {
+    id: 'MissingAuth',
+    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    statusCode: '403',
+    error: 'invalid_request',
+    description: '"unknown route, or the request is not signed with SigV4 for execute-api"',
+  },
+  {
+    id: 'Throttled',
+    type: apigw.ResponseType.THROTTLED,
+    statusCode: '429',
+    error: 'temporarily_unavailable',
+    description: '"rate limit exceeded; retry after the Retry-After seconds, with backoff"',
+    retryAfter: true,
+  },
+  {
+    id: 'IntegrationFailure',
+    type: apigw.ResponseType.INTEGRATION_FAILURE,
+    statusCode: '503',
+    error: 'temporarily_unavailable',
+    description:
+      '"the broker is at capacity or could not be invoked; retry after the Retry-After seconds, with backoff"',
+    retryAfter: true,
+  },
+  {
+    id: 'IntegrationTimeout',
+    type: apigw.ResponseType.INTEGRATION_TIMEOUT,
+    statusCode: '504',
+    error: 'temporarily_unavailable',
+    description: '"the broker did not answer in time; retry after the Retry-After seconds"',
+    retryAfter: true,
+  },
+  {
+    id: 'TooLarge',
+    type: apigw.ResponseType.REQUEST_TOO_LARGE,
+    statusCode: '413',
+    error: 'invalid_request',
+    description: '"the request body is too large"',
+  },
+  {
+    id: 'Default4xx',
+    type: apigw.ResponseType.DEFAULT_4XX,
+    error: 'invalid_request',
+    description: MESSAGE,
+  },
+  {
+    id: 'Default5xx',
+    type: apigw.ResponseType.DEFAULT_5XX,
+    error: 'server_error',
+    description: MESSAGE,
+  },
+];
+
+function addErrorResponses(api: apigw.RestApi): void {
+  for (const answer of GATEWAY_ANSWERS) {
+    api.addGatewayResponse(answer.id, {
+      type: answer.type,
+      ...(answer.statusCode ? { statusCode: answer.statusCode } : {}),
+      responseHeaders: {
+        'Content-Type': "'application/json'",
+        ...(answer.retryAfter ? { 'Retry-After': `'${RETRY_AFTER_SECONDS}'` } : {}),
+      },
       templates: {
-        'application/json': `{"error":"${error}","error_description":${description}}`,
+        'application/json': `{"error":"${answer.error}","error_description":${answer.description}}`,
       },
     });
   }
 }
-
-/** API Gateway's own message, already quoted and escaped for JSON. */
-const MESSAGE = '$context.error.messageString';

@@ -1,47 +1,56 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names.js';
+import { accessPrincipals } from '../access.js';
+import { loadCallerPolicyFile } from '../caller-policy-file.js';
 import { type BrokerEnvironmentConfig, liveSigningKeys } from '../config.js';
 import { BrokerFunction } from '../constructs/broker-function.js';
+import { CallerPolicyParameter } from '../constructs/caller-policy-parameter.js';
 import { Monitoring } from '../constructs/monitoring.js';
-import type { SigningKey } from '../constructs/signing-keys.js';
+import { signingKeyOutputName } from '../constructs/signing-keys.js';
 import { TokenApi } from '../constructs/token-api.js';
+import { STATEFUL_OUTPUTS } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: BrokerEnvironmentConfig;
-  readonly signingKeys: readonly SigningKey[];
-  readonly table: dynamodb.ITableV2;
-  readonly secret: secretsmanager.ISecret;
-  readonly dataKey: kms.IKey;
+  /** The stateful stack whose permanent outputs (key ARNs) this stack reads. */
+  readonly statefulStackName: string;
 }
 
-/** The token Lambda, the private API in front of it, and its dashboard and alarms. */
+/**
+ * The token Lambda, the private API in front of it, the caller-policy parameter, and the alarms and
+ * dashboard. Table, secret and parameter are reached by their configured names; keys by the
+ * stateful stack's permanent outputs (weak references: `Fn::GetStackOutput`).
+ */
 export class StatelessStack extends Stack {
   readonly broker: BrokerFunction;
   readonly api: TokenApi;
+  readonly policy: CallerPolicyParameter;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config } = props;
     const live = liveSigningKeys(config);
-    const keyFor = (name: string): kms.IKey => {
-      const found = props.signingKeys.find((signingKey) => signingKey.config.name === name);
-      if (!found) throw new Error(`Signing key "${name}" is not in the stateful stack`);
-      return found.key;
-    };
+    const fromStateful = (outputName: string): string =>
+      Fn.getStackOutput(props.statefulStackName, outputName, this.region);
 
+    this.policy = new CallerPolicyParameter(this, 'CallerPolicy', {
+      config,
+      policy: loadCallerPolicyFile(config),
+    });
     this.broker = new BrokerFunction(this, 'Token', {
       config,
-      activeSigningKey: keyFor(live.active.name),
-      nextSigningKey: live.next ? keyFor(live.next.name) : undefined,
-      table: props.table,
-      secret: props.secret,
-      dataKey: props.dataKey,
+      principals: accessPrincipals(config),
+      activeSigningKeyArn: fromStateful(signingKeyOutputName(live.active.name)),
+      nextSigningKeyArn: live.next ? fromStateful(signingKeyOutputName(live.next.name)) : undefined,
+      dataKeyArn: fromStateful(STATEFUL_OUTPUTS.dataKeyArn),
+      tokenSealKeyArn: fromStateful(STATEFUL_OUTPUTS.tokenSealKeyArn),
     });
     this.api = new TokenApi(this, 'Api', { config, handler: this.broker.function });
+    // No cycle: the function reads the API's id (Ref), the methods read the function's ARN, and the
+    // stage name is the environment's name, a string from config (the infra tests walk the graph).
+    this.broker.function.addEnvironment(ENV.apiId, this.api.api.restApiId);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       function: this.broker.function,
@@ -60,7 +69,11 @@ export class StatelessStack extends Stack {
         value: url,
       });
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'PagingTopicArn', { value: this.monitoring.topics.paging.topicArn });
+    new CfnOutput(this, 'TicketTopicArn', { value: this.monitoring.topics.tickets.topicArn });
+    new CfnOutput(this, 'DegradedAlarmName', {
+      value: this.monitoring.alarms.alarmName('degraded'),
+    });
     new CfnOutput(this, 'DashboardName', { value: config.names.dashboard });
   }
 }

@@ -32,6 +32,26 @@ export const ENV = {
   policyFile: 'BROKER_POLICY_FILE',
   /** Secrets Manager secret (name or ARN) with the client configuration and policy (Lambda). */
   configSecret: 'BROKER_CONFIG_SECRET',
+  /**
+   * Lambda: ARN of the symmetric KMS key that seals cached tokens: AES-256-GCM under a data key from
+   * `GenerateDataKey` with encryption context `{"purpose":"maskinporten-broker/token-cache",
+   * "table":"<TOKEN_CACHE_TABLE>"}` (the key policy admits no other context).
+   */
+  tokenCacheKmsKey: 'TOKEN_CACHE_KMS_KEY',
+  /**
+   * Lambda: name of the SSM String parameter (`/maskinporten-broker/<env>/caller-policy`) holding
+   * the caller policy as JSON, `{"rules":[...]}` in the format `parsePolicy` reads.
+   */
+  policyParameter: 'BROKER_POLICY_PARAMETER',
+  /** Lambda: the REST API id events must come from (`requestContext.apiId`). */
+  apiId: 'BROKER_API_ID',
+  /** Lambda: the API stage events must come from (`requestContext.stage`). */
+  apiStage: 'BROKER_API_STAGE',
+  /**
+   * Lambda: comma-separated execute-api VPC endpoint ids (`vpce-…,vpce-…`) events must arrive
+   * through (`requestContext.identity.vpceId`).
+   */
+  vpcEndpointIds: 'BROKER_VPC_ENDPOINT_IDS',
   /** Environment name used as the `environment` metric dimension: `local`, `test`, `prod`. */
   environment: 'BROKER_ENVIRONMENT',
   /** Overall deadline for one token request in milliseconds (default 6000). */

@@ -1,7 +1,11 @@
 /**
  * Metric names emitted by the broker (namespace `MaskinportenBroker`, dimensions `service` and
  * `environment` only). Kinds of Maskinporten error are separate names, not a dimension:
- * `MaskinportenErrors` counts them all.
+ * `MaskinportenErrors` counts them all. `Signatures` counts successful signatures; a failed one
+ * counts once in exactly one of `SigningThrottled` (KMS throttling), `SigningDenied` (access denied,
+ * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
+ * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
+ * events refused because they did not come through the configured API, stage and VPC endpoints.
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -19,7 +23,12 @@ export type BrokerMetricName =
   | 'MaskinportenTimeouts'
   | 'SigningLatency'
   | 'Signatures'
+  | 'SigningThrottled'
+  | 'SigningDenied'
+  | 'SigningErrors'
   | 'CacheErrors'
+  | 'CacheSealFailures'
+  | 'UntrustedEvents'
   | 'AccessDenied'
   | 'InvalidRequests'
   | 'AltinnExchanges'

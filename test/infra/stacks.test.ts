@@ -1,99 +1,35 @@
-import { readFileSync } from 'node:fs';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerApp, buildBrokerApp } from '../../infra/broker-app.js';
-import { type BrokerEnvironmentConfig, ENVIRONMENTS } from '../../infra/config.js';
+import { buildBrokerApp } from '../../infra/broker-app.js';
+import { ENVIRONMENTS } from '../../infra/config.js';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/broker-config-secret.js';
 import { ROUTES } from '../../infra/constructs/token-api.js';
 import { BROKER_METRIC_NAMES, METRIC_NAMESPACE } from '../../infra/metric-names.js';
 import { ENV } from '../../shared/config/env-names.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
-type Json = any;
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
-
-interface Synth {
-  readonly app: App;
-  readonly built: BrokerApp;
-  readonly synthError: unknown;
-  readonly stateful: Template;
-  readonly stateless: Template;
-}
-
-/** The app as `cdk synth -c env=<env>` builds it (same feature flags), bundling skipped. */
-function synth(env: string, environments?: Record<string, BrokerEnvironmentConfig>): Synth {
-  const app = new App({
-    context: { ...cdkJson.context, env, 'aws:cdk:bundling-stacks': [] },
-  });
-  const built = buildBrokerApp(app, environments);
-  let synthError: unknown;
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-  }
-  return {
-    app,
-    built,
-    synthError,
-    stateful: Template.fromStack(built.stateful),
-    stateless: Template.fromStack(built.stateless),
-  };
-}
-
-const rotating: Record<string, BrokerEnvironmentConfig> = {
-  test: {
-    ...ENVIRONMENTS.test,
-    signingKeys: [
-      { name: 'k2025a', retired: true },
-      { name: 'k2026a', active: true },
-      { name: 'k2026b' },
-    ],
-  },
-};
+import {
+  asList,
+  brokerFunction,
+  cdkJson,
+  functionRoleStatements,
+  type Json,
+  keyByAlias,
+  logicalIdOf,
+  resourcesOf,
+  rotating,
+  SYNTH_TIMEOUT_MS,
+  type Synth,
+  statefulTarget,
+  synth,
+} from '../support/cdk-synth.js';
 
 const synths = {} as Record<'test' | 'prod' | 'rotating', Synth>;
 beforeAll(() => {
   synths.test = synth('test');
   synths.prod = synth('prod');
   synths.rotating = synth('test', rotating);
-});
-
-/** Follows a `Fn::GetStackOutput` into the stateful template: the logical id it points at. */
-function statefulTarget(s: Synth, value: Json): string | undefined {
-  const ref = value?.['Fn::GetStackOutput'];
-  if (!ref) return undefined;
-  const output = s.stateful.toJSON().Outputs?.[ref.OutputName]?.Value;
-  return output?.['Fn::GetAtt']?.[0] ?? output?.Ref;
-}
-
-function resourcesOf(t: Template, type: string): [string, Json][] {
-  return Object.entries(t.findResources(type));
-}
-
-function logicalIdOf(t: Template, type: string, props: Json = {}): string {
-  const found = Object.keys(t.findResources(type, { Properties: Match.objectLike(props) }));
-  expect(found).toHaveLength(1);
-  return found[0] as string;
-}
-
-function functionRoleStatements(s: Synth): Json[] {
-  const [, fn] = resourcesOf(s.stateless, 'AWS::Lambda::Function')[0] as [string, Json];
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  const role = s.stateless.toJSON().Resources[roleId];
-  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
-  expect(role.Properties.Policies ?? []).toEqual([]);
-  const policies = resourcesOf(s.stateless, 'AWS::IAM::Policy').filter(([, policy]) =>
-    policy.Properties.Roles.some((r: Json) => r.Ref === roleId),
-  );
-  expect(policies.length).toBeGreaterThan(0);
-  return policies.flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
-}
-
-const asList = (value: Json): Json[] => (Array.isArray(value) ? value : [value]);
+}, SYNTH_TIMEOUT_MS);
 
 describe.each(['test', 'prod'] as const)('%s environment', (env) => {
   const config = ENVIRONMENTS[env];
@@ -111,8 +47,9 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
     it('has a retained RSA_2048 SIGN_VERIFY signing key with its alias', () => {
       const t = s().stateful;
       t.hasResource('AWS::KMS::Key', {
-        Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
-        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+        // Retained on update and delete, but a failed first create leaves nothing that blocks a retry.
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
       const keyId = logicalIdOf(t, 'AWS::KMS::Key', { KeyUsage: 'SIGN_VERIFY' });
@@ -124,11 +61,13 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
 
     it('encrypts an on-demand table (pk, TTL on ttl) with a rotating customer-managed key', () => {
       const t = s().stateful;
-      t.hasResource('AWS::KMS::Key', {
-        Properties: Match.objectLike({ EnableKeyRotation: true, KeySpec: Match.absent() }),
-        DeletionPolicy: 'Retain',
+      const dataKey = keyByAlias(t, `alias/maskinporten-broker/${env}/data`);
+      expect(t.toJSON().Resources[dataKey]).toMatchObject({
+        Properties: { EnableKeyRotation: true },
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
       });
-      const dataKey = logicalIdOf(t, 'AWS::KMS::Key', { EnableKeyRotation: true });
+      expect(t.toJSON().Resources[dataKey].Properties.KeySpec).toBeUndefined();
       t.hasResource('AWS::DynamoDB::GlobalTable', {
         Properties: Match.objectLike({
           TableName: config.names.table,
@@ -146,20 +85,24 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
             }),
           ],
         }),
-        DeletionPolicy: 'Retain',
+        // The test environment's cache may go with its stack; prod's survives both.
+        DeletionPolicy: env === 'prod' ? 'RetainExceptOnCreate' : 'Delete',
+        UpdateReplacePolicy: env === 'prod' ? 'Retain' : 'Delete',
       });
+      expect(config.tableRemoval).toBe(env === 'prod' ? 'retain' : 'destroy');
     });
 
     it('creates the config secret with the placeholder only, encrypted with the data key', () => {
       const t = s().stateful;
-      const dataKey = logicalIdOf(t, 'AWS::KMS::Key', { EnableKeyRotation: true });
+      const dataKey = keyByAlias(t, `alias/maskinporten-broker/${env}/data`);
       t.hasResource('AWS::SecretsManager::Secret', {
         Properties: Match.objectLike({
           Name: config.names.secret,
           KmsKeyId: { 'Fn::GetAtt': [dataKey, 'Arn'] },
           SecretString: JSON.stringify(SECRET_PLACEHOLDER),
         }),
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
       });
       expect(SECRET_PLACEHOLDER).toEqual({ clientId: '', policy: {} });
       t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
@@ -167,18 +110,18 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
   });
 
   describe('stateless stack', () => {
-    it('runs the bundled token Lambda on Node 24, ARM64, X-Ray, with the env contract', () => {
+    it('runs the bundled token Lambda on Node 24, ARM64, JSON logs, no X-Ray, with the env contract', () => {
       const t = s().stateless;
-      const [, fn] = resourcesOf(t, 'AWS::Lambda::Function')[0] as [string, Json];
-      expect(resourcesOf(t, 'AWS::Lambda::Function')).toHaveLength(1);
+      const fn = brokerFunction(s());
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
         MemorySize: 512,
         Timeout: 10,
         Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' },
       });
+      expect(fn.Properties.TracingConfig).toBeUndefined();
       const vars = fn.Properties.Environment.Variables;
       expect(Object.keys(vars).sort()).toEqual(
         [
@@ -186,8 +129,14 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
           ENV.altinnPlatform,
           ENV.signingKey,
           ENV.tokenCacheTable,
+          ENV.tokenCacheKmsKey,
           ENV.configSecret,
+          ENV.policyParameter,
+          ENV.apiId,
+          ENV.apiStage,
+          ENV.vpcEndpointIds,
           ENV.environment,
+          ENV.deadlineMs,
           'POWERTOOLS_SERVICE_NAME',
           'POWERTOOLS_METRICS_NAMESPACE',
           'POWERTOOLS_LOG_LEVEL',
@@ -198,19 +147,25 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
         MASKINPORTEN_ISSUER: config.maskinportenIssuer,
         ALTINN_PLATFORM_URL: config.altinnPlatformUrl,
         BROKER_ENVIRONMENT: env,
+        // Names from config, not references: a rename changes this template, so it reaches the function.
+        TOKEN_CACHE_TABLE: config.names.table,
+        BROKER_CONFIG_SECRET: config.names.secret,
+        BROKER_POLICY_PARAMETER: config.names.policyParameter,
+        BROKER_API_STAGE: env,
+        BROKER_VPC_ENDPOINT_IDS: config.network.executeApiVpcEndpointIds.join(','),
+        BROKER_DEADLINE_MS: '6000',
         POWERTOOLS_SERVICE_NAME: 'maskinporten-broker',
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       });
+      expect(vars.BROKER_API_ID).toEqual({ Ref: logicalIdOf(t, 'AWS::ApiGateway::RestApi') });
       const [prefix, arn] = vars.SIGNING_KEY['Fn::Join'][1];
       expect(prefix).toBe('kms:');
       const signingKey = logicalIdOf(s().stateful, 'AWS::KMS::Key', { KeyUsage: 'SIGN_VERIFY' });
       expect(statefulTarget(s(), arn)).toBe(signingKey);
-      expect(statefulTarget(s(), vars.TOKEN_CACHE_TABLE)).toBe(
-        logicalIdOf(s().stateful, 'AWS::DynamoDB::GlobalTable'),
-      );
-      expect(statefulTarget(s(), vars.BROKER_CONFIG_SECRET)).toBe(
-        logicalIdOf(s().stateful, 'AWS::SecretsManager::Secret'),
+      expect(statefulTarget(s(), vars.TOKEN_CACHE_KMS_KEY)).toBe(
+        keyByAlias(s().stateful, `alias/maskinporten-broker/${env}/token-seal`),
       );
       const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref;
       t.hasResource('AWS::Logs::LogGroup', {
@@ -283,12 +238,12 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
       expect(schema).toMatchObject({ type: 'object', maxProperties: 16 });
     });
 
-    it('logs access as JSON, logs execution errors only, throttles and traces the stage', () => {
+    it('logs access as JSON, logs execution errors only, throttles the stage, no X-Ray', () => {
       const t = s().stateless;
       const [, stage] = resourcesOf(t, 'AWS::ApiGateway::Stage')[0] as [string, Json];
       const p = stage.Properties;
       expect(p.StageName).toBe(env);
-      expect(p.TracingEnabled).toBe(true);
+      expect(p.TracingEnabled).toBe(false);
       expect(p.MethodSettings).toEqual([
         {
           HttpMethod: '*',
@@ -350,29 +305,41 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
       expect(body).toContain('"AWS/ApiGateway","5XXError"');
     });
 
-    it('alarms on Maskinporten errors, 5xx, throttles and a falling hit ratio to an encrypted topic', () => {
+    it('alarms on Maskinporten errors, 5xx, throttles and a falling hit ratio to encrypted topics', () => {
       const t = s().stateless;
-      const topic = logicalIdOf(t, 'AWS::SNS::Topic');
-      t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      const topics = resourcesOf(t, 'AWS::SNS::Topic');
+      expect(topics).toHaveLength(2);
+      for (const [, topic] of topics) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+      const topicFor = (endpoint: string | undefined) =>
+        resourcesOf(t, 'AWS::SNS::Subscription').find(
+          ([, sub]) => sub.Properties.Endpoint === endpoint,
+        )?.[1].Properties.TopicArn.Ref;
+      const paging = topicFor(config.alarms.email);
+      const tickets = topicFor(config.alarms.ticketEmail);
+      expect(paging).toBeDefined();
+      expect(tickets).toBeDefined();
+      expect(paging).not.toBe(tickets);
       t.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: config.alarms.email,
-        TopicArn: { Ref: topic },
+        TopicArn: { Ref: paging },
       });
       const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-      expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-        [
-          'api-5xx',
-          'cache-hit-ratio-low',
-          'lambda-errors',
-          'lambda-throttles',
-          'maskinporten-failures',
-          'maskinporten-grant-rejected',
-        ].map((name) => `maskinporten-broker-${env}-${name}`),
-      );
+      const names = alarms.map((a) => a.AlarmName);
+      for (const kept of [
+        'api-5xx',
+        'cache-hit-ratio-low',
+        'lambda-errors',
+        'lambda-throttles',
+        'maskinporten-failures',
+        'maskinporten-grant-rejected',
+      ]) {
+        expect(names).toContain(`maskinporten-broker-${env}-${kept}`);
+      }
       for (const alarm of alarms) {
         expect(alarm.TreatMissingData).toBe('notBreaching');
-        expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+        // An alarm either feeds the paging composite (no actions of its own) or files a ticket.
+        expect([[], [{ Ref: tickets }]]).toContainEqual(alarm.AlarmActions ?? []);
         const emf = [
           ...(alarm.Namespace === METRIC_NAMESPACE ? [alarm] : []),
           ...(alarm.Metrics ?? [])
@@ -393,23 +360,17 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
   });
 
   describe('least privilege of the function role', () => {
-    it('has no service wildcards and no wildcard resource except the X-Ray statement', () => {
+    it('has no service wildcards, no wildcard resource and no X-Ray permission', () => {
       for (const statement of functionRoleStatements(s())) {
         const actions = asList(statement.Action);
         for (const action of actions) {
           expect(action).not.toMatch(/^(\*|[a-z-]+:\*)$/);
-          expect(action).not.toMatch(/^(kms|dynamodb|secretsmanager):.*\*/);
+          expect(action).not.toMatch(/^(kms|dynamodb|secretsmanager|ssm):.*\*/);
+          expect(action).not.toMatch(/^xray:/);
         }
-        if (asList(statement.Resource).includes('*')) {
-          expect(statement).toEqual({
-            Effect: 'Allow',
-            Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-            Resource: '*',
-          });
-        } else {
-          for (const resource of asList(statement.Resource)) {
-            expect(JSON.stringify(resource)).not.toMatch(/"\*"|:\*"/);
-          }
+        expect(asList(statement.Resource)).not.toContain('*');
+        for (const resource of asList(statement.Resource)) {
+          expect(JSON.stringify(resource)).not.toMatch(/"\*"|:\*"/);
         }
         expect(statement.Effect).toBe('Allow');
       }
@@ -426,18 +387,28 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
       ]);
-      expect(statefulTarget(s(), table[0].Resource)).toBe(
-        logicalIdOf(s().stateful, 'AWS::DynamoDB::GlobalTable'),
+      expect(table[0].Resource).toBe(
+        `arn:aws:dynamodb:${config.region}:${config.account}:table/${config.names.table}`,
       );
       const secret = onService('secretsmanager:');
       expect(secret).toHaveLength(1);
       expect(secret[0].Action).toBe('secretsmanager:GetSecretValue');
-      expect(statefulTarget(s(), secret[0].Resource)).toBe(
-        logicalIdOf(s().stateful, 'AWS::SecretsManager::Secret'),
+      // The secret's ARN ends in six random characters; the name comes from config.
+      expect(secret[0].Resource).toBe(
+        `arn:aws:secretsmanager:${config.region}:${config.account}:secret:${config.names.secret}-??????`,
       );
+      const parameter = onService('ssm:');
+      expect(parameter).toEqual([
+        {
+          Sid: 'ReadCallerPolicy',
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: `arn:aws:ssm:${config.region}:${config.account}:parameter${config.names.policyParameter}`,
+        },
+      ]);
     });
 
-    it('uses signing keys only for Sign (RS256 digest) and GetPublicKey, the data key only via services', () => {
+    it('uses signing keys only for Sign (RS256 digest) and GetPublicKey, the data key only via services, the seal key only in its context', () => {
       const stateful = s().stateful.toJSON().Resources;
       const kmsStatements = functionRoleStatements(s()).filter((st) =>
         asList(st.Action).some((a: string) => a.startsWith('kms:')),
@@ -457,10 +428,21 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
               },
             });
           }
+        } else if (statement.Sid === 'SealCachedTokens') {
+          expect(targets).toEqual([
+            keyByAlias(s().stateful, `alias/maskinporten-broker/${env}/token-seal`),
+          ]);
+          expect(asList(statement.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+          expect(statement.Condition).toEqual({
+            StringEquals: {
+              'kms:EncryptionContext:purpose': 'maskinporten-broker/token-cache',
+              'kms:EncryptionContext:table': config.names.table,
+            },
+          });
         } else {
           expect(usages[0]).toBeUndefined(); // symmetric data key (default usage)
           expect(targets).toEqual([
-            logicalIdOf(s().stateful, 'AWS::KMS::Key', { EnableKeyRotation: true }),
+            keyByAlias(s().stateful, `alias/maskinporten-broker/${env}/data`),
           ]);
           expect(statement.Condition.StringEquals['kms:ViaService']).toMatch(
             new RegExp(`^(dynamodb|secretsmanager)\\.${config.region}\\.amazonaws\\.com$`),
@@ -478,7 +460,6 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
       /^AwsSolutions::AwsSolutions-SMG4$/,
       /^AwsSolutions::AwsSolutions-COG4$/,
       /^AwsSolutions::AwsSolutions-APIG3$/,
-      /^AwsSolutions::AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions::AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs\]$/,
     ];
     for (const { path, id, reason, scope } of acknowledgements) {
@@ -512,27 +493,38 @@ describe('key rotation', () => {
   it('passes the next key as SIGNING_KEY_NEXT and never grants a retired key', () => {
     const s = synths.rotating;
     expect(s.synthError).toBeUndefined();
-    const stateful = s.stateful.toJSON().Resources;
-    const keyByAlias = (name: string) =>
-      Object.values(stateful as Record<string, Json>).find(
-        (r) =>
-          r.Type === 'AWS::KMS::Alias' &&
-          r.Properties.AliasName === `alias/maskinporten-broker/test/${name}`,
-      ).Properties.TargetKeyId['Fn::GetAtt'][0];
-    s.stateful.resourceCountIs('AWS::KMS::Key', 4);
-    const [, fn] = resourcesOf(s.stateless, 'AWS::Lambda::Function')[0] as [string, Json];
-    const vars = fn.Properties.Environment.Variables;
-    expect(statefulTarget(s, vars.SIGNING_KEY['Fn::Join'][1][1])).toBe(keyByAlias('k2026a'));
-    expect(statefulTarget(s, vars.SIGNING_KEY_NEXT['Fn::Join'][1][1])).toBe(keyByAlias('k2026b'));
+    const keyByName = (name: string) =>
+      keyByAlias(s.stateful, `alias/maskinporten-broker/test/${name}`);
+    s.stateful.resourceCountIs('AWS::KMS::Key', 5);
+    const vars = brokerFunction(s).Properties.Environment.Variables;
+    expect(statefulTarget(s, vars.SIGNING_KEY['Fn::Join'][1][1])).toBe(keyByName('k2026a'));
+    expect(statefulTarget(s, vars.SIGNING_KEY_NEXT['Fn::Join'][1][1])).toBe(keyByName('k2026b'));
     for (const action of ['kms:Sign', 'kms:GetPublicKey']) {
       const statement = functionRoleStatements(s).find((st) => st.Action === action);
       expect(
         asList(statement.Resource)
           .map((r) => statefulTarget(s, r))
           .sort(),
-      ).toEqual([keyByAlias('k2026a'), keyByAlias('k2026b')].sort());
+      ).toEqual([keyByName('k2026a'), keyByName('k2026b')].sort());
     }
-    expect(JSON.stringify(s.stateless.toJSON())).not.toContain(keyByAlias('k2025a'));
+    expect(JSON.stringify(s.stateless.toJSON())).not.toContain('SigningKeyArnk2025a');
+  });
+
+  it('disables a retired key in the deploy that retires it, and keeps its output', () => {
+    const s = synths.rotating;
+    const resources = s.stateful.toJSON().Resources;
+    const enabled = (name: string) =>
+      resources[keyByAlias(s.stateful, `alias/maskinporten-broker/test/${name}`)].Properties
+        .Enabled;
+    expect(enabled('k2025a')).toBe(false);
+    expect(enabled('k2026a')).toBe(true);
+    expect(enabled('k2026b')).toBe(true);
+    const outputs = s.stateful.toJSON().Outputs;
+    for (const name of ['k2025a', 'k2026a', 'k2026b']) {
+      expect(outputs[`SigningKeyArn${name}`].Value).toEqual({
+        'Fn::GetAtt': [keyByAlias(s.stateful, `alias/maskinporten-broker/test/${name}`), 'Arn'],
+      });
+    }
   });
 });
 
