@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BrokerEnvironmentConfig,
+  cdkExecutionRoleArn,
   ENVIRONMENTS,
   EnvironmentConfigError,
+  functionRoleArn,
   liveSigningKeys,
   resolveEnvironment,
   signingKeyAlias,
   validateEnvironment,
 } from '../../infra/config.js';
+import {
+  functionTimeoutSeconds,
+  integrationTimeoutMs,
+  reservedConcurrency,
+} from '../../infra/sizing.js';
 
 const withChanges = (changes: Partial<BrokerEnvironmentConfig>): BrokerEnvironmentConfig => ({
   ...ENVIRONMENTS.test,
@@ -82,5 +89,101 @@ describe('infra/config', () => {
     });
     expect(liveSigningKeys(ENVIRONMENTS.test).next).toBeUndefined();
     expect(signingKeyAlias('prod', 'k2026a')).toBe('alias/maskinporten-broker/prod/k2026a');
+  });
+});
+
+describe('access roles', () => {
+  const exec = cdkExecutionRoleArn(ENVIRONMENTS.test);
+
+  it("names CloudFormation's execution role after the account, region and bootstrap qualifier", () => {
+    expect(exec).toBe(
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-north-1',
+    );
+    expect(cdkExecutionRoleArn({ ...ENVIRONMENTS.test, bootstrapQualifier: 'corp1' })).toBe(
+      'arn:aws:iam::111111111111:role/cdk-corp1-cfn-exec-role-111111111111-eu-north-1',
+    );
+    expect(functionRoleArn(ENVIRONMENTS.prod)).toBe(
+      'arn:aws:iam::222222222222:role/maskinporten-broker-prod-token',
+    );
+    for (const env of ['test', 'prod'] as const) {
+      expect(ENVIRONMENTS[env].access.keyAdminRoleArns).toContain(
+        cdkExecutionRoleArn(ENVIRONMENTS[env]),
+      );
+    }
+  });
+
+  it.each([
+    [{ keyAdminRoleArns: [] }, 'access.keyAdminRoleArns must hold IAM role ARNs'],
+    [
+      { keyAdminRoleArns: ['arn:aws:iam::111111111111:role/admin'] },
+      "must include CloudFormation's execution role",
+    ],
+    [
+      { keyAdminRoleArns: [exec, 'arn:aws:iam::999999999999:role/admin'] },
+      'in the environment account',
+    ],
+    [{ keyAdminRoleArns: [exec, 'arn:aws:iam::111111111111:role/*'] }, 'no wildcards'],
+    [{ keyAdminRoleArns: [exec], opsRoleArn: exec }, 'must not be a key admin'],
+    [
+      {
+        keyAdminRoleArns: [exec],
+        opsRoleArn: 'arn:aws:iam::111111111111:role/maskinporten-broker-test-token',
+      },
+      'must not be the function role',
+    ],
+    [
+      { keyAdminRoleArns: [exec], opsRoleArn: 'arn:aws:iam::111111111111:user/ops' },
+      'access.opsRoleArn',
+    ],
+  ])('refuses access %j', (access, problem) => {
+    expect(validateEnvironment(withChanges({ access })).join('\n')).toContain(problem);
+  });
+
+  it('accepts role paths (e.g. IAM Identity Center roles) and no ops role', () => {
+    const sso =
+      'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-north-1/AWSReservedSSO_Admin_0123456789abcdef';
+    expect(validateEnvironment(withChanges({ access: { keyAdminRoleArns: [exec, sso] } }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('deadline and sizing', () => {
+  it.each([
+    [{ deadlineMs: 400 }, 'deadlineMs must be an integer 500-26000'],
+    [{ deadlineMs: 27_000 }, 'deadlineMs must be an integer 500-26000'],
+    [{ function: { memoryMb: 512, peakRequestsPerSecond: 0 } }, 'function.peakRequestsPerSecond'],
+    [{ bootstrapQualifier: 'Has Space' }, 'bootstrapQualifier'],
+    [{ policyParameterTier: 'Intelligent' as 'Standard' }, 'policyParameterTier'],
+    [{ tableRemoval: 'snapshot' as 'retain' }, 'tableRemoval'],
+    [
+      { names: { ...ENVIRONMENTS.test.names, policyParameter: 'no-leading-slash' } },
+      'names.policyParameter',
+    ],
+    [{ alarms: { ticketEmail: 'not an address' } }, 'alarms.ticketEmail must be an e-mail address'],
+  ])('refuses %j', (changes, problem) => {
+    expect(validateEnvironment(withChanges(changes)).join('\n')).toContain(problem);
+  });
+
+  it('derives the timeouts from the deadline and sizes the reservation for an outage', () => {
+    expect(functionTimeoutSeconds({ deadlineMs: 6000 })).toBe(10);
+    expect(functionTimeoutSeconds({ deadlineMs: 6500 })).toBe(11);
+    expect(integrationTimeoutMs({ deadlineMs: 6000 })).toBe(9000);
+    expect(integrationTimeoutMs({ deadlineMs: 26_000 })).toBe(29_000);
+    // peak rps × deadline (s): every request holds an instance until the deadline.
+    expect(
+      reservedConcurrency({
+        deadlineMs: 6000,
+        function: { memoryMb: 512, peakRequestsPerSecond: 8 },
+      }),
+    ).toBe(48);
+    expect(
+      reservedConcurrency({
+        deadlineMs: 2500,
+        function: { memoryMb: 512, peakRequestsPerSecond: 3 },
+      }),
+    ).toBe(8);
+    expect(reservedConcurrency(ENVIRONMENTS.test)).toBe(6);
+    expect(reservedConcurrency(ENVIRONMENTS.prod)).toBe(48);
   });
 });
