@@ -79,6 +79,7 @@ describe('findCycle', () => {
       findCycle({
         Fn: { Properties: { Env: { Ref: 'Api' } } },
         Api: { Properties: {}, DependsOn: ['Method'] },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
         Method: { Properties: { Uri: { 'Fn::Sub': 'arn:${Fn.Arn}' } } },
       }),
     ).toEqual(['Fn', 'Api', 'Method', 'Fn']);
