@@ -7,6 +7,7 @@ import { ENVIRONMENTS } from '../../infra/config.js';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/broker-config-secret.js';
 import { ROUTES } from '../../infra/constructs/token-api.js';
 import { BROKER_METRIC_NAMES, METRIC_NAMESPACE } from '../../infra/metric-names.js';
+import { MIN_BOOTSTRAP_VERSION } from '../../infra/ops/preflight-checks.js';
 import { ENV } from '../../shared/config/env-names.js';
 import {
   asList,
@@ -534,6 +535,24 @@ describe('environment selection', () => {
     expect(() => buildBrokerApp(app)).toThrow(
       'Unknown environment "staging": valid environments are test, prod',
     );
+  });
+
+  it('has preflight ask for at least the bootstrap version the stacks require', () => {
+    const required = synths.prod.app
+      .synth()
+      .artifacts.flatMap((artifact) => {
+        const properties = artifact.manifest.properties as Json;
+        // The deploy role's and the lookup role's (cdk diff) minimum versions.
+        return [
+          properties?.requiresBootstrapStackVersion,
+          properties?.lookupRole?.requiresBootstrapStackVersion,
+        ];
+      })
+      .filter((version): version is number => typeof version === 'number');
+    expect(required.length).toBeGreaterThan(0);
+    expect(MIN_BOOTSTRAP_VERSION).toBeGreaterThanOrEqual(Math.max(...required));
+    const rule = JSON.stringify(synths.prod.stateless.toJSON().Rules.CheckBootstrapVersion);
+    expect(rule).toContain('CDK bootstrap stack version 6 required');
   });
 
   it('keeps the feature flags cdk init generates and runs the app with tsx', () => {
