@@ -95,9 +95,26 @@ export interface BrokerClient {
   /**
    * A token for `request`: one this client holds while it is fresh enough, else the broker's.
    * Identical concurrent calls share one broker request. Throws a {@link BrokerClientError}.
+   *
+   * @example A system-user token for a customer, valid for at least another minute:
+   * ```ts
+   * const { accessToken } = await broker.getToken({
+   *   scope: ['krr:global/kontaktinformasjon.read'],
+   *   org: '313725138',
+   *   externalRef: 'avdeling-nord',
+   *   minTtl: 60,
+   * });
+   * ```
    */
   getToken(request: TokenRequest, options?: GetTokenOptions): Promise<BrokerToken>;
-  /** Forgets the held token for `request` (all tokens without one), e.g. after the API refused it. */
+  /**
+   * Forgets the held token for `request` (all tokens without one), e.g. after the API refused it.
+   *
+   * @example
+   * ```ts
+   * if (answer.status === 401) broker.invalidate(request);
+   * ```
+   */
   invalidate(request?: TokenRequest): void;
   stats(): BrokerClientStats;
 }

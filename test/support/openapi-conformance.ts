@@ -24,7 +24,7 @@ export interface ObservedRequest {
   path: string;
 }
 
-export class ContractViolation extends Error {
+class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
 }
 
@@ -84,7 +84,7 @@ export function assertConforms<T extends ObservedResponse>(
   request: ObservedRequest,
   response: T,
 ): T {
-  const method = (request.method ?? 'POST').toUpperCase();
+  const method = request.method ?? 'POST';
   const path = request.path.split('?')[0] ?? request.path;
   const problems = conformanceProblems(method, path, response);
   if (problems.length > 0) {
@@ -96,11 +96,7 @@ export function assertConforms<T extends ObservedResponse>(
 }
 
 /** Every way `response` breaks the document, as `where: what` lines (empty when it conforms). */
-export function conformanceProblems(
-  method: string,
-  path: string,
-  response: ObservedResponse,
-): string[] {
+function conformanceProblems(method: string, path: string, response: ObservedResponse): string[] {
   // The sandbox's simulated Maskinporten and Altinn share the local server but not the contract.
   if (path.startsWith('/sandbox/')) return [];
   const route = routes.find((candidate) => candidate.pattern.test(path));
@@ -108,9 +104,11 @@ export function conformanceProblems(
     return checkShared({ ...BEFORE_ROUTING, 404: 'NotFound' }, response, method, 'unknown path');
   }
   const pathItem = ['paths', route.template];
-  const operation = METHODS.includes(method.toLowerCase())
-    ? (lookup([...pathItem, method.toLowerCase()]) as Json | undefined)
-    : undefined;
+  // Methods are case-sensitive (RFC 9110 §9.1): `post` is not `POST`.
+  const operation =
+    METHODS.includes(method.toLowerCase()) && method === method.toUpperCase()
+      ? (lookup([...pathItem, method.toLowerCase()]) as Json | undefined)
+      : undefined;
   if (!operation) {
     return checkShared(
       { ...BEFORE_ROUTING, 405: 'MethodNotAllowed' },
