@@ -13,6 +13,7 @@ export const ROUTES = [
   { method: 'POST', path: '/v1/token' },
   { method: 'GET', path: '/v1/jwks' },
   { method: 'GET', path: '/v1/health' },
+  { method: 'GET', path: '/v1/openapi.json' },
   { method: 'POST', path: '/v1/systemuser-requests' },
   { method: 'GET', path: '/v1/systemuser-requests' },
   { method: 'GET', path: '/v1/systemuser-requests/{id}' },

@@ -7,6 +7,7 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
 import { toErrorResponse } from './error-response.js';
+import { openApiRoute } from './openapi-route.js';
 import { jsonResponse } from './responses.js';
 import { createRouter, type Route } from './router.js';
 import { createTokenRoute, type TokenAuthorizer } from './token-route.js';
@@ -49,6 +50,7 @@ export function createBrokerApi(options: BrokerApiOptions): ApiHandler {
       },
     },
     { method: 'GET', path: '/v1/health', handler: async () => jsonResponse(200, { status: 'ok' }) },
+    { method: 'GET', path: '/v1/openapi.json', handler: openApiRoute },
     ...(options.routes ?? []),
   ];
   const route = createRouter(routes);

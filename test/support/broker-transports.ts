@@ -9,6 +9,7 @@ import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
 import { readFixture } from './fixtures.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
+import { assertConforms } from './openapi-conformance.js';
 import { RecordingLogger } from './recording-logger.js';
 
 export interface CallOptions {
@@ -85,7 +86,11 @@ export async function startLocalTransport(
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body === undefined ? {} : { body: encode(body) }),
       });
-      return toResult(response.status, Object.fromEntries(response.headers), await response.text());
+      const text = await response.text();
+      return assertConforms(
+        { method, path },
+        toResult(response.status, Object.fromEntries(response.headers), text),
+      );
     },
   };
 }
@@ -161,7 +166,10 @@ export async function startLambdaTransport(
         );
       }
       const result = await handler(event);
-      return toResult(result.statusCode, lowerCaseKeys(result.headers), result.body);
+      return assertConforms(
+        { method, path },
+        toResult(result.statusCode, lowerCaseKeys(result.headers), result.body),
+      );
     },
   };
 }

@@ -28,6 +28,7 @@ import {
 } from '../../support/broker-transports.js';
 import { readFixture } from '../../support/fixtures.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../support/kms-mock.js';
+import { assertConforms } from '../../support/openapi-conformance.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 export const SCOPE = 'krr:global/kontaktinformasjon.read';
@@ -115,7 +116,11 @@ export async function startLocalHarness(options: LocalHarnessOptions = {}): Prom
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body === undefined ? {} : { body: encode(body) }),
       });
-      return toResult(response.status, Object.fromEntries(response.headers), await response.text());
+      const text = await response.text();
+      return assertConforms(
+        { method, path },
+        toResult(response.status, Object.fromEntries(response.headers), text),
+      );
     },
   };
 }
@@ -235,7 +240,10 @@ export async function startLambdaHarness(
   };
   const invoke = async (ev: ApiGatewayProxyEvent) => {
     const result = await handler(ev);
-    return toResult(result.statusCode, lowerCaseKeys(result.headers), result.body);
+    return assertConforms(
+      { method: ev.httpMethod ?? 'GET', path: ev.path || '/' },
+      toResult(result.statusCode, lowerCaseKeys(result.headers), result.body),
+    );
   };
   return {
     name: 'lambda',
