@@ -1,8 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AltinnStatsView } from './altinn-stats.js';
+import type { AltinnStatsView } from './altinn/altinn-stats.js';
 import { type FaultControls, faultSchema } from './faults.js';
-import { mediaType, readBody, sendJson, sendMethodNotAllowed, sendTooLarge } from './http-io.js';
-import type { SimulatorStatsView } from './stats.js';
+import {
+  mediaType,
+  readBody,
+  sendJson,
+  sendMethodNotAllowed,
+  sendTooLarge,
+} from './http/http-io.js';
+import type { SimulatorStatsView } from './maskinporten/maskinporten-stats.js';
 
 const CONTROL_BODY_LIMIT_BYTES = 96 * 1024;
 

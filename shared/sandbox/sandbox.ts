@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../ports/clock.js';
-import { AltinnRegistry } from './altinn-registry.js';
-import type { RequestTimeoutPolicy } from './altinn-request-model.js';
-import { AltinnSimulator } from './altinn-simulator.js';
+import { AltinnRegistry } from './altinn/altinn-registry.js';
+import { AltinnSimulator } from './altinn/altinn-simulator.js';
+import type { RequestTimeoutPolicy } from './altinn/requests/request-model.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
-import { sendJson } from './http-io.js';
-import { MaskinportenSimulator } from './maskinporten-simulator.js';
+import { sendJson } from './http/http-io.js';
+import { MaskinportenSimulator } from './maskinporten/maskinporten-simulator.js';
 
 /**
  * Maskinporten and Altinn (system register, system-user requests and their approval page, system

@@ -1,0 +1,189 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mediaType, readBody } from '../../http/http-io.js';
+import type { SystemUserType } from '../altinn-model.js';
+import { requestView, type SystemUserRequestRecord } from '../requests/request-model.js';
+import { renderMessagePage, renderOutcomePage, renderRequestPage } from './approval-page.js';
+import { type ApprovalDeps, type DecisionOutcome, decide, parseClientList } from './decide.js';
+
+const FORM_LIMIT_BYTES = 16 * 1024;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ApprovalEndpointDeps extends ApprovalDeps {
+  confirmUrl(record: SystemUserRequestRecord): string;
+  onDecision(decision: 'accepted' | 'rejected'): void;
+}
+
+/**
+ * The `confirmUrl` (`{origin}{basePath}/am/accessmanagement/ui/systemuser/request?id=<id>&DONTCHOOSEREPORTEE=true`,
+ * `.../agentrequest?...` for agents). GET shows the request; POST `application/x-www-form-urlencoded`
+ * with `decision=accept|reject` (and for agents `clients=<orgnos>`) decides it. After a decision
+ * Altinn logs the user out and sends them to the request's `redirectUrl` unchanged (nothing is
+ * appended; the vendor polls the status API), so the sandbox answers 303 to it, or a receipt page
+ * when there is none. Deciding a request that is not `New` (or timed out) is 409. There is no
+ * login: anyone with the link decides, where Altinn requires the organisation's access manager.
+ *
+ * @see https://docs.altinn.studio/en/authorization/guides/end-user/system-user/accept-request/
+ */
+export async function handleApprovalPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  type: SystemUserType,
+  url: URL,
+  deps: ApprovalEndpointDeps,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    req.resume();
+    sendHtml(
+      res,
+      405,
+      message('Metoden støttes ikke', 'Bruk GET eller POST.', 'Use GET or POST.'),
+      {
+        allow: 'GET, POST',
+      },
+    );
+    return;
+  }
+  const id = url.searchParams.get('id') ?? '';
+  const request = GUID.test(id) ? deps.requests.get(id.toLowerCase()) : undefined;
+  if (!request || request.type !== type) {
+    req.resume();
+    sendHtml(res, 404, notFoundPage());
+    return;
+  }
+  if (req.method === 'GET') {
+    sendHtml(res, 200, requestPage(deps, request));
+    return;
+  }
+  const form = await readForm(req, res);
+  if (!form) return;
+  const decision = form.get('decision');
+  if (decision !== 'accept' && decision !== 'reject') {
+    sendHtml(
+      res,
+      400,
+      message('Ugyldig valg', 'Velg Godkjenn eller Avvis.', 'Choose Approve or Reject.'),
+    );
+    return;
+  }
+  const clientsText = form.get('clients') ?? '';
+  const outcome = decide(
+    deps,
+    request.id,
+    decision === 'accept' ? { decision, clients: parseClientList(clientsText) } : { decision },
+  );
+  answer(res, deps, request, outcome, clientsText);
+}
+
+function answer(
+  res: ServerResponse,
+  deps: ApprovalEndpointDeps,
+  request: SystemUserRequestRecord,
+  outcome: DecisionOutcome,
+  clientsText: string,
+): void {
+  if (outcome.ok) {
+    const decided = outcome.request;
+    deps.onDecision(decided.status === 'Accepted' ? 'accepted' : 'rejected');
+    if (decided.redirectUrl) {
+      res.writeHead(303, { location: decided.redirectUrl, 'cache-control': 'no-store' }).end();
+      return;
+    }
+    sendHtml(res, 200, renderOutcomePage(decided, outcome.systemUser));
+    return;
+  }
+  if (outcome.reason === 'not_found') {
+    sendHtml(res, 404, notFoundPage());
+  } else if (outcome.reason === 'invalid_clients') {
+    const error = `Ugyldige organisasjonsnumre · Invalid organisation numbers: ${outcome.detail ?? ''}`;
+    sendHtml(res, 400, requestPage(deps, request, { error, clients: clientsText }));
+  } else {
+    sendHtml(
+      res,
+      409,
+      requestPage(deps, outcome.request ?? request, { error: conflictText(outcome) }),
+    );
+  }
+}
+
+function conflictText(outcome: Extract<DecisionOutcome, { ok: false }>): string {
+  if (outcome.reason === 'timed_out') return 'Forespørselen er utløpt · The request has timed out.';
+  if (outcome.reason === 'system_user_exists') {
+    return 'Systembrukeren finnes allerede · The system user already exists.';
+  }
+  if (outcome.reason === 'system_unavailable') {
+    return 'Systemet er ikke lenger registrert · The system is no longer registered.';
+  }
+  return `Forespørselen er allerede behandlet (${outcome.request?.status ?? ''}) · The request has already been decided.`;
+}
+
+function requestPage(
+  deps: ApprovalEndpointDeps,
+  request: SystemUserRequestRecord,
+  extra: { error?: string; clients?: string } = {},
+): string {
+  const systemUser =
+    request.status === 'Accepted' ? deps.registry.getSystemUser(request.id) : undefined;
+  return renderRequestPage({
+    request,
+    view: requestView(request, deps.clock(), deps.policy()),
+    system: deps.registry.getSystem(request.systemId),
+    actionUrl: deps.confirmUrl(request),
+    ...(systemUser ? { systemUser } : {}),
+    ...extra,
+  });
+}
+
+async function readForm(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<URLSearchParams | undefined> {
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    sendHtml(
+      res,
+      415,
+      message('Feil format', 'Send et skjema.', 'Send application/x-www-form-urlencoded.'),
+    );
+    return undefined;
+  }
+  const read = await readBody(req, FORM_LIMIT_BYTES);
+  if (read.ok) return new URLSearchParams(read.body);
+  if (read.reason !== 'aborted') {
+    sendHtml(
+      res,
+      read.reason === 'too_large' ? 413 : 400,
+      message('Ugyldig skjema', 'Skjemaet kunne ikke leses.', 'The form could not be read.'),
+      read.reason === 'too_large' ? { connection: 'close' } : {},
+    );
+  }
+  return undefined;
+}
+
+const notFoundPage = () =>
+  message(
+    'Fant ikke forespørselen',
+    'Lenken er ugyldig, eller forespørselen er slettet.',
+    'The link is invalid, or the request was deleted.',
+  );
+
+const message = renderMessagePage;
+
+function sendHtml(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    ...headers,
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
