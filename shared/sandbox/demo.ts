@@ -58,7 +58,16 @@ export interface SeedDemoOptions {
   clientId?: string;
   /** The broker's public key, with `kid`. */
   publicJwk: JWK;
+  /**
+   * Default true: every orgno with a valid check digit that starts with `31` exists in the Entity
+   * Register, standing in for the synthetic Tenor organisations that populate TT02's. False leaves
+   * only the demo's own organisations, so any other orgno is AUTH-00000.
+   */
+  syntheticOrganisations?: boolean;
 }
+
+/** The Entity Register block the demo seeds (see `SeedDemoOptions.syntheticOrganisations`). */
+export const DEMO_SYNTHETIC_ORG_BLOCK = '31';
 
 export interface SeededDemo {
   clientId: string;
@@ -66,12 +75,18 @@ export interface SeededDemo {
 }
 
 /**
- * Registers the demo vendor's system (with a right, a standard and an agent package and one
- * allowed redirect URL), its Maskinporten client and the demo customers' system users.
+ * Registers the demo's organisations in the Entity Register, the demo vendor's system (with a
+ * right, a standard and an agent package and one allowed redirect URL), its Maskinporten client
+ * and the demo customers' system users.
  */
 export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo {
   const clientId = options.clientId ?? DEMO.clientId;
   const { vendor, systemId, customers, onboarding } = DEMO;
+  const register = sandbox.altinn.entityRegister;
+  register.add(vendor.orgNo, vendor.name);
+  for (const customer of Object.values(customers)) register.add(customer.orgNo);
+  for (const prospect of onboarding.prospects) register.add(prospect);
+  if (options.syntheticOrganisations !== false) register.addBlock(DEMO_SYNTHETIC_ORG_BLOCK);
   sandbox.altinn.registerSystem({
     id: systemId,
     vendorOrgNo: vendor.orgNo,

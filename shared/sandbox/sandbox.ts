@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../ports/clock.js';
 import { AltinnRegistry } from './altinn/altinn-registry.js';
 import { AltinnSimulator } from './altinn/altinn-simulator.js';
-import type { RequestTimeoutPolicy } from './altinn/requests/request-model.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
 import { sendJson } from './http/http-io.js';
@@ -28,12 +27,10 @@ export interface Sandbox {
   readonly faults: FaultControls;
 }
 
-/** Altinn-side settings; all can also be changed at runtime on `sandbox.altinnApi`. */
+/** Altinn-side settings; all can also be changed at runtime (`sandbox.altinnApi`, `sandbox.altinn`). */
 export interface SandboxAltinnOptions {
-  /** Requests older than this read as timed out; default 10 days. */
-  requestTimeoutDays?: number;
-  /** `flag` (default): `timedOut: true`, status kept; `status`: status also becomes `Timedout`. */
-  timeoutMarks?: RequestTimeoutPolicy['marks'];
+  /** Organisations in the Entity Register from the start (more: `sandbox.altinn.entityRegister`). */
+  organisations?: string[];
   /** Items per page of the paginated lists; default 20. */
   pageSize?: number;
   /** Lifetime of exchanged Altinn tokens; default 1800 s. */
@@ -56,6 +53,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const origin = new URL(options.origin).origin;
   const basePath = normaliseBasePath(options.basePath ?? DEFAULT_BASE_PATH);
   const altinn = new AltinnRegistry(options.clock ? { clock: options.clock } : {});
+  for (const orgNo of options.altinn?.organisations ?? []) altinn.entityRegister.add(orgNo);
   const faults = new FaultQueue();
   const maskinporten = await MaskinportenSimulator.create({
     issuer: `${origin}${basePath}/maskinporten/`,
@@ -104,10 +102,6 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 function altinnSettings(options: SandboxAltinnOptions = {}) {
   return {
-    ...(options.requestTimeoutDays === undefined
-      ? {}
-      : { requestTimeoutDays: options.requestTimeoutDays }),
-    ...(options.timeoutMarks === undefined ? {} : { timeoutMarks: options.timeoutMarks }),
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     ...(options.tokenLifetimeSeconds === undefined
       ? {}

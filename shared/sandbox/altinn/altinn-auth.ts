@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, jwtVerify } fr
 import { parseOrgnr } from '../../domain/orgnr.js';
 import type { Clock } from '../../ports/clock.js';
 import { isObject } from './altinn-http.js';
-import { AltinnProblem, AUTH, httpProblem } from './altinn-problem.js';
+import { AltinnProblem, AUTH, forbidden } from './altinn-problem.js';
 
 /** Altinn validates token lifetimes with 10 s of clock skew. */
 export const ALTINN_CLOCK_SKEW_SECONDS = 10;
@@ -78,11 +78,12 @@ export function consumerOrgNo(claims: JWTPayload): string | undefined {
   return typeof id === 'string' && id.startsWith('0192:') ? parseOrgnr(id) : undefined;
 }
 
-/** 403 unless the principal holds one of `anyOf` (Altinn's scope policies). */
+/**
+ * Altinn's scope policies: the token's `scope`, split on spaces, must hold one of `anyOf` exactly;
+ * else 403 with an empty body, the policy's `Forbid` (reference §1 "Scope").
+ */
 export function requireScope(principal: VendorPrincipal, anyOf: readonly string[]): void {
-  if (!anyOf.some((scope) => principal.scopes.has(scope))) {
-    throw httpProblem(403, `The token lacks the scope ${anyOf.join(' or ')}`);
-  }
+  if (!anyOf.some((scope) => principal.scopes.has(scope))) throw forbidden();
 }
 
 function scopesOf(claims: JWTPayload): ReadonlySet<string> {
@@ -102,4 +103,8 @@ function bearerToken(req: IncomingMessage): string | undefined {
  * short `detail`, so clients see one consistent 401 shape.
  */
 const unauthorized = (detail: string) =>
-  new AltinnProblem(401, AUTH.vendorOrgNoNotFound().message, { code: 'AUTH-00023', detail });
+  new AltinnProblem(401, AUTH.vendorOrgNoNotFound().message, {
+    code: 'AUTH-00023',
+    detail,
+    challenge: true,
+  });

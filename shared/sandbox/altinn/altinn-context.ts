@@ -4,7 +4,7 @@ import type { BearerVerifier, VendorPrincipal } from './altinn-auth.js';
 import type { AltinnReply } from './altinn-http.js';
 import type { AltinnRegistry } from './altinn-registry.js';
 import type { AltinnTokenExchange } from './exchange/altinn-exchange.js';
-import type { RequestTimeoutPolicy, SystemUserRequestRecord } from './requests/request-model.js';
+import type { SystemUserRequestRecord } from './requests/request-model.js';
 import type { SystemUserRequestStore } from './requests/request-store.js';
 
 /** Scopes per Altinn policy (reference §6.1; AA `AuthzConstants`). */
@@ -25,7 +25,6 @@ export interface AltinnDeps {
   /** `{platformUrl}/authentication/api/v1/`. */
   apiBase: string;
   confirmUrl(record: SystemUserRequestRecord): string;
-  policy(): RequestTimeoutPolicy;
   pageSize(): number;
   exchange: AltinnTokenExchange;
   /** Vendor APIs: Maskinporten tokens, and exchanged Altinn tokens. */

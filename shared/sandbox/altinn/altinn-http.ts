@@ -82,15 +82,22 @@ export function sendReply(res: ServerResponse, reply: AltinnReply): void {
   res.end(body);
 }
 
-/** Sends an `application/problem+json` body; 401s carry a Bearer challenge like ASP.NET's. */
+/**
+ * Sends an `application/problem+json` body, or for `Forbid()` the bare status. A 401 from the
+ * authentication handler carries a Bearer challenge like ASP.NET's; a controller's does not.
+ */
 export function sendProblem(res: ServerResponse, problem: AltinnProblem): void {
   if (res.headersSent || res.destroyed) return;
+  if (problem.noBody) {
+    res.writeHead(problem.status, { 'cache-control': 'no-store', 'content-length': 0 }).end();
+    return;
+  }
   const body = JSON.stringify(problem.body);
   res.writeHead(problem.status, {
     'content-type': 'application/problem+json; charset=utf-8',
     'cache-control': 'no-store',
     'content-length': Buffer.byteLength(body),
-    ...(problem.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {}),
+    ...(problem.challenge ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {}),
   });
   res.end(body);
 }

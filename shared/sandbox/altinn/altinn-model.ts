@@ -57,6 +57,8 @@ export interface SystemUser {
   /** ISO 8601. */
   created: string;
   isDeleted: boolean;
+  /** Altinn's `sequence_no`: creation order, what the vendor's system-user list pages by. */
+  sequenceNo: number;
   /**
    * Agent system users only: the client orgnos the owner (facilitator) delegated to it, e.g. on the
    * sandbox's approval page. Altinn keeps these as client delegations (`enduser/systemuser/clients`).
@@ -74,8 +76,8 @@ export type SystemUserRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied'
 
 /**
  * The identity Altinn uses for both system users and requests: (systemId, party orgno, externalRef),
- * with externalRef defaulting to the party orgno. At most one active system user, and one request
- * that is not timed out, exists per key.
+ * with externalRef defaulting to the party orgno when it is absent (`null`); an empty string stays
+ * empty. At most one active system user exists per key; requests have no unique constraint.
  */
 export function systemUserKey(systemId: string, partyOrgNo: string, externalRef?: string): string {
   return JSON.stringify([systemId, partyOrgNo, externalRef ?? partyOrgNo]);

@@ -23,6 +23,16 @@ export interface AltinnProblemBody {
   statusDescription?: string;
   detail?: string;
   validationErrors?: AltinnValidationError[];
+  [extension: string]: unknown;
+}
+
+export interface AltinnProblemOptions {
+  code?: string;
+  validationErrors?: AltinnValidationError[];
+  detail?: string;
+  extensions?: Record<string, string>;
+  noBody?: boolean;
+  challenge?: boolean;
 }
 
 /** Thrown by the simulated vendor APIs; the router turns it into `application/problem+json`. */
@@ -33,17 +43,22 @@ export class AltinnProblem extends Error {
   readonly code: string | undefined;
   readonly validationErrors: AltinnValidationError[] | undefined;
   readonly detail: string | undefined;
+  /** Altinn's extension data (e.g. `NotFoundPackages`), written as extra top-level members. */
+  readonly extensions: Readonly<Record<string, string>> | undefined;
+  /** ASP.NET's `Forbid()`: the status alone, with no body at all. */
+  readonly noBody: boolean;
+  /** The authentication handler's challenge (a bad or missing token), not a controller's 401. */
+  readonly challenge: boolean;
 
-  constructor(
-    status: number,
-    title: string,
-    options: { code?: string; validationErrors?: AltinnValidationError[]; detail?: string } = {},
-  ) {
+  constructor(status: number, title: string, options: AltinnProblemOptions = {}) {
     super(title);
     this.status = status;
     this.code = options.code;
     this.validationErrors = options.validationErrors;
     this.detail = options.detail;
+    this.extensions = options.extensions;
+    this.noBody = options.noBody ?? false;
+    this.challenge = options.challenge ?? false;
   }
 
   get body(): AltinnProblemBody {
@@ -65,12 +80,14 @@ export class AltinnProblem extends Error {
       statusDescription,
       ...(this.detail === undefined ? {} : { detail: this.detail }),
       ...(this.validationErrors ? { validationErrors: this.validationErrors } : {}),
+      ...this.extensions,
     };
   }
 }
 
-const problem = (code: string, status: number, title: string) => () =>
-  new AltinnProblem(status, title, { code });
+const problem =
+  (code: string, status: number, title: string) => (extensions?: Record<string, string>) =>
+    new AltinnProblem(status, title, { code, ...(extensions ? { extensions } : {}) });
 
 /** The AUTH problem descriptors the sandbox answers with. */
 export const AUTH = {
@@ -106,6 +123,8 @@ export const AUTH = {
     'The combination of External Ids refer to a Rejected Request, please delete and renew the Request.',
   ),
   requestNotFound: problem('AUTH-00010', 404, 'The Id does not refer to a Request in our system.'),
+  requestNotStored: problem('AUTH-00012', 404, 'An error occured when storing the Request.'),
+  requestStatusNotNew: problem('AUTH-00013', 409, 'The Status of the Request is not New.'),
   systemNotFound: problem('AUTH-00011', 404, 'The Id does not refer to a Registered System.'),
   systemUserNotFound: problem('AUTH-00015', 404, 'The SystemUser was not found.'),
   redirectUriNotFound: problem('AUTH-00021', 400, 'The RedirectUri was not found or not valid.'),
@@ -130,10 +149,25 @@ export const AUTH = {
     400,
     'No AccessPackages or Single Rights found, a SystemUser must have at least one',
   ),
+  changeRequestNotNew: problem(
+    'AUTH-00061',
+    409,
+    'The Status of the Request is not New. Please generate a new CorrellationId for a new Change Request',
+  ),
   accessPackageNotOnSystem: problem(
     'AUTH-00063',
     400,
     'One or more accesspackage is not found in the referenced system in the System Register.',
+  ),
+  accessPackageNotAssignable: problem(
+    'AUTH-00064',
+    400,
+    'One or more access packages cannot be delegated. Either they are intended for clients or they cannot be delegated further.',
+  ),
+  accessPackageNotForClients: problem(
+    'AUTH-00065',
+    400,
+    'One or more access packages cannot be delegated because they are not intended for client relationships',
   ),
 } as const;
 
@@ -201,3 +235,12 @@ export const httpProblem = (status: number, detail?: string) =>
     STATUS_CODES[status] ?? 'Error',
     detail === undefined ? {} : { detail },
   );
+
+/** ASP.NET's `Forbid()`: 403 and no body (reference §1 "Scope", §6). */
+export const forbidden = () => new AltinnProblem(403, 'Forbidden', { noBody: true });
+
+/**
+ * An unhandled exception in the real server (a relative `redirectUrl`, a value too long for its
+ * `varchar(255)` column): a 500 the sandbox reproduces so a client sees it here first.
+ */
+export const serverError = (detail: string) => httpProblem(500, detail);

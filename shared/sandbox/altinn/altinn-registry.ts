@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { isValidOrgnr } from '../../domain/orgnr.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import {
+  type AccessPackage,
   AltinnRegistryError,
   type CreateSystemUserInput,
   type FindSystemUserQuery,
   type FindSystemUserResult,
   type RegisteredSystem,
   type RegisterSystemInput,
+  type Right,
   type SystemUser,
   systemUserKey,
 } from './altinn-model.js';
+import { EntityRegister } from './entity-register.js';
 
 export {
   AltinnRegistryError,
@@ -25,17 +28,27 @@ export interface AltinnRegistryOptions {
   newId?: () => string;
 }
 
+/** What the customer changed on a system user (an approved change request). */
+export interface SystemUserAccess {
+  rights: Right[];
+  accessPackages: AccessPackage[];
+}
+
 /**
- * In-memory Altinn system register and system users. Records handed out are copies: change state
- * only through these methods.
+ * In-memory Altinn system register and system users, and the Entity Register they are checked
+ * against. Records handed out are copies: change state only through these methods.
  *
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_func_systembruker
  */
 export class AltinnRegistry {
+  /** The organisations that exist (Altinn's lookup for AUTH-00000). */
+  readonly entityRegister = new EntityRegister();
   readonly #systems = new Map<string, RegisteredSystem>();
   readonly #systemUsers = new Map<string, SystemUser>();
+  readonly #deletionListeners: ((user: SystemUser) => void)[] = [];
   readonly #clock: Clock;
   readonly #newId: () => string;
+  #sequence = 0;
 
   constructor(options: AltinnRegistryOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -171,18 +184,40 @@ export class AltinnRegistry {
       accessPackages: input.accessPackages ?? system.accessPackages,
       created: new Date(this.#clock()).toISOString(),
       isDeleted: false,
+      sequenceNo: ++this.#sequence,
       ...(input.userType === 'agent' ? { clients: [...(input.clients ?? [])] } : {}),
     };
     this.#systemUsers.set(id, systemUser);
     return structuredClone(systemUser);
   }
 
-  /** Soft-deletes a system user, as the customer does in Altinn. Returns false if unknown. */
+  /**
+   * Soft-deletes a system user, as the customer does in the Altinn portal; listeners (the request
+   * store) hear of it, since the portal also deletes the system user's request. False if unknown
+   * or already deleted.
+   */
   deleteSystemUser(id: string): boolean {
     const systemUser = this.#systemUsers.get(id);
-    if (!systemUser) return false;
+    if (!systemUser || systemUser.isDeleted) return false;
     systemUser.isDeleted = true;
+    for (const listener of this.#deletionListeners) listener(structuredClone(systemUser));
     return true;
+  }
+
+  /** Called with each system user the customer deletes. */
+  onSystemUserDeleted(listener: (user: SystemUser) => void): void {
+    this.#deletionListeners.push(listener);
+  }
+
+  /** Replaces a live system user's rights and packages (the customer approved a change). */
+  setSystemUserAccess(id: string, access: SystemUserAccess): SystemUser {
+    const systemUser = this.#systemUsers.get(id);
+    if (!systemUser || systemUser.isDeleted) {
+      throw new AltinnRegistryError('AUTH-00015', `system user ${id} is not active`);
+    }
+    systemUser.rights = structuredClone(access.rights);
+    systemUser.accessPackages = structuredClone(access.accessPackages);
+    return structuredClone(systemUser);
   }
 
   getSystemUser(id: string): SystemUser | undefined {

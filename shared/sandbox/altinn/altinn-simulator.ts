@@ -5,6 +5,7 @@ import { applyFault, type FaultQueue } from '../faults.js';
 import { BearerVerifier, requireScope, type VendorPrincipal } from './altinn-auth.js';
 import type { AltinnDeps, AltinnRoute } from './altinn-context.js';
 import { sendProblem, sendReply } from './altinn-http.js';
+import type { SystemUser, SystemUserRequestStatus } from './altinn-model.js';
 import { DEFAULT_PAGE_SIZE } from './altinn-pagination.js';
 import { AltinnProblem, httpProblem } from './altinn-problem.js';
 import type { AltinnRegistry } from './altinn-registry.js';
@@ -16,12 +17,7 @@ import { AltinnTokenExchange } from './exchange/altinn-exchange.js';
 import { exchangeRoutes } from './exchange/altinn-exchange-api.js';
 import { requestRoutes } from './requests/request-api.js';
 import { respond } from './requests/request-create.js';
-import {
-  DAY_MS,
-  DEFAULT_REQUEST_TIMEOUT_DAYS,
-  type RequestTimeoutPolicy,
-  type SystemUserRequestRecord,
-} from './requests/request-model.js';
+import { DAY_MS, type SystemUserRequestRecord } from './requests/request-model.js';
 import { SystemUserRequestStore } from './requests/request-store.js';
 import { systemRegisterRoutes } from './system-register/system-register-api.js';
 import { systemUserRoutes } from './system-users/systemuser-api.js';
@@ -45,10 +41,6 @@ export interface AltinnSimulatorOptions {
   /** Shared with the Maskinporten simulator; `altinn` and `exchange` faults are taken here. */
   faults: FaultQueue;
   clock?: Clock;
-  /** Default 10 (Altinn's docs). */
-  requestTimeoutDays?: number;
-  /** Default `flag` (Altinn's code since Nov 2025); see `RequestTimeoutPolicy`. */
-  timeoutMarks?: RequestTimeoutPolicy['marks'];
   /** Default 20. */
   pageSize?: number;
   /** Lifetime of exchanged Altinn tokens; default 1800 s. */
@@ -76,7 +68,6 @@ export class AltinnSimulator {
   readonly #options: AltinnSimulatorOptions;
   readonly #clock: Clock;
   readonly #deps: AltinnDeps;
-  #policy: RequestTimeoutPolicy;
   #pageSize: number;
 
   static async create(options: AltinnSimulatorOptions): Promise<AltinnSimulator> {
@@ -98,7 +89,6 @@ export class AltinnSimulator {
     this.apiBase = `${this.platformUrl}${API_PREFIX}`;
     this.exchange = exchange;
     this.stats = this.#stats;
-    this.#policy = timeoutPolicy(options.requestTimeoutDays, options.timeoutMarks ?? 'flag');
     this.#pageSize = pageSize(options.pageSize ?? DEFAULT_PAGE_SIZE);
     const maskinporten = { issuer: options.maskinporten.issuer, jwks: options.maskinporten.jwks() };
     const altinn = { issuer: exchange.issuer, jwks: exchange.jwks() };
@@ -109,7 +99,6 @@ export class AltinnSimulator {
       platformUrl: this.platformUrl,
       apiBase: this.apiBase,
       confirmUrl: (record) => this.confirmUrl(record),
-      policy: () => this.#policy,
       pageSize: () => this.#pageSize,
       exchange,
       vendorTokens: new BearerVerifier([maskinporten, altinn], this.#clock),
@@ -118,6 +107,21 @@ export class AltinnSimulator {
         this.#stats.tokensExchanged += 1;
       },
     };
+    options.registry.onSystemUserDeleted((user) => this.#deleteRequestOf(user));
+  }
+
+  /**
+   * Deleting a system user in the portal also soft-deletes its request, found by its key
+   * (reference §3.5, `Ctl/SystemUserController.cs:671-695`).
+   */
+  #deleteRequestOf(user: SystemUser): void {
+    const request = this.requests.firstByKey(
+      user.systemId,
+      user.reporteeOrgNo,
+      user.externalRef,
+      user.userType,
+    );
+    if (request) this.requests.delete(request.id);
   }
 
   /** `GET {platform}/authentication/api/v1/exchange/maskinporten`. */
@@ -132,19 +136,38 @@ export class AltinnSimulator {
     return `${origin}${basePath}${CONFIRM_PATH}${page}?id=${record.id}&DONTCHOOSEREPORTEE=true`;
   }
 
-  /** Requests time out after `days` (fractions allowed); `marks` as in `RequestTimeoutPolicy`. */
-  setRequestTimeout(days: number, marks: RequestTimeoutPolicy['marks'] = this.#policy.marks): void {
-    this.#policy = timeoutPolicy(days, marks);
-  }
-
   setPageSize(size: number): void {
     this.#pageSize = pageSize(size);
   }
 
-  /** A request as the vendor API shows it (status and `timedOut` applied), or undefined. */
+  /** A live request as Altinn's GET by id shows it (`timedOut` computed now), or undefined. */
   getRequest(id: string): Record<string, unknown> | undefined {
     const record = this.requests.get(id);
-    return record ? respond(this.#deps, record) : undefined;
+    return record ? respond(this.#deps, record, { copyEscalated: false }) : undefined;
+  }
+
+  /**
+   * Time travel for the 180-day flag: moves a live request's `created` to `days` before the
+   * clock's now, e.g. 181 for "an accepted request aged past 180 days". Returns the request as
+   * GET by id shows it; throws for an unknown or deleted id.
+   */
+  ageRequest(id: string, days: number): Record<string, unknown> {
+    if (!Number.isFinite(days) || days < 0 || days > 36_500) {
+      throw new Error('days must be 0..36500');
+    }
+    if (!this.requests.setCreated(id, this.#clock() - Math.round(days * DAY_MS))) {
+      throw new Error(`no live request ${id}`);
+    }
+    return this.getRequest(id) as Record<string, unknown>;
+  }
+
+  /**
+   * Writes a stored status directly, e.g. the legacy `Timedout` that Altinn wrote before
+   * November 2025 (reference §3.3), or `Denied`, which nothing else sets.
+   */
+  setRequestStatus(id: string, status: SystemUserRequestStatus): Record<string, unknown> {
+    if (!this.requests.setStatus(id, status)) throw new Error(`no live request ${id}`);
+    return this.getRequest(id) as Record<string, unknown>;
   }
 
   /** The customer's decision without the page, e.g. for tests of a vendor flow. */
@@ -230,14 +253,6 @@ export class AltinnSimulator {
       sendProblem(res, httpProblem(500, 'Unexpected sandbox error'));
     });
   }
-}
-
-function timeoutPolicy(
-  days = DEFAULT_REQUEST_TIMEOUT_DAYS,
-  marks: RequestTimeoutPolicy['marks'],
-): RequestTimeoutPolicy {
-  if (!(days > 0) || days > 3650) throw new Error('request timeout must be 0 < days <= 3650');
-  return { afterMs: Math.round(days * DAY_MS), marks };
 }
 
 function pageSize(size: number): number {

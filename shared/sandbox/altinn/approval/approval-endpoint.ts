@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mediaType, readBody } from '../../http/http-io.js';
 import type { SystemUserType } from '../altinn-model.js';
-import { requestView, type SystemUserRequestRecord } from '../requests/request-model.js';
+import { isTimedOut, type SystemUserRequestRecord } from '../requests/request-model.js';
 import { renderMessagePage, renderOutcomePage, renderRequestPage } from './approval-page.js';
 import { type ApprovalDeps, type DecisionOutcome, decide, parseClientList } from './decide.js';
 
@@ -19,8 +19,9 @@ export interface ApprovalEndpointDeps extends ApprovalDeps {
  * with `decision=accept|reject` (and for agents `clients=<orgnos>`) decides it. After a decision
  * Altinn logs the user out and sends them to the request's `redirectUrl` unchanged (nothing is
  * appended; the vendor polls the status API), so the sandbox answers 303 to it, or a receipt page
- * when there is none. Deciding a request that is not `New` (or timed out) is 409. There is no
- * login: anyone with the link decides, where Altinn requires the organisation's access manager.
+ * when there is none. Deciding a request that is not `New` is 409; an old `New` one can still be
+ * decided (see `decide`). There is no login: anyone with the link decides, where Altinn requires
+ * the organisation's access manager.
  *
  * @see https://docs.altinn.studio/en/authorization/guides/end-user/system-user/accept-request/
  */
@@ -106,7 +107,6 @@ function answer(
 }
 
 function conflictText(outcome: Extract<DecisionOutcome, { ok: false }>): string {
-  if (outcome.reason === 'timed_out') return 'Forespørselen er utløpt · The request has timed out.';
   if (outcome.reason === 'system_user_exists') {
     return 'Systembrukeren finnes allerede · The system user already exists.';
   }
@@ -125,7 +125,7 @@ function requestPage(
     request.status === 'Accepted' ? deps.registry.getSystemUser(request.id) : undefined;
   return renderRequestPage({
     request,
-    view: requestView(request, deps.clock(), deps.policy()),
+    timedOut: isTimedOut(request, deps.clock()),
     system: deps.registry.getSystem(request.systemId),
     actionUrl: deps.confirmUrl(request),
     ...(systemUser ? { systemUser } : {}),

@@ -1,10 +1,11 @@
 import { html, page, type SafeHtml } from '../../http/html.js';
 import type { RegisteredSystem, SystemUser } from '../altinn-model.js';
-import type { RequestView, SystemUserRequestRecord } from '../requests/request-model.js';
+import type { SystemUserRequestRecord } from '../requests/request-model.js';
 
 export interface RequestPageModel {
   request: SystemUserRequestRecord;
-  view: RequestView;
+  /** Older than 180 days: still decidable, shown with a warning. */
+  timedOut: boolean;
   system: RegisteredSystem | undefined;
   /** The confirm URL itself: the form posts back to it. */
   actionUrl: string;
@@ -18,17 +19,17 @@ export interface RequestPageModel {
 
 /**
  * The approval page behind `confirmUrl`, modelled on Altinn's: who asks (the system and its
- * vendor), for which organisation, what it asks for, and — while the request is `New` and not
- * timed out — Approve and Reject buttons that POST `decision=accept|reject` to the same URL.
+ * vendor), for which organisation, what it asks for, and — while the request is `New` — Approve
+ * and Reject buttons that POST `decision=accept|reject` to the same URL.
  * Agent requests also take the clients to delegate. Every value is HTML-escaped.
  *
  * @see https://docs.altinn.studio/en/authorization/guides/end-user/system-user/accept-request/
  */
 export function renderRequestPage(model: RequestPageModel): string {
-  const { request, view, system } = model;
+  const { request, system } = model;
   const systemName = system?.name.nb ?? request.systemId;
   const agent = request.type === 'agent';
-  const decidable = view.status === 'New' && !view.timedOut;
+  const decidable = request.status === 'New';
   const title = agent
     ? `${systemName} ønsker å opprette en systembruker for klienter hos ${request.partyOrgNo}`
     : `${systemName} ønsker å opprette en systembruker for ${request.partyOrgNo}`;
@@ -39,7 +40,7 @@ export function renderRequestPage(model: RequestPageModel): string {
     'Godkjenn systemtilgang · Approve system access',
     html`<h1>${title}</h1>
 <p class="en" lang="en">${english}</p>
-${details(request, view, system)}
+${details(request, model.timedOut, system)}
 ${list(
   'Rettigheter · Rights',
   request.rights.map((r) => r.resource.map((a) => a.value).join(' + ')),
@@ -83,8 +84,10 @@ export function renderMessagePage(title: string, norwegian: string, english: str
   );
 }
 
-function details(request: SystemUserRequestRecord, view: RequestView, system?: RegisteredSystem) {
-  const status = view.timedOut ? `${view.status} (utløpt · timed out)` : view.status;
+function details(request: SystemUserRequestRecord, timedOut: boolean, system?: RegisteredSystem) {
+  const status = timedOut
+    ? `${request.status} (eldre enn 180 dager · older than 180 days)`
+    : request.status;
   return html`<dl>
 <dt>Leverandør · Vendor</dt><dd>${system ? system.vendorOrgNo : 'ukjent · unknown'}</dd>
 <dt>System</dt><dd>${system?.name.nb ?? request.systemId} (<code>${request.systemId}</code>)</dd>

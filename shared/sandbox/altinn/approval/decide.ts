@@ -2,11 +2,7 @@ import { isValidOrgnr } from '../../../domain/orgnr.js';
 import type { Clock } from '../../../ports/clock.js';
 import { AltinnRegistryError, type SystemUser } from '../altinn-model.js';
 import type { AltinnRegistry } from '../altinn-registry.js';
-import {
-  type RequestTimeoutPolicy,
-  requestView,
-  type SystemUserRequestRecord,
-} from '../requests/request-model.js';
+import type { SystemUserRequestRecord } from '../requests/request-model.js';
 import type { SystemUserRequestStore } from '../requests/request-store.js';
 
 export type Decision = { decision: 'accept'; clients?: string[] } | { decision: 'reject' };
@@ -18,7 +14,6 @@ export type DecisionOutcome =
       reason:
         | 'not_found'
         | 'not_new'
-        | 'timed_out'
         | 'system_user_exists'
         | 'system_unavailable'
         | 'invalid_clients';
@@ -30,12 +25,13 @@ export interface ApprovalDeps {
   registry: AltinnRegistry;
   requests: SystemUserRequestStore;
   clock: Clock;
-  policy(): RequestTimeoutPolicy;
 }
 
 /**
- * What the customer's decision in Altinn does: only a `New`, not timed-out request can be
- * decided. Accept creates the system user in the register, with the request's id (Altinn reuses
+ * What the customer's decision in Altinn does: only a `New` request can be decided, however old:
+ * the backend checks the status, not the 180-day flag (reference §3.3,
+ * `Svc/RequestSystemUserService.cs:538-541`; whether the portal hides an old request is not
+ * public, and the sandbox's page shows it with a warning). Accept creates the system user in the register, with the request's id (Altinn reuses
  * it as the `systemuser_id`), type, externalRef, rights and packages, plus for agent users the
  * delegated clients; then the status is `Accepted`, so the next Maskinporten grant for the org
  * finds it. Reject sets `Rejected`. Clients are ignored for standard requests.
@@ -46,9 +42,6 @@ export function decide(deps: ApprovalDeps, id: string, decision: Decision): Deci
   const request = deps.requests.get(id);
   if (!request) return { ok: false, reason: 'not_found' };
   if (request.status !== 'New') return { ok: false, reason: 'not_new', request };
-  if (requestView(request, deps.clock(), deps.policy()).timedOut) {
-    return { ok: false, reason: 'timed_out', request };
-  }
   if (decision.decision === 'reject') {
     return { ok: true, request: deps.requests.setStatus(id, 'Rejected') ?? request };
   }

@@ -1,9 +1,9 @@
 import type { AltinnRequestContext, AltinnRoute } from '../altinn-context.js';
 import { SCOPES } from '../altinn-context.js';
 import type { SystemUserType } from '../altinn-model.js';
-import { paginate } from '../altinn-pagination.js';
+import { createPage, decodeOpaque, isGuid } from '../altinn-pagination.js';
 import { AUTH } from '../altinn-problem.js';
-import { createRequestHandler, liveRequests, respond } from './request-create.js';
+import { createRequestHandler, ownsSystem, respond } from './request-create.js';
 import { requireGuid } from './request-input.js';
 import type { SystemUserRequestRecord } from './request-model.js';
 
@@ -13,12 +13,10 @@ const BASE = 'systemuser/request/vendor';
 
 /**
  * The vendor's system-user request endpoints under `{platform}/authentication/api/v1/`
- * (reference §6.3). Reads answer 404 AUTH-00010 for an unknown (or deleted) id, 404 AUTH-00011
- * when the request's system is not the caller's, 400 AUTH-00025 for an id of the other type, and
- * 400 (STD-00000) for a malformed GUID.
+ * (reference §3; `Ctl/RequestSystemUserController.cs`). Ownership is the token vendor's, never
+ * the system's: a vendor reads any request of any of its systems.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuserrequest/external/
- * @see https://docs.altinn.studio/nb/authorization/guides/system-vendor/system-user/systemuserrequest
  */
 export const requestRoutes: AltinnRoute[] = [
   { method: 'POST', path: BASE, scopes: WRITE, handle: createRequestHandler('standard') },
@@ -52,70 +50,83 @@ export const requestRoutes: AltinnRoute[] = [
   { method: 'DELETE', path: `${BASE}/{requestId}`, scopes: WRITE, handle: remove },
 ];
 
+/**
+ * GET by id (reference §3.4): the repository filters on the type, so an id of the other type is
+ * 404 AUTH-00010 like an unknown one; then the request's system must be the token vendor's, else
+ * 404 AUTH-00011. `escalated` is always false here.
+ */
 function byId(type: SystemUserType) {
   return (ctx: AltinnRequestContext) => {
-    const record = ownRequest(ctx);
-    if (record.type !== type) throw AUTH.wrongRequestType();
-    return { status: 200, json: respond(ctx.deps, record) };
+    const id = requireGuid(ctx.params['requestId'], '/requestId');
+    const record = ctx.deps.requests.get(id);
+    if (!record || record.type !== type) throw AUTH.requestNotFound();
+    if (!ownsSystem(ctx.deps, ctx.principal, record.systemId)) throw AUTH.systemNotFound();
+    return { status: 200, json: respond(ctx.deps, record, { copyEscalated: false }) };
   };
 }
 
 /**
- * The request for the key: the live one if there is one, else the newest (e.g. timed out). Pass
- * the orgno as `externalRef` when the request was made without one.
+ * By (system, org, externalRef): the lookup runs first (404 AUTH-00010), then the vendor check on
+ * the path's system (404 AUTH-00011). Pass the orgno as `externalRef` when none was given. The
+ * agent variant returns the stored row, `escalated` included.
  */
 function byExternalRef(type: SystemUserType) {
   return (ctx: AltinnRequestContext) => {
     const { systemId = '', orgNo = '', externalRef = '' } = ctx.params;
-    const live = liveRequests(ctx.deps, systemId, orgNo, externalRef).filter(
-      (r) => r.type === type,
-    );
-    const record = live[0] ?? ctx.deps.requests.findByKey(systemId, orgNo, externalRef, type)[0];
+    const record = ctx.deps.requests.firstByKey(systemId, orgNo, externalRef, type);
     if (!record) throw AUTH.requestNotFound();
-    assertOwnSystem(ctx, record.systemId);
-    return { status: 200, json: respond(ctx.deps, record) };
+    if (!ownsSystem(ctx.deps, ctx.principal, systemId)) throw AUTH.systemNotFound();
+    return {
+      status: 200,
+      json: respond(ctx.deps, record, { copyEscalated: type === 'agent' }),
+    };
   };
 }
 
-/** Paginated `{links: {next?}, data}`; items have no `confirmUrl`, like Altinn's lists. */
+/**
+ * The paginated list, with Altinn's off-by-one reproduced on purpose (reference §3.4): the
+ * continuation token is the id of the first request *not* returned, and the next page asks for
+ * `id > token`, so **one request is skipped at every page boundary**. Standard lists are ordered
+ * by id (`ORDER BY r.id`); agent lists have no `ORDER BY` in Altinn, so the sandbox keeps creation
+ * order and still filters `id > token`, which can skip more. Items carry no `confirmUrl`.
+ */
 function bySystem(type: SystemUserType) {
   return (ctx: AltinnRequestContext) => {
     const systemId = ctx.params['systemId'] ?? '';
-    assertOwnSystem(ctx, systemId);
-    const records = ctx.deps.requests.listForSystem(systemId, type);
+    if (!ownsSystem(ctx.deps, ctx.principal, systemId)) throw AUTH.systemNotFound();
+    const after = decodeOpaque(ctx.query.get('token'), isGuid)?.toLowerCase();
+    let records = ctx.deps.requests.listForSystem(systemId, type);
+    if (type === 'standard') records = records.sort(compareIds);
+    if (after !== undefined) records = records.filter((r) => r.id > after);
     const prefix = type === 'agent' ? `${BASE}/agent` : BASE;
-    const page = paginate(
+    const page = createPage(
       records,
-      ctx.query.get('token'),
       ctx.deps.pageSize(),
+      (record) => record.id,
       (token) =>
         `${ctx.deps.apiBase}${prefix}/bysystem/${encodeURIComponent(systemId)}?token=${token}`,
     );
     return {
       status: 200,
-      json: { links: page.links, data: page.data.map((r) => respond(ctx.deps, r, false)) },
+      json: {
+        links: page.links,
+        data: page.data.map((r) => respond(ctx.deps, r, { copyEscalated: true, list: true })),
+      },
     };
   };
 }
 
-/** 202 without a body, for either type; an accepted request's system user stays. */
+/**
+ * DELETE (reference §3.5): the request-write scope and nothing else. No vendor, system or type
+ * check: any live request id of any vendor is soft-deleted, 202 without a body. An unknown or
+ * already deleted id is 404 AUTH-00010, so a retried DELETE whose first answer was lost reads 404.
+ */
 function remove(ctx: AltinnRequestContext) {
-  const record = ownRequest(ctx);
-  ctx.deps.requests.delete(record.id);
+  const id = requireGuid(ctx.params['requestId'], '/requestId');
+  if (!ctx.deps.requests.delete(id)) throw AUTH.requestNotFound();
   return { status: 202 };
 }
 
-function ownRequest(ctx: AltinnRequestContext): SystemUserRequestRecord {
-  const id = requireGuid(ctx.params['requestId'], '/requestId');
-  const record = ctx.deps.requests.get(id);
-  if (!record) throw AUTH.requestNotFound();
-  assertOwnSystem(ctx, record.systemId);
-  return record;
-}
-
-function assertOwnSystem(ctx: AltinnRequestContext, systemId: string): void {
-  const system = ctx.deps.registry.getSystem(systemId);
-  if (!system || system.isDeleted || system.vendorOrgNo !== ctx.principal.orgNo) {
-    throw AUTH.systemNotFound();
-  }
-}
+/** PostgreSQL compares uuids byte by byte: the same order as their lower-case hex text. */
+const compareIds = (a: SystemUserRequestRecord, b: SystemUserRequestRecord) =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0;

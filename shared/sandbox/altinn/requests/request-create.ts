@@ -1,30 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { isValidOrgnr } from '../../../domain/orgnr.js';
-import { packageKeys, rightKey } from '../access-packages.js';
+import type { VendorPrincipal } from '../altinn-auth.js';
 import type { AltinnDeps, AltinnRequestContext } from '../altinn-context.js';
 import { readJsonBody } from '../altinn-http.js';
 import type { RegisteredSystem, SystemUserType } from '../altinn-model.js';
 import { AUTH } from '../altinn-problem.js';
-import { parseRequestBody, type RequestDraft, redirectAllowed } from './request-input.js';
-import { requestResponse, requestView, type SystemUserRequestRecord } from './request-model.js';
+import {
+  checkColumnLengths,
+  checkPackages,
+  checkRedirectUrl,
+  checkRights,
+} from './content-rules.js';
+import { parseRequestBody, type RequestDraft } from './request-input.js';
+import { isTimedOut, requestResponse, type SystemUserRequestRecord } from './request-model.js';
 
 /**
- * `POST systemuser/request/vendor` (standard) and `POST systemuser/request/vendor/agent`, with
- * Altinn's idempotency on (systemId, partyOrgNo, externalRef ?? partyOrgNo):
- * 1. the system must exist and belong to the token's vendor, else 404 AUTH-00011 (Altinn checks
- *    the vendor after the two idempotency steps; the sandbox first, so no vendor can probe another
- *    vendor's customers);
- * 2. an active system user for the key: 400 AUTH-00004;
- * 3. a live request of the same type (not timed out, not deleted, and if Accepted, its system
- *    user still exists — Altinn deletes the request with the system user): 200 with it, whatever
- *    its status; a live request of the other type: 400 AUTH-00007/00006/00009/00008 by status;
- * 4. `partyOrgNo` must exist in ER; the sandbox's stand-in accepts any MOD11-valid orgno, else
- *    400 AUTH-00000;
- * 5. `redirectUrl` (if non-empty) must match an allowed URL up to the path: AUTH-00026 when the
- *    system has none, else AUTH-00021;
- * 6. agent: ≥1 access package (AUTH-00058); standard: ≥1 right or package (AUTH-00059); rights and
- *    packages must be on the system (AUTH-00001, AUTH-00063);
- * 7. 201 with `Location: {platform}/authentication/api/v1/systemuser/request/{id}`.
+ * `POST systemuser/request/vendor` (standard) and `POST systemuser/request/vendor/agent`, in the
+ * exact order of Altinn's controller and service (reference §3.2; `Ctl/RequestSystemUserController.cs:97-194`,
+ * `Svc/RequestSystemUserService.cs:50-284`). The key is (systemId, partyOrgNo, externalRef), where
+ * `externalRef` falls back to `partyOrgNo` only when it is absent (`""` stays `""`):
+ * 1. (no vendor in the token: 401 AUTH-00023, in the router);
+ * 2. an active system user for the key, whoever's: 400 AUTH-00004;
+ * 3. a request of the same type for the key whose system is the token vendor's and whose status
+ *    is not `Timedout`: 200 with it, whatever its status and age;
+ * 4. the system (deleted ones too) must exist: 404 AUTH-00011;
+ * 5. a standard request for the key, even for an agent create: Accepted 00006, New 00007,
+ *    Denied 00008, Rejected 00009 (all 400); `Timedout` passes;
+ * 6. the system must be the token vendor's: 404 AUTH-00011;
+ * 7. `partyOrgNo` must be in the Entity Register: 400 AUTH-00000;
+ * 8. a non-empty `redirectUrl`: AUTH-00026 / 00021 (relative: 500);
+ * 9. standard: `rights` and `accessPackages` both absent AUTH-00001, both empty AUTH-00059, then
+ *    rights 00001 and packages 00063/00064; agent: no packages 00058, then 00063/00065;
+ * 10. an absent or empty `externalRef` is stored as `partyOrgNo`; values over 255 characters: 500;
+ * 11. 201 with `Location: {platform}/authentication/api/v1/systemuser/request/{id}` (no `vendor/`).
  *
  * @see https://docs.altinn.studio/nb/authorization/guides/system-vendor/system-user/systemuserrequest
  */
@@ -32,91 +39,115 @@ export function createRequestHandler(type: SystemUserType) {
   return async (ctx: AltinnRequestContext) => {
     const { deps, principal } = ctx;
     const draft = parseRequestBody(await readJsonBody(ctx.req), type);
-    const externalRef = draft.externalRef ?? draft.partyOrgNo;
-    const system = deps.registry.getSystem(draft.systemId);
-    if (!system || system.isDeleted || system.vendorOrgNo !== principal.orgNo) {
-      throw AUTH.systemNotFound();
-    }
-    if (deps.registry.findActiveSystemUser(system.id, draft.partyOrgNo, externalRef)) {
+    const { systemId, partyOrgNo } = draft;
+    const keyRef = draft.externalRef ?? partyOrgNo;
+    if (deps.registry.findActiveSystemUser(systemId, partyOrgNo, keyRef)) {
       throw AUTH.systemUserExists();
     }
-    const live = liveRequests(deps, system.id, draft.partyOrgNo, externalRef);
-    const same = live.find((r) => r.type === type);
-    if (same) return { status: 200, json: respond(deps, same) };
-    const other = live[0];
-    if (other) throw otherTypeProblem(other);
+    const existing = deps.requests.firstByKey(systemId, partyOrgNo, keyRef, type);
+    if (
+      existing &&
+      ownsSystem(deps, principal, existing.systemId) &&
+      existing.status !== 'Timedout'
+    ) {
+      return { status: 200, json: respond(deps, existing, { copyEscalated: type === 'agent' }) };
+    }
+    const system = deps.registry.getSystem(systemId);
+    if (!system) throw AUTH.systemNotFound();
+    checkStandardRequestState(deps, systemId, partyOrgNo, keyRef);
+    if (system.vendorOrgNo !== principal.orgNo) throw AUTH.systemNotFound();
+    if (!deps.registry.entityRegister.has(partyOrgNo)) throw AUTH.partyNotFound();
+    checkRedirectUrl(draft.redirectUrl, system);
     checkContent(draft, system, type);
-    const now = deps.clock();
-    const record: SystemUserRequestRecord = {
-      id: randomUUID(),
-      type,
-      systemId: system.id,
-      partyOrgNo: draft.partyOrgNo,
-      externalRef,
-      integrationTitle: draft.integrationTitle ?? system.name.nb,
-      rights: type === 'agent' ? [] : draft.rights,
-      accessPackages: draft.accessPackages,
-      status: 'New',
-      ...(draft.redirectUrl === undefined ? {} : { redirectUrl: draft.redirectUrl }),
-      created: new Date(now).toISOString(),
-      createdMs: now,
-      escalated: false,
-      isDeleted: false,
-    };
+    const record = newRecord(deps, draft, system, type);
     deps.requests.add(record);
     return {
       status: 201,
-      json: respond(deps, record),
+      json: respond(deps, record, { copyEscalated: true }),
       headers: { location: `${deps.apiBase}systemuser/request/${record.id}` },
     };
   };
 }
 
-/** Requests for the key that still count: not timed out, and Accepted only while its user lives. */
-export function liveRequests(
+/** `ValidateExternalRequestId`: looks at standard requests only, for either type of create. */
+function checkStandardRequestState(
   deps: AltinnDeps,
   systemId: string,
   partyOrgNo: string,
   externalRef: string,
-): SystemUserRequestRecord[] {
-  const now = deps.clock();
-  return deps.requests.findByKey(systemId, partyOrgNo, externalRef).filter((r) => {
-    if (requestView(r, now, deps.policy()).timedOut) return false;
-    if (r.status !== 'Accepted') return true;
-    const user = deps.registry.getSystemUser(r.id);
-    return user !== undefined && !user.isDeleted;
-  });
-}
-
-export function respond(deps: AltinnDeps, record: SystemUserRequestRecord, withConfirmUrl = true) {
-  const view = requestView(record, deps.clock(), deps.policy());
-  return requestResponse(record, view, withConfirmUrl ? deps.confirmUrl(record) : undefined);
-}
-
-function otherTypeProblem(record: SystemUserRequestRecord) {
-  if (record.status === 'Accepted') return AUTH.externalIdAccepted();
-  if (record.status === 'Rejected') return AUTH.externalIdRejected();
-  if (record.status === 'Denied') return AUTH.externalIdDenied();
-  return AUTH.externalIdPending();
+): void {
+  const standard = deps.requests.firstByKey(systemId, partyOrgNo, externalRef, 'standard');
+  if (standard?.status === 'Accepted') throw AUTH.externalIdAccepted();
+  if (standard?.status === 'New') throw AUTH.externalIdPending();
+  if (standard?.status === 'Denied') throw AUTH.externalIdDenied();
+  if (standard?.status === 'Rejected') throw AUTH.externalIdRejected();
 }
 
 function checkContent(draft: RequestDraft, system: RegisteredSystem, type: SystemUserType): void {
-  if (!isValidOrgnr(draft.partyOrgNo)) throw AUTH.partyNotFound();
-  if (draft.redirectUrl) {
-    if (system.allowedRedirectUrls.length === 0) throw AUTH.noRedirectUris();
-    if (!redirectAllowed(draft.redirectUrl, system.allowedRedirectUrls)) {
-      throw AUTH.redirectUriNotFound();
-    }
+  const rights = draft.rights ?? [];
+  const packages = draft.accessPackages ?? [];
+  if (type === 'agent') {
+    if (packages.length === 0) throw AUTH.missingAccessPackage();
+    checkPackages(packages, system, 'agent');
+    return;
   }
-  if (type === 'agent' && draft.accessPackages.length === 0) throw AUTH.missingAccessPackage();
-  if (draft.rights.length === 0 && draft.accessPackages.length === 0) {
-    throw AUTH.missingRightsOrPackages();
-  }
-  const systemRights = new Set(system.rights.map(rightKey));
-  if (!draft.rights.every((right) => systemRights.has(rightKey(right))))
-    throw AUTH.rightsNotFound();
-  const systemPackages = new Set(packageKeys(system.accessPackages));
-  if (!packageKeys(draft.accessPackages).every((urn) => systemPackages.has(urn))) {
-    throw AUTH.accessPackageNotOnSystem();
-  }
+  if (draft.rights === null && draft.accessPackages === null) throw AUTH.rightsNotFound();
+  if (rights.length === 0 && packages.length === 0) throw AUTH.missingRightsOrPackages();
+  checkRights(rights, system);
+  checkPackages(packages, system, 'standard');
+}
+
+function newRecord(
+  deps: AltinnDeps,
+  draft: RequestDraft,
+  system: RegisteredSystem,
+  type: SystemUserType,
+): SystemUserRequestRecord {
+  const externalRef = draft.externalRef ? draft.externalRef : draft.partyOrgNo;
+  const integrationTitle = draft.integrationTitle ?? system.name.nb;
+  checkColumnLengths({
+    externalRef,
+    systemId: draft.systemId,
+    partyOrgNo: draft.partyOrgNo,
+    integrationTitle,
+    redirectUrl: draft.redirectUrl,
+  });
+  const now = deps.clock();
+  return {
+    id: randomUUID(),
+    type,
+    systemId: system.id,
+    partyOrgNo: draft.partyOrgNo,
+    externalRef,
+    integrationTitle,
+    rights: type === 'agent' ? [] : (draft.rights ?? []),
+    accessPackages: draft.accessPackages ?? [],
+    status: 'New',
+    ...(draft.redirectUrl === undefined ? {} : { redirectUrl: draft.redirectUrl }),
+    created: new Date(now).toISOString(),
+    createdMs: now,
+    escalated: false,
+    isDeleted: false,
+  };
+}
+
+/** True when the system exists (deleted or not) and belongs to the token's vendor. */
+export function ownsSystem(deps: AltinnDeps, principal: VendorPrincipal, systemId: string) {
+  return deps.registry.getSystem(systemId)?.vendorOrgNo === principal.orgNo;
+}
+
+/**
+ * A request as one of Altinn's single-request answers shows it: with the `confirmUrl`, the
+ * 180-day flag computed now, and `escalated` only where Altinn copies it (`copyEscalated`).
+ */
+export function respond(
+  deps: AltinnDeps,
+  record: SystemUserRequestRecord,
+  options: { copyEscalated: boolean; list?: boolean },
+) {
+  return requestResponse(record, {
+    ...(options.list ? {} : { confirmUrl: deps.confirmUrl(record) }),
+    escalated: options.copyEscalated ? record.escalated : false,
+    timedOut: isTimedOut(record, deps.clock()),
+  });
 }

@@ -7,7 +7,7 @@ import type {
 
 /**
  * A vendor-driven system-user request, standard (`systemuser/request/vendor`) or agent
- * (`.../vendor/agent`), as the sandbox stores it.
+ * (`.../vendor/agent`), as the sandbox stores it (Altinn's `business_application.request` row).
  *
  * @see https://docs.altinn.studio/nb/authorization/guides/system-vendor/system-user/systemuserrequest
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuserrequest/external/
@@ -18,14 +18,14 @@ export interface SystemUserRequestRecord {
   type: SystemUserType;
   systemId: string;
   partyOrgNo: string;
-  /** Defaults to `partyOrgNo`. */
+  /** As stored: the vendor's value, or `partyOrgNo` when it sent none or `""`. */
   externalRef: string;
-  /** Defaults to the system's name (nb). */
+  /** Defaults to the system's name (nb); `""` if the vendor sent `""`. */
   integrationTitle: string;
   /** Always `[]` for agent requests. */
   rights: Right[];
   accessPackages: AccessPackage[];
-  /** The stored status; read it through `requestView`, which applies the timeout. */
+  /** The stored status; the sandbox only ever writes New, Accepted and Rejected itself. */
   status: SystemUserRequestStatus;
   /** As sent (Altinn echoes `""` too); absent when the vendor sent none. */
   redirectUrl?: string;
@@ -33,50 +33,42 @@ export interface SystemUserRequestRecord {
   created: string;
   createdMs: number;
   escalated: boolean;
-  /** DELETE by the vendor; deleted requests are invisible. */
+  /** DELETE by anyone; deleted requests are invisible to every read. */
   isDeleted: boolean;
 }
 
-/**
- * How requests time out. Altinn's docs say 10 days; since Nov 2025 (AA PR #1667) the code sets
- * `timedOut: true` (after 180 days) and keeps `status`. The sandbox defaults to 10 days and the
- * current code's behaviour (`marks: 'flag'`); `marks: 'status'` also turns the status into
- * `Timedout`, as older Altinn did. Only `New` requests time out.
- */
-export interface RequestTimeoutPolicy {
-  afterMs: number;
-  marks: 'flag' | 'status';
-}
-
-export const DEFAULT_REQUEST_TIMEOUT_DAYS = 10;
+/** Altinn's `REQUEST_TIMEOUT_DAYS` (`Repo/RequestRepository.cs:23`). */
+export const REQUEST_TIMEOUT_DAYS = 180;
 export const DAY_MS = 86_400_000;
 
-export interface RequestView {
-  status: SystemUserRequestStatus;
+/**
+ * The 180-day flag, as the repository computes it on every read: `created < now − 180 days`,
+ * whatever the status, and `status` is left as it is (reference §3.3,
+ * `Repo/RequestRepository.cs:473-476, 516-519`).
+ */
+export function isTimedOut(record: Pick<SystemUserRequestRecord, 'createdMs'>, now: number) {
+  return record.createdMs < now - REQUEST_TIMEOUT_DAYS * DAY_MS;
+}
+
+export interface ResponseOptions {
+  /** Set by the single-request answers; Altinn's lists carry none. */
+  confirmUrl?: string;
+  /**
+   * Altinn copies `escalated` only into some answers: GET by id and the standard byexternalref
+   * always say false (`Svc/RequestSystemUserService.cs:382-395, 418-430`).
+   */
+  escalated: boolean;
   timedOut: boolean;
 }
 
-export function requestView(
-  record: SystemUserRequestRecord,
-  now: number,
-  policy: RequestTimeoutPolicy,
-): RequestView {
-  const timedOut =
-    record.status === 'Timedout' ||
-    (record.status === 'New' && now - record.createdMs >= policy.afterMs);
-  if (!timedOut) return { status: record.status, timedOut: false };
-  return { status: policy.marks === 'status' ? 'Timedout' : record.status, timedOut: true };
-}
-
 /**
- * The response body (`RequestSystemResponse` / `AgentRequestSystemResponse`): camelCase, null
- * members omitted, no `rights` on agent requests (Altinn's agent model has none). List items
- * carry no `confirmUrl`, as Altinn's paginated lists do not.
+ * The response body (`RequestSystemResponse` / `AgentRequestSystemResponse`), members in Altinn's
+ * order: `id, integrationTitle, externalRef, systemId, partyOrgNo, rights (standard only),
+ * accessPackages, status, redirectUrl?, confirmUrl?, escalated, created, timedOut`.
  */
 export function requestResponse(
   record: SystemUserRequestRecord,
-  view: RequestView,
-  confirmUrl?: string,
+  options: ResponseOptions,
 ): Record<string, unknown> {
   return {
     id: record.id,
@@ -86,11 +78,11 @@ export function requestResponse(
     partyOrgNo: record.partyOrgNo,
     ...(record.type === 'standard' ? { rights: record.rights } : {}),
     accessPackages: record.accessPackages,
-    status: view.status,
+    status: record.status,
     ...(record.redirectUrl === undefined ? {} : { redirectUrl: record.redirectUrl }),
-    ...(confirmUrl === undefined ? {} : { confirmUrl }),
-    escalated: record.escalated,
+    ...(options.confirmUrl === undefined ? {} : { confirmUrl: options.confirmUrl }),
+    escalated: options.escalated,
     created: record.created,
-    timedOut: view.timedOut,
+    timedOut: options.timedOut,
   };
 }

@@ -2,8 +2,14 @@ import type { SystemUserRequestStatus, SystemUserType } from '../altinn-model.js
 import type { SystemUserRequestRecord } from './request-model.js';
 
 /**
- * In-memory system-user requests, kept in creation order. Records handed out are copies; change
- * them only through these methods. Deleted requests are never returned.
+ * In-memory system-user requests in creation order. Records handed out are copies; change them
+ * only through these methods. Deleted requests are never returned by the lookups, only by
+ * `snapshot` (for tests and the control API).
+ *
+ * Like Altinn's table there is no unique constraint on (system, org, externalRef): a key can hold
+ * several live rows. Altinn reads a key with `FirstOrDefault` and no `ORDER BY`
+ * (`Repo/RequestRepository.cs:174-216`), so which row wins is up to PostgreSQL; the sandbox
+ * answers with the oldest live row, always.
  */
 export class SystemUserRequestStore {
   readonly #records = new Map<string, SystemUserRequestRecord>();
@@ -14,16 +20,24 @@ export class SystemUserRequestStore {
     return structuredClone(record);
   }
 
+  /** A live request of any type. */
   get(id: string): SystemUserRequestRecord | undefined {
     const record = this.#records.get(id);
     return record && !record.isDeleted ? structuredClone(record) : undefined;
   }
 
   setStatus(id: string, status: SystemUserRequestStatus): SystemUserRequestRecord | undefined {
-    const record = this.#records.get(id);
-    if (!record || record.isDeleted) return undefined;
-    record.status = status;
-    return structuredClone(record);
+    return this.#update(id, (record) => {
+      record.status = status;
+    });
+  }
+
+  /** Moves a live request's creation time (time travel for the 180-day flag). */
+  setCreated(id: string, createdMs: number): SystemUserRequestRecord | undefined {
+    return this.#update(id, (record) => {
+      record.createdMs = createdMs;
+      record.created = new Date(createdMs).toISOString();
+    });
   }
 
   /** Soft-deletes; false if unknown or already deleted. */
@@ -34,34 +48,43 @@ export class SystemUserRequestStore {
     return true;
   }
 
-  /** Requests for Altinn's key (systemId, party, externalRef), newest first; any type unless given. */
-  findByKey(
+  /** The first (oldest) live request of `type` for Altinn's key (systemId, party, externalRef). */
+  firstByKey(
     systemId: string,
     partyOrgNo: string,
     externalRef: string,
-    type?: SystemUserType,
-  ): SystemUserRequestRecord[] {
-    return this.#live()
-      .filter(
-        (r) =>
-          r.systemId === systemId &&
-          r.partyOrgNo === partyOrgNo &&
-          r.externalRef === externalRef &&
-          (type === undefined || r.type === type),
-      )
-      .reverse();
+    type: SystemUserType,
+  ): SystemUserRequestRecord | undefined {
+    for (const record of this.#records.values()) {
+      if (
+        !record.isDeleted &&
+        record.type === type &&
+        record.systemId === systemId &&
+        record.partyOrgNo === partyOrgNo &&
+        record.externalRef === externalRef
+      ) {
+        return structuredClone(record);
+      }
+    }
+    return undefined;
   }
 
-  /** A system's requests of one type, oldest first. */
+  /** A system's live requests of one type, oldest first. */
   listForSystem(systemId: string, type: SystemUserType): SystemUserRequestRecord[] {
-    return this.#live().filter((r) => r.systemId === systemId && r.type === type);
+    return [...this.#records.values()]
+      .filter((r) => !r.isDeleted && r.systemId === systemId && r.type === type)
+      .map((r) => structuredClone(r));
   }
 
-  all(): SystemUserRequestRecord[] {
-    return this.#live();
+  /** Every request ever stored, deleted ones included, oldest first. */
+  snapshot(): SystemUserRequestRecord[] {
+    return [...this.#records.values()].map((r) => structuredClone(r));
   }
 
-  #live(): SystemUserRequestRecord[] {
-    return [...this.#records.values()].filter((r) => !r.isDeleted).map((r) => structuredClone(r));
+  #update(id: string, change: (record: SystemUserRequestRecord) => void) {
+    const record = this.#records.get(id);
+    if (!record || record.isDeleted) return undefined;
+    change(record);
+    return structuredClone(record);
   }
 }

@@ -2,7 +2,7 @@ import { isValidOrgnr } from '../../../domain/orgnr.js';
 import {
   hasDuplicates,
   isClientRelationshipPackage,
-  isValidPackageUrn,
+  isUsablePackage,
   isValidRight,
   packageKeys,
   rightKey,
@@ -104,8 +104,7 @@ export function validateSystem(
   if (hasDuplicates(draft.rights.map(rightKey)))
     errors.push(VLD.duplicateRights([SYSTEM_PATHS.rights]));
   const urns = packageKeys(draft.accessPackages);
-  if (!urns.every(isValidPackageUrn))
-    errors.push(VLD.packageNotValid([SYSTEM_PATHS.accessPackages]));
+  if (!urns.every(isUsablePackage)) errors.push(VLD.packageNotValid([SYSTEM_PATHS.accessPackages]));
   if (hasDuplicates(urns)) errors.push(VLD.duplicatePackages([SYSTEM_PATHS.accessPackages]));
   if (draft.isVisible && urns.some(isClientRelationshipPackage)) {
     errors.push(VLD.clientPackageVisible([SYSTEM_PATHS.accessPackages]));

@@ -1,16 +1,18 @@
 import type { AltinnRequestContext, AltinnRoute } from '../altinn-context.js';
 import { SCOPES } from '../altinn-context.js';
 import type { RegisteredSystem, SystemUser } from '../altinn-model.js';
-import { paginate } from '../altinn-pagination.js';
-import { AUTH, VLD, validationProblem } from '../altinn-problem.js';
+import { createPage, decodeOpaque, isSequenceNo } from '../altinn-pagination.js';
+import { AUTH, httpProblem, VLD, validationProblem } from '../altinn-problem.js';
 
 /**
- * Reading system users (reference §6.4):
+ * Reading system users (reference §4; `Ctl/SystemUserController.cs:245-326`):
  * - `GET systemuser/vendor/byquery?system-id=&orgno=&external-ref=` (scope request.write, a GET
- *   that needs the write scope): 200 `SystemUserExternalDTO`, or 404 when there is no active one
- *   or it is another vendor's (Altinn answers a bare 404; the sandbox adds AUTH-00015);
+ *   that needs the write scope): 200 `SystemUserExternalDTO` for an active system user of a system
+ *   of the token's vendor; otherwise (none, deleted, another vendor's) a plain framework 404, no
+ *   AUTH code. `external-ref` defaults to `orgno` when missing or empty;
  * - `GET systemuser/vendor/bysystem/{systemId}[?token=]` (scope systemregister.write): the
- *   system's active system users, paginated.
+ *   system's active system users by `sequence_no`, paginated correctly (`sequence_no >= token`,
+ *   token = the first one left out): nothing is skipped, unlike the request lists.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuser/external/
  */
@@ -37,23 +39,23 @@ function byQuery(ctx: AltinnRequestContext) {
   const externalRef = ctx.query.get('external-ref')?.trim() || orgNo;
   const system = ctx.deps.registry.getSystem(systemId);
   const user = ctx.deps.registry.findActiveSystemUser(systemId, orgNo, externalRef);
-  if (!system || !user || system.vendorOrgNo !== ctx.principal.orgNo) {
-    throw AUTH.systemUserNotFound();
-  }
+  if (!system || !user || system.vendorOrgNo !== ctx.principal.orgNo) throw httpProblem(404);
   return { status: 200, json: systemUserDto(user, system) };
 }
 
 function bySystem(ctx: AltinnRequestContext) {
   const systemId = ctx.params['systemId'] ?? '';
   const system = ctx.deps.registry.getSystem(systemId);
-  if (!system || system.isDeleted || system.vendorOrgNo !== ctx.principal.orgNo) {
-    throw AUTH.systemNotFound();
-  }
-  const users = ctx.deps.registry.listSystemUsers(systemId).filter((u) => !u.isDeleted);
-  const page = paginate(
+  if (!system || system.vendorOrgNo !== ctx.principal.orgNo) throw AUTH.systemNotFound();
+  const from = decodeOpaque(ctx.query.get('token'), isSequenceNo) ?? 0;
+  const users = ctx.deps.registry
+    .listSystemUsers(systemId)
+    .filter((u) => !u.isDeleted && u.sequenceNo >= from)
+    .sort((a, b) => a.sequenceNo - b.sequenceNo);
+  const page = createPage(
     users,
-    ctx.query.get('token'),
     ctx.deps.pageSize(),
+    (user) => user.sequenceNo,
     (token) =>
       `${ctx.deps.apiBase}systemuser/vendor/bysystem/${encodeURIComponent(systemId)}?token=${token}`,
   );

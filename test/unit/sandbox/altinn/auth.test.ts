@@ -100,16 +100,18 @@ describe('vendor API authentication', () => {
     }
   });
 
-  it.each(ENDPOINTS)('%s %s needs its scope: 403 without it', async (method, path, scope) => {
-    const others = ALL_ALTINN_SCOPES.split(' ').filter((s) => s !== scope);
-    const token = await vendorToken(t, [DEMO.scopes[0], ...others].join(' '));
+  it.each(ENDPOINTS)(
+    '%s %s needs its scope: 403 with an empty body without it (§1 "Scope", Forbid)',
+    async (method, path, scope) => {
+      const others = ALL_ALTINN_SCOPES.split(' ').filter((s) => s !== scope);
+      const token = await vendorToken(t, [DEMO.scopes[0], ...others].join(' '));
 
-    const answer = await altinn(t, method, path, { token });
+      const answer = await altinn(t, method, path, { token });
 
-    expect(answer.status).toBe(403);
-    expect(answer.json).toMatchObject({ status: 403, title: 'Forbidden' });
-    expect(answer.json.detail).toContain(scope);
-  });
+      expect(answer.status).toBe(403);
+      expect(answer.text).toBe('');
+    },
+  );
 
   it.each(ENDPOINTS)('%s %s passes auth with only its scope', async (method, path, scope) => {
     const token = await vendorToken(t, scope);

@@ -1,138 +1,132 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../../../shared/sandbox/demo.js';
 import {
   agentRequest,
-  altinn,
   standardRequest,
   submitDecision,
-  validOrgNos,
   vendorToken,
 } from '../../../support/altinn-vendor.js';
 import { startTestSandbox, type TestSandbox } from '../../../support/sandbox-fixture.js';
+import { get, orgSupply, PATHS, post } from './support.js';
+
+// The 180-day flag, from ../shared/reference/altinn-vendor-api.md §3.3:
+// `timedOut = created < now − 180 days`, computed on every read, whatever the status; `status`
+// is never rewritten (Repo/RequestRepository.cs:23, 473-476 standard, 516-519 agent).
 
 let t: TestSandbox;
-const orgs = validOrgNos(20, 31300000);
-let next = 0;
-const freshOrg = () => orgs[next++] as string;
+const freshOrg = orgSupply(31_300_000, 40);
 const DAY = 86_400_000;
 
 beforeAll(async () => {
   t = await startTestSandbox();
 });
 afterAll(() => t.sandbox.close());
-afterEach(() => t.sandbox.altinnApi.setRequestTimeout(10, 'flag'));
 
-/** Creates a request, then moves the injected clock on; returns a fresh token for "later". */
-async function createThenWait(ms: number, type: 'standard' | 'agent' = 'standard') {
+async function create(type: 'standard' | 'agent' = 'standard') {
   const org = freshOrg();
-  const path = type === 'agent' ? 'systemuser/request/vendor/agent' : 'systemuser/request/vendor';
   const body = type === 'agent' ? agentRequest(org) : standardRequest(org);
-  const created = await altinn(t, 'POST', path, { token: await vendorToken(t), body });
-  t.clock.advance(ms);
-  return { org, body, path, created: created.json, token: await vendorToken(t) };
+  const answer = await post(
+    t,
+    type === 'agent' ? PATHS.agent : PATHS.standard,
+    body,
+    await vendorToken(t),
+  );
+  expect(answer.status).toBe(201);
+  return { org, body, request: answer.json as { id: string; confirmUrl: string } };
 }
 
-describe('request timeout (default: 10 days, flag only)', () => {
-  it('is not timed out one millisecond before 10 days', async () => {
-    const { created, token } = await createThenWait(10 * DAY - 1000);
+/** Every read that carries the flag: by id, by externalRef, the list, and the 200 of a repeated POST. */
+async function everyRead(id: string, org: string, body: unknown) {
+  const token = await vendorToken(t);
+  const list = await get(t, `systemuser/request/vendor/bysystem/${DEMO.systemId}`, token);
+  return {
+    byId: (await get(t, PATHS.byId(id), token)).json,
+    byRef: (await get(t, PATHS.byRef(org, org), token)).json,
+    listed: list.json.data.find((r: { id: string }) => r.id === id),
+    repeated: (await post(t, PATHS.standard, body, token)).json,
+  };
+}
 
-    const read = await altinn(t, 'GET', `systemuser/request/vendor/${created.id}`, { token });
+describe('timedOut: created < now − 180 days (§3.3)', () => {
+  it('is false at exactly 180 days and true one millisecond later, the status staying New', async () => {
+    const { request } = await create();
+    t.clock.advance(180 * DAY);
+    const at = (await get(t, PATHS.byId(request.id), await vendorToken(t))).json;
+    t.clock.advance(1);
+    const after = (await get(t, PATHS.byId(request.id), await vendorToken(t))).json;
 
-    expect(read.json).toMatchObject({ status: 'New', timedOut: false });
+    expect(at).toMatchObject({ status: 'New', timedOut: false });
+    expect(after).toMatchObject({ status: 'New', timedOut: true });
   });
 
-  it('sets timedOut and keeps status New after 10 days (Altinn since Nov 2025)', async () => {
-    const { created, token } = await createThenWait(10 * DAY);
+  it.each(['accept', 'reject'] as const)(
+    'is set on a decided request too (%s), and its status is left alone',
+    async (decision) => {
+      const { org, body, request } = await create();
+      await submitDecision(request.confirmUrl, { decision });
+      const status = decision === 'accept' ? 'Accepted' : 'Rejected';
 
-    const read = await altinn(t, 'GET', `systemuser/request/vendor/${created.id}`, { token });
+      t.sandbox.altinnApi.ageRequest(request.id, 181);
+      const reads = await everyRead(request.id, org, body);
 
-    expect(read.json).toMatchObject({ id: created.id, status: 'New', timedOut: true });
+      expect(reads.byId).toMatchObject({ id: request.id, status, timedOut: true });
+      expect(reads.byRef).toMatchObject({ id: request.id, status, timedOut: true });
+      expect(reads.listed).toMatchObject({ status, timedOut: true });
+      if (decision === 'reject') {
+        // the repeated POST still answers 200 with the old request (§3.2 step 3)
+        expect(reads.repeated).toMatchObject({ id: request.id, status, timedOut: true });
+      } else {
+        expect(reads.repeated).toMatchObject({ code: 'AUTH-00004' });
+      }
+    },
+  );
+
+  it('is computed on the agent routes the same way', async () => {
+    const { org, request } = await create('agent');
+    t.sandbox.altinnApi.ageRequest(request.id, 200);
+    const token = await vendorToken(t);
+
+    const byId = await get(t, PATHS.agentById(request.id), token);
+    const byRef = await get(t, PATHS.agentByRef(org, org), token);
+
+    expect(byId.json).toMatchObject({ status: 'New', timedOut: true });
+    expect(byRef.json).toMatchObject({ status: 'New', timedOut: true });
   });
 
-  it('lets the vendor create a new request for the key: 201 with a new id', async () => {
-    const { created, body, path, token } = await createThenWait(11 * DAY);
+  it('is false on every create answer (Svc/RequestSystemUserService.cs:153, 239)', async () => {
+    const standard = await create();
+    const agent = await create('agent');
 
-    const again = await altinn(t, 'POST', path, { token, body });
-    const byRef = await altinn(
-      t,
-      'GET',
-      `systemuser/request/vendor/byexternalref/${DEMO.systemId}/${body.partyOrgNo}/${body.partyOrgNo}`,
-      { token },
-    );
-
-    expect(again.status).toBe(201);
-    expect(again.json.id).not.toBe(created.id);
-    expect(byRef.json).toMatchObject({ id: again.json.id, timedOut: false });
+    expect(t.sandbox.altinnApi.getRequest(standard.request.id)?.['timedOut']).toBe(false);
+    expect(t.sandbox.altinnApi.getRequest(agent.request.id)?.['timedOut']).toBe(false);
   });
 
-  it('still finds a timed-out request by externalRef when it is the only one', async () => {
-    const { created, body, token } = await createThenWait(12 * DAY, 'agent');
+  it('does not stop the approval: the backend checks status == New only (Svc/RequestSystemUserService.cs:538-541)', async () => {
+    const { org, request } = await create();
+    t.sandbox.altinnApi.ageRequest(request.id, 365);
 
-    const byRef = await altinn(
-      t,
-      'GET',
-      `systemuser/request/vendor/agent/byexternalref/${DEMO.systemId}/${body.partyOrgNo}/${body.partyOrgNo}`,
-      { token },
-    );
+    const page = await (await fetch(request.confirmUrl)).text();
+    const answer = await submitDecision(request.confirmUrl, { decision: 'accept' });
 
-    expect(byRef.json).toMatchObject({ id: created.id, timedOut: true });
-  });
-
-  it('cannot be approved any more: the page shows no buttons and POST is 409', async () => {
-    const { created } = await createThenWait(10 * DAY);
-
-    const page = await (await fetch(created.confirmUrl)).text();
-    const answer = await submitDecision(created.confirmUrl, { decision: 'accept' });
-
-    expect(page).toContain('utløpt');
-    expect(page).not.toContain('name="decision"');
-    expect(answer.status).toBe(409);
-    expect(t.sandbox.altinn.getSystemUser(created.id)).toBeUndefined();
-  });
-
-  it('never times out a decided request', async () => {
-    const org = freshOrg();
-    const created = await altinn(t, 'POST', 'systemuser/request/vendor', {
-      token: await vendorToken(t),
-      body: standardRequest(org),
-    });
-    t.sandbox.altinnApi.decide(created.json.id, { decision: 'reject' });
-    t.clock.advance(30 * DAY);
-
-    const read = await altinn(t, 'GET', `systemuser/request/vendor/${created.json.id}`, {
-      token: await vendorToken(t),
-    });
-
-    expect(read.json).toMatchObject({ status: 'Rejected', timedOut: false });
+    expect(page).toContain('eldre enn 180 dager');
+    expect(page).toContain('name="decision" value="accept"');
+    expect(answer.status).toBe(303);
+    expect(t.sandbox.altinn.getSystemUser(request.id)).toMatchObject({ reporteeOrgNo: org });
   });
 });
 
-describe('configurable timeout', () => {
-  it("marks status Timedout too with marks: 'status' (older Altinn)", async () => {
-    t.sandbox.altinnApi.setRequestTimeout(10, 'status');
-    const { created, token } = await createThenWait(10 * DAY);
+describe('time travel without moving the clock', () => {
+  it('ageRequest moves one request past 180 days and leaves the others', async () => {
+    const aged = await create();
+    const fresh = await create();
 
-    const read = await altinn(t, 'GET', `systemuser/request/vendor/${created.id}`, { token });
+    const answer = t.sandbox.altinnApi.ageRequest(aged.request.id, 181);
 
-    expect(read.json).toMatchObject({ status: 'Timedout', timedOut: true });
-  });
-
-  it("uses the configured number of days (e.g. the code's 180)", async () => {
-    t.sandbox.altinnApi.setRequestTimeout(180);
-    const { created, token } = await createThenWait(100 * DAY);
-
-    const early = await altinn(t, 'GET', `systemuser/request/vendor/${created.id}`, { token });
-    t.clock.advance(80 * DAY);
-    const late = await altinn(t, 'GET', `systemuser/request/vendor/${created.id}`, {
-      token: await vendorToken(t),
-    });
-
-    expect(early.json.timedOut).toBe(false);
-    expect(late.json.timedOut).toBe(true);
-  });
-
-  it('refuses a timeout outside 0 < days <= 3650', () => {
-    expect(() => t.sandbox.altinnApi.setRequestTimeout(0)).toThrow();
-    expect(() => t.sandbox.altinnApi.setRequestTimeout(4000)).toThrow();
+    expect(answer).toMatchObject({ id: aged.request.id, timedOut: true });
+    expect(t.sandbox.altinnApi.getRequest(fresh.request.id)?.['timedOut']).toBe(false);
+    expect(() =>
+      t.sandbox.altinnApi.ageRequest('00000000-0000-4000-8000-000000000000', 1),
+    ).toThrow();
+    expect(() => t.sandbox.altinnApi.ageRequest(aged.request.id, -1)).toThrow();
   });
 });

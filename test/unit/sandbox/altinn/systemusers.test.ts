@@ -37,6 +37,24 @@ describe('GET systemuser/vendor/byquery', () => {
     });
   });
 
+  it('defaults external-ref to orgno when missing or empty', async () => {
+    const empty = await byQuery({
+      'system-id': DEMO.systemId,
+      orgno: standard.orgNo,
+      'external-ref': '',
+    });
+
+    expect(empty.json.id).toBe(standard.systemUserId);
+  });
+
+  it('needs the request-write scope although it is a GET (Ctl/SystemUserController.cs:245-275)', async () => {
+    const readOnly = await vendorToken(t, 'altinn:authentication/systemuser.request.read');
+
+    const answer = await byQuery({ 'system-id': DEMO.systemId, orgno: standard.orgNo }, readOnly);
+
+    expect(answer.status).toBe(403);
+  });
+
   it('needs the externalRef a system user was created with', async () => {
     const without = await byQuery({ 'system-id': DEMO.systemId, orgno: withExternalRef.orgNo });
     const withRef = await byQuery({
@@ -55,7 +73,7 @@ describe('GET systemuser/vendor/byquery', () => {
     expect(answer.json.userType).toBe('agent');
   });
 
-  it("answers 404 when there is none, and for another vendor's system user", async () => {
+  it("answers a plain 404 (no AUTH code) when there is none, and for another vendor's system user (§4)", async () => {
     const other = await otherVendor(t);
     const none = await byQuery({ 'system-id': DEMO.systemId, orgno: withoutSystemUser.orgNo });
     const foreign = await byQuery(
@@ -64,7 +82,14 @@ describe('GET systemuser/vendor/byquery', () => {
     );
 
     expect([none.status, foreign.status]).toEqual([404, 404]);
-    expect(none.json).toMatchObject({ code: 'AUTH-00015' });
+    for (const answer of [none, foreign]) {
+      expect(answer.json).toMatchObject({
+        type: 'https://tools.ietf.org/html/rfc9110#section-15.5',
+        title: 'Not Found',
+        status: 404,
+      });
+      expect(answer.json).not.toHaveProperty('code');
+    }
   });
 
   it('answers 404 once the customer deletes the system user', async () => {
