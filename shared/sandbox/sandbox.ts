@@ -81,7 +81,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (maskinporten.handle(req, res, pathname)) return true;
     if (altinnApi.handle(req, res, pathname)) return true;
     if (pathname.startsWith(controlPrefix)) {
-      const targets = { faults, stats: maskinporten.stats, altinnStats: altinnApi.stats };
+      const targets = {
+        faults,
+        stats: maskinporten.stats,
+        altinnStats: altinnApi.stats,
+        altinn: { simulator: altinnApi, registry: altinn },
+      };
       if (handleControl(req, res, pathname.slice(controlPrefix.length), targets)) return true;
     }
     req.resume();

@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { BearerVerifier, VendorPrincipal } from './altinn-auth.js';
 import type { AltinnReply } from './altinn-http.js';
 import type { AltinnRegistry } from './altinn-registry.js';
+import type { ChangeRequestStore } from './change-requests/change-request-store.js';
 import type { AltinnTokenExchange } from './exchange/altinn-exchange.js';
 import type { SystemUserRequestRecord } from './requests/request-model.js';
 import type { SystemUserRequestStore } from './requests/request-store.js';
@@ -19,12 +20,15 @@ export const SCOPES = {
 export interface AltinnDeps {
   registry: AltinnRegistry;
   requests: SystemUserRequestStore;
+  changeRequests: ChangeRequestStore;
   clock: Clock;
   /** `{origin}{basePath}/altinn`, no trailing slash. */
   platformUrl: string;
   /** `{platformUrl}/authentication/api/v1/`. */
   apiBase: string;
   confirmUrl(record: SystemUserRequestRecord): string;
+  /** `.../accessmanagement/ui/systemuser/changerequest?id=<id>&DONTCHOOSEREPORTEE=true`. */
+  changeConfirmUrl(id: string): string;
   pageSize(): number;
   exchange: AltinnTokenExchange;
   /** Vendor APIs: Maskinporten tokens, and exchanged Altinn tokens. */

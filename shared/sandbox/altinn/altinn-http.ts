@@ -101,3 +101,21 @@ export function sendProblem(res: ServerResponse, problem: AltinnProblem): void {
   });
   res.end(body);
 }
+
+/**
+ * An action's `Ok(string)` / `BadRequest(string)`: ASP.NET writes a string as `text/plain`
+ * unless the client asks for JSON only, then as a JSON string (its output-formatter order).
+ */
+export function stringResult(req: IncomingMessage, status: number, text: string): AltinnReply {
+  if (acceptsOnlyJson(req.headers.accept)) return { status, json: text };
+  return { status, text, contentType: 'text/plain; charset=utf-8' };
+}
+
+function acceptsOnlyJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0]?.trim().toLowerCase());
+  return (
+    types.includes('application/json') &&
+    !types.some((t) => t === 'text/plain' || t === '*/*' || t === 'text/*')
+  );
+}

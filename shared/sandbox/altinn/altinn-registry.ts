@@ -14,6 +14,7 @@ import {
   systemUserKey,
 } from './altinn-model.js';
 import { EntityRegister } from './entity-register.js';
+import { ResourceRegistry } from './resource-registry.js';
 
 export {
   AltinnRegistryError,
@@ -27,6 +28,13 @@ export interface AltinnRegistryOptions {
   clock?: Clock;
   newId?: () => string;
 }
+
+/**
+ * What a system user may get for one Maskinporten scope: `open` when no resource or package
+ * governs the scope; `not_offered` when the system offers none of them (nothing to delegate);
+ * `not_delegated` when the system offers one but this system user holds none; else `delegated`.
+ */
+export type ScopeAccess = 'open' | 'not_offered' | 'not_delegated' | 'delegated';
 
 /** What the customer changed on a system user (an approved change request). */
 export interface SystemUserAccess {
@@ -43,6 +51,8 @@ export interface SystemUserAccess {
 export class AltinnRegistry {
   /** The organisations that exist (Altinn's lookup for AUTH-00000). */
   readonly entityRegister = new EntityRegister();
+  /** Which rights and packages give which Maskinporten scopes. */
+  readonly resources = new ResourceRegistry();
   readonly #systems = new Map<string, RegisteredSystem>();
   readonly #systemUsers = new Map<string, SystemUser>();
   readonly #deletionListeners: ((user: SystemUser) => void)[] = [];
@@ -258,6 +268,20 @@ export class AltinnRegistry {
     const user = this.#liveSystemUser(system.id, query.systemUserOwnerOrgNo, query.externalRef);
     if (!user) return { ok: false, reason: 'no_system_user' };
     return { ok: true, system: structuredClone(system), systemUser: structuredClone(user) };
+  }
+
+  /** Whether the system user's rights or packages give it `scope` (see `ScopeAccess`). */
+  scopeAccess(systemUserId: string, scope: string): ScopeAccess {
+    const { resources, packages } = this.resources.sourcesOf(scope);
+    if (resources.size === 0 && packages.size === 0) return 'open';
+    const user = this.#systemUsers.get(systemUserId);
+    const system = user ? this.#systems.get(user.systemId) : undefined;
+    if (!user || !system) return 'not_offered';
+    const gives = (holder: { rights: Right[]; accessPackages: AccessPackage[] }) =>
+      holder.rights.some((right) => right.resource.some((a) => resources.has(a.value))) ||
+      holder.accessPackages.some((p) => packages.has(p.urn));
+    if (!gives(system)) return 'not_offered';
+    return gives(user) ? 'delegated' : 'not_delegated';
   }
 
   #liveSystemForClient(clientId: string): RegisteredSystem | undefined {

@@ -12,7 +12,15 @@ import type { AltinnRegistry } from './altinn-registry.js';
 import { AltinnRouter, pathSegments } from './altinn-router.js';
 import { AltinnStats, type AltinnStatsView } from './altinn-stats.js';
 import { handleApprovalPage } from './approval/approval-endpoint.js';
+import { handleChangeApprovalPage } from './approval/change-approval-endpoint.js';
 import { type Decision, type DecisionOutcome, decide } from './approval/decide.js';
+import {
+  type ChangeDecision,
+  type ChangeDecisionOutcome,
+  decideChange,
+} from './approval/decide-change.js';
+import { changeRequestRoutes } from './change-requests/change-request-api.js';
+import { ChangeRequestStore } from './change-requests/change-request-store.js';
 import { AltinnTokenExchange } from './exchange/altinn-exchange.js';
 import { exchangeRoutes } from './exchange/altinn-exchange-api.js';
 import { requestRoutes } from './requests/request-api.js';
@@ -27,6 +35,7 @@ const CONFIRM_PATH = '/am/accessmanagement/ui/systemuser/';
 const ROUTES: AltinnRoute[] = [
   ...systemRegisterRoutes,
   ...requestRoutes,
+  ...changeRequestRoutes,
   ...systemUserRoutes,
   ...exchangeRoutes,
 ];
@@ -63,6 +72,7 @@ export class AltinnSimulator {
   readonly exchange: AltinnTokenExchange;
   readonly stats: AltinnStatsView;
   readonly requests = new SystemUserRequestStore();
+  readonly changeRequests = new ChangeRequestStore();
   readonly #stats = new AltinnStats();
   readonly #router = new AltinnRouter(ROUTES);
   readonly #options: AltinnSimulatorOptions;
@@ -95,10 +105,12 @@ export class AltinnSimulator {
     this.#deps = {
       registry: options.registry,
       requests: this.requests,
+      changeRequests: this.changeRequests,
       clock: this.#clock,
       platformUrl: this.platformUrl,
       apiBase: this.apiBase,
       confirmUrl: (record) => this.confirmUrl(record),
+      changeConfirmUrl: (id) => this.changeConfirmUrl(id),
       pageSize: () => this.#pageSize,
       exchange,
       vendorTokens: new BearerVerifier([maskinporten, altinn], this.#clock),
@@ -127,6 +139,17 @@ export class AltinnSimulator {
   /** `GET {platform}/authentication/api/v1/exchange/maskinporten`. */
   get exchangeUrl(): string {
     return `${this.apiBase}exchange/maskinporten`;
+  }
+
+  /** The sandbox's clock: epoch milliseconds. */
+  now(): number {
+    return this.#clock();
+  }
+
+  /** Where a change request's customer approves it (`.../systemuser/changerequest?id=`). */
+  changeConfirmUrl(id: string): string {
+    const { origin, basePath } = this.#options;
+    return `${origin}${basePath}${CONFIRM_PATH}changerequest?id=${id}&DONTCHOOSEREPORTEE=true`;
   }
 
   /** Where a request's customer approves it (Altinn's `confirmUrl` shape, on the sandbox's origin). */
@@ -178,6 +201,17 @@ export class AltinnSimulator {
     return outcome;
   }
 
+  /** The customer's decision on a change request without the page. */
+  decideChange(id: string, decision: ChangeDecision): ChangeDecisionOutcome {
+    const outcome = decideChange(this.#deps, id, decision);
+    if (outcome.ok) {
+      this.#stats.recordChangeDecision(
+        outcome.changeRequest.status === 'Accepted' ? 'accepted' : 'rejected',
+      );
+    }
+    return outcome;
+  }
+
   /** Answers the Altinn platform paths and the confirm pages; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
     const { basePath } = this.#options;
@@ -189,9 +223,21 @@ export class AltinnSimulator {
     const page = pathname.startsWith(`${basePath}${CONFIRM_PATH}`)
       ? pathname.slice(`${basePath}${CONFIRM_PATH}`.length)
       : undefined;
+    const url = new URL(req.url ?? '/', this.#options.origin);
+    if (page === 'changerequest') {
+      this.#stats.recordCall(`${req.method} change approval`);
+      this.#guard(
+        res,
+        handleChangeApprovalPage(req, res, url, {
+          ...this.#deps,
+          confirmUrl: (id) => relative(this.changeConfirmUrl(id)),
+          onDecision: (decision) => this.#stats.recordChangeDecision(decision),
+        }),
+      );
+      return true;
+    }
     if (page !== 'request' && page !== 'agentrequest') return false;
     this.#stats.recordCall(`${req.method} approval`);
-    const url = new URL(req.url ?? '/', this.#options.origin);
     this.#guard(
       res,
       handleApprovalPage(req, res, page === 'agentrequest' ? 'agent' : 'standard', url, {

@@ -3,7 +3,8 @@ export interface AltinnStatsView {
   /**
    * Requests by endpoint, keyed `"<METHOD> <route>"` relative to `/authentication/api/v1/`
    * (e.g. `"POST systemuser/request/vendor"`, `"GET exchange/{provider}"`), plus
-   * `"GET approval"`/`"POST approval"` for the confirm page and `"unmatched"`. Faulted requests
+   * `"GET approval"`/`"POST approval"` for the request confirm pages, `"GET change approval"`/
+   * `"POST change approval"` for the change-request one, and `"unmatched"`. Faulted requests
    * count too.
    */
   readonly calls: Readonly<Record<string, number>>;
@@ -12,6 +13,8 @@ export interface AltinnStatsView {
   readonly tokensExchanged: number;
   /** Decisions taken on the approval page (or through `decide`). */
   readonly decisions: Readonly<{ accepted: number; rejected: number }>;
+  /** Decisions taken on the change-request approval page (or through `decideChange`). */
+  readonly changeDecisions: Readonly<{ accepted: number; rejected: number }>;
   readonly faultsApplied: number;
   reset(): void;
 }
@@ -22,6 +25,7 @@ export class AltinnStats implements AltinnStatsView {
   #calls: Record<string, number> = {};
   #problems: Record<string, number> = {};
   #decisions = { accepted: 0, rejected: 0 };
+  #changeDecisions = { accepted: 0, rejected: 0 };
 
   get calls(): Readonly<Record<string, number>> {
     return { ...this.#calls };
@@ -33,6 +37,10 @@ export class AltinnStats implements AltinnStatsView {
 
   get decisions(): Readonly<{ accepted: number; rejected: number }> {
     return { ...this.#decisions };
+  }
+
+  get changeDecisions(): Readonly<{ accepted: number; rejected: number }> {
+    return { ...this.#changeDecisions };
   }
 
   recordCall(endpoint: string): void {
@@ -47,11 +55,16 @@ export class AltinnStats implements AltinnStatsView {
     this.#decisions[decision] += 1;
   }
 
+  recordChangeDecision(decision: 'accepted' | 'rejected'): void {
+    this.#changeDecisions[decision] += 1;
+  }
+
   reset(): void {
     this.tokensExchanged = 0;
     this.faultsApplied = 0;
     this.#calls = {};
     this.#problems = {};
     this.#decisions = { accepted: 0, rejected: 0 };
+    this.#changeDecisions = { accepted: 0, rejected: 0 };
   }
 }

@@ -91,3 +91,36 @@ export function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
+
+const CONTROL_BODY_LIMIT_BYTES = 96 * 1024;
+
+/**
+ * Reads a control-API body: `application/json` (415 otherwise), at most 96 KiB (413), UTF-8 JSON
+ * (400 otherwise). On failure the answer has been sent and `ok` is false.
+ */
+export async function readControlJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  const invalid = (description: string) => ({
+    error: 'invalid_request',
+    error_description: description,
+  });
+  if (mediaType(req) !== 'application/json') {
+    req.resume();
+    sendJson(res, 415, invalid('Send application/json'));
+    return { ok: false };
+  }
+  const read = await readBody(req, CONTROL_BODY_LIMIT_BYTES);
+  if (!read.ok) {
+    if (read.reason === 'too_large') sendTooLarge(res, 'invalid_request');
+    else if (read.reason === 'invalid_utf8') sendJson(res, 400, invalid('Body must be UTF-8'));
+    return { ok: false };
+  }
+  try {
+    return { ok: true, value: JSON.parse(read.body) };
+  } catch {
+    sendJson(res, 400, invalid('Body must be JSON'));
+    return { ok: false };
+  }
+}

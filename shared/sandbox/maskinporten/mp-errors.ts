@@ -77,6 +77,39 @@ export const altinnCustomerConfiguration = (detail?: string) =>
     detail,
   );
 
+/**
+ * The scope is governed by Altinn and the vendor's system offers nothing that gives it, so no
+ * customer can have delegated it: "Consumer has not been granted access to the scope". Digdir
+ * files MP-300 under "Forbidden" and documents no status; the simulator answers HTTP 403 with
+ * `error: "forbidden"` (the value a captured Maskinporten answer with this text carries).
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking
+ */
+export const scopeNotGranted = (scope: string) =>
+  reject(
+    'forbidden',
+    'MP-300',
+    `Consumer has not been granted access to the scope ${scope}`,
+    undefined,
+    403,
+  );
+
+/**
+ * The system offers the scope, but this customer has not given its system user the right or
+ * package for it: "Consumer <customer> has not delegated access to the scope <scope> to supplier
+ * <vendor>" (HTTP 403 `forbidden`, as MP-300).
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking
+ */
+export const scopeNotDelegated = (consumer: string, scope: string, supplier: string) =>
+  reject(
+    'forbidden',
+    'MP-301',
+    `Consumer ${consumer} has not delegated access to the scope ${scope} to supplier ${supplier}`,
+    undefined,
+    403,
+  );
+
 /** Transport-level failures before any grant is looked at; no MP id is documented for these. */
 export const badTokenRequest = (detail: string) =>
   new MaskinportenRejection(400, 'invalid_request', 'invalid_request', detail);

@@ -1,6 +1,10 @@
 import { compactVerify } from 'jose';
 import type { Clock } from '../../ports/clock.js';
-import type { FindSystemUserQuery, FindSystemUserResult } from '../altinn/altinn-registry.js';
+import type {
+  FindSystemUserQuery,
+  FindSystemUserResult,
+  ScopeAccess,
+} from '../altinn/altinn-registry.js';
 import type { SigningKey } from '../signing-key.js';
 import { buildAccessTokenClaims, type ResolvedSystemUser } from './access-token.js';
 import type { SystemUserGrantRequest } from './authorization-details.js';
@@ -15,14 +19,17 @@ import {
   invalidParameter,
   invalidScopes,
   invalidSignature,
+  scopeNotDelegated,
+  scopeNotGranted,
 } from './mp-errors.js';
 
 /** How long a used `jti` is remembered beyond the grant's `exp`, so clock games cannot replay it. */
 const JTI_RETENTION_SECONDS = 300;
 
-/** The Altinn lookup Maskinporten makes for system-user grants. */
+/** The Altinn lookups Maskinporten makes for system-user grants. */
 export interface SystemUserDirectory {
   findSystemUser(query: FindSystemUserQuery): FindSystemUserResult;
+  scopeAccess(systemUserId: string, scope: string): ScopeAccess;
 }
 
 export interface TokenIssuerDeps {
@@ -54,6 +61,9 @@ const LOOKUP_FAILURES: Record<Exclude<FindSystemUserResult, { ok: true }>['reaso
 /**
  * Validates a jwt-bearer grant in Maskinporten's order (client, key, signature, JWT rules, replay,
  * request claims, scopes, Altinn) and issues an access token. Throws `MaskinportenRejection`.
+ * For a system-user grant Altinn is asked, after the system user is found (else MP-303), whether
+ * each scope is delegated to it: MP-300 when the vendor's system offers nothing that gives the
+ * scope, MP-301 when the customer has not given it to this system user (`ScopeAccess`).
  *
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_jwtgrant
  */
@@ -86,7 +96,7 @@ export async function issueToken(deps: TokenIssuerDeps, assertion: string): Prom
     );
   }
   const systemUser = request.systemUser
-    ? resolveSystemUser(deps.directory, client, request.systemUser)
+    ? resolveSystemUser(deps.directory, client, request.systemUser, request.scopes)
     : undefined;
 
   const lifetimeSeconds = client.tokenLifetimeSeconds ?? deps.lifetimeSeconds();
@@ -111,6 +121,7 @@ function resolveSystemUser(
   directory: SystemUserDirectory,
   client: RegisteredClient,
   wanted: SystemUserGrantRequest,
+  scopes: readonly string[],
 ): ResolvedSystemUser {
   const found = directory.findSystemUser({
     clientId: client.clientId,
@@ -119,6 +130,13 @@ function resolveSystemUser(
     ...(wanted.externalRef === undefined ? {} : { externalRef: wanted.externalRef }),
   });
   if (!found.ok) throw altinnCustomerConfiguration(LOOKUP_FAILURES[found.reason]);
+  for (const scope of scopes) {
+    const access = directory.scopeAccess(found.systemUser.id, scope);
+    if (access === 'not_offered') throw scopeNotGranted(scope);
+    if (access === 'not_delegated') {
+      throw scopeNotDelegated(found.systemUser.reporteeOrgNo, scope, client.orgnr);
+    }
+  }
   return {
     systemUserId: found.systemUser.id,
     ownerOrgNo: found.systemUser.reporteeOrgNo,

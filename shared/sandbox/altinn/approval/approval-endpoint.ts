@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mediaType, readBody } from '../../http/http-io.js';
 import type { SystemUserType } from '../altinn-model.js';
 import { isTimedOut, type SystemUserRequestRecord } from '../requests/request-model.js';
-import { renderMessagePage, renderOutcomePage, renderRequestPage } from './approval-page.js';
+import { renderOutcomePage, renderRequestPage } from './approval-page.js';
 import { type ApprovalDeps, type DecisionOutcome, decide, parseClientList } from './decide.js';
-
-const FORM_LIMIT_BYTES = 16 * 1024;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import {
+  idFrom,
+  notFoundPage,
+  readDecisionForm,
+  sendHtml,
+  sendMethodNotAllowedPage,
+} from './page-io.js';
 
 export interface ApprovalEndpointDeps extends ApprovalDeps {
   confirmUrl(record: SystemUserRequestRecord): string;
@@ -33,19 +36,11 @@ export async function handleApprovalPage(
   deps: ApprovalEndpointDeps,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
-    req.resume();
-    sendHtml(
-      res,
-      405,
-      message('Metoden støttes ikke', 'Bruk GET eller POST.', 'Use GET or POST.'),
-      {
-        allow: 'GET, POST',
-      },
-    );
+    sendMethodNotAllowedPage(req, res);
     return;
   }
-  const id = url.searchParams.get('id') ?? '';
-  const request = GUID.test(id) ? deps.requests.get(id.toLowerCase()) : undefined;
+  const id = idFrom(url);
+  const request = id ? deps.requests.get(id) : undefined;
   if (!request || request.type !== type) {
     req.resume();
     sendHtml(res, 404, notFoundPage());
@@ -55,18 +50,10 @@ export async function handleApprovalPage(
     sendHtml(res, 200, requestPage(deps, request));
     return;
   }
-  const form = await readForm(req, res);
+  const form = await readDecisionForm(req, res);
   if (!form) return;
-  const decision = form.get('decision');
-  if (decision !== 'accept' && decision !== 'reject') {
-    sendHtml(
-      res,
-      400,
-      message('Ugyldig valg', 'Velg Godkjenn eller Avvis.', 'Choose Approve or Reject.'),
-    );
-    return;
-  }
-  const clientsText = form.get('clients') ?? '';
+  const { decision } = form;
+  const clientsText = form.fields.get('clients') ?? '';
   const outcome = decide(
     deps,
     request.id,
@@ -131,59 +118,4 @@ function requestPage(
     ...(systemUser ? { systemUser } : {}),
     ...extra,
   });
-}
-
-async function readForm(
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<URLSearchParams | undefined> {
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
-    req.resume();
-    sendHtml(
-      res,
-      415,
-      message('Feil format', 'Send et skjema.', 'Send application/x-www-form-urlencoded.'),
-    );
-    return undefined;
-  }
-  const read = await readBody(req, FORM_LIMIT_BYTES);
-  if (read.ok) return new URLSearchParams(read.body);
-  if (read.reason !== 'aborted') {
-    sendHtml(
-      res,
-      read.reason === 'too_large' ? 413 : 400,
-      message('Ugyldig skjema', 'Skjemaet kunne ikke leses.', 'The form could not be read.'),
-      read.reason === 'too_large' ? { connection: 'close' } : {},
-    );
-  }
-  return undefined;
-}
-
-const notFoundPage = () =>
-  message(
-    'Fant ikke forespørselen',
-    'Lenken er ugyldig, eller forespørselen er slettet.',
-    'The link is invalid, or the request was deleted.',
-  );
-
-const message = renderMessagePage;
-
-function sendHtml(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    ...headers,
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }

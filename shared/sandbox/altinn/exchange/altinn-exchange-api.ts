@@ -1,5 +1,6 @@
 import { consumerOrgNo } from '../altinn-auth.js';
 import type { AltinnRequestContext, AltinnRoute } from '../altinn-context.js';
+import { stringResult } from '../altinn-http.js';
 import { AUTH, httpProblem } from '../altinn-problem.js';
 
 /**
@@ -40,17 +41,5 @@ async function exchange(ctx: AltinnRequestContext) {
   }
   const token = await ctx.deps.exchange.exchange(claims, orgNo);
   ctx.deps.onExchange();
-  if (acceptsOnlyJson(ctx.req.headers.accept)) {
-    return { status: 200, json: token };
-  }
-  return { status: 200, text: token, contentType: 'text/plain; charset=utf-8' };
-}
-
-function acceptsOnlyJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((t) => t.split(';')[0]?.trim().toLowerCase());
-  return (
-    types.includes('application/json') &&
-    !types.some((t) => t === 'text/plain' || t === '*/*' || t === 'text/*')
-  );
+  return stringResult(ctx.req, 200, token);
 }

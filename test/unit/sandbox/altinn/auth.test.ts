@@ -48,6 +48,15 @@ const ENDPOINTS: [string, string, string][] = [
   ],
   ['GET', `systemuser/request/vendor/bysystem/${DEMO.systemId}`, SCOPE.requestRead],
   ['GET', `systemuser/request/vendor/agent/bysystem/${DEMO.systemId}`, SCOPE.requestRead],
+  ['POST', `systemuser/changerequest/vendor?correlation-id=${REQUEST_ID}`, SCOPE.requestWrite],
+  ['DELETE', `systemuser/changerequest/vendor/${REQUEST_ID}`, SCOPE.requestWrite],
+  ['GET', `systemuser/changerequest/vendor/${REQUEST_ID}`, SCOPE.requestRead],
+  [
+    'GET',
+    `systemuser/changerequest/vendor/byexternalref/${DEMO.systemId}/910753614/x`,
+    SCOPE.requestRead,
+  ],
+  ['GET', `systemuser/changerequest/vendor/bysystem/${DEMO.systemId}`, SCOPE.requestRead],
 ];
 
 describe('vendor API authentication', () => {

@@ -176,6 +176,7 @@ describe('faults and stats on the Altinn side', () => {
       problems: {},
       tokensExchanged: 1,
       decisions: { accepted: 0, rejected: 0 },
+      changeDecisions: { accepted: 0, rejected: 0 },
       faultsApplied: 1,
     });
     expect(reset.status).toBe(204);

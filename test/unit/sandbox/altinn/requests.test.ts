@@ -373,7 +373,7 @@ describe('POST: step 4, CreateRequest (§3.2; Svc/RequestSystemUserService.cs:50
     ],
     [
       'more rights than the system has',
-      { rights: [DEMO.onboarding.right, DEMO.onboarding.right] },
+      { rights: [DEMO.onboarding.right, DEMO.onboarding.right, DEMO.onboarding.right] },
       'AUTH-00001',
     ],
     [

@@ -132,6 +132,94 @@ describe('system-user tokens', () => {
   });
 });
 
+describe('scopes Altinn governs: MP-300 / MP-301 (maskinporten-protocol.md §3)', () => {
+  const { accounting, payroll } = DEMO.governedScopes;
+
+  function expectForbidden(
+    answer: { status: number; json: Record<string, unknown> },
+    code: 'MP-300' | 'MP-301',
+    text: string,
+  ) {
+    // Digdir files both under "Forbidden"; the status is the simulator's choice (mp-errors.ts)
+    expect(answer.status).toBe(403);
+    expect(answer.json['error']).toBe('forbidden');
+    expect(answer.json['error_description']).toBe(`${code} ${text}`);
+    expect(answer.json['access_token']).toBeUndefined();
+  }
+
+  it('issues a governed scope to a system user holding a right that gives it', async () => {
+    const answer = await t.requestToken({
+      scope: accounting,
+      claims: { authorization_details: systemUserDetails(standard.orgNo) },
+    });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('MP-301 when the system offers the scope but the customer did not give it to the system user', async () => {
+    const answer = await t.requestToken({
+      scope: payroll,
+      claims: { authorization_details: systemUserDetails(standard.orgNo) },
+    });
+
+    expectForbidden(
+      answer,
+      'MP-301',
+      `Consumer ${standard.orgNo} has not delegated access to the scope ${payroll} to supplier ${DEMO.vendor.orgNo}`,
+    );
+    expect(t.sandbox.maskinporten.stats.rejections).toEqual({ 'MP-301': 1 });
+  });
+
+  it("MP-300 when nothing the vendor's system offers gives the scope", async () => {
+    // a resource of some other system gives the scope; the demo system offers nothing that does
+    t.sandbox.altinn.resources.defineResource('someone-elses-resource', ['digdir:dialogporten']);
+
+    const answer = await t.requestToken({
+      scope: 'digdir:dialogporten',
+      claims: { authorization_details: systemUserDetails(standard.orgNo) },
+    });
+
+    expectForbidden(
+      answer,
+      'MP-300',
+      'Consumer has not been granted access to the scope digdir:dialogporten',
+    );
+  });
+
+  it('checks every scope of the grant, and only after the system user is found (MP-303 first)', async () => {
+    const both = await t.requestToken({
+      scope: `${accounting} ${payroll}`,
+      claims: { authorization_details: systemUserDetails(standard.orgNo) },
+    });
+    const noUser = await requestFor(withoutSystemUser.orgNo);
+    const noUserGoverned = await t.requestToken({
+      scope: payroll,
+      claims: { authorization_details: systemUserDetails(withoutSystemUser.orgNo) },
+    });
+
+    expect(both.json['error_description']).toMatch(/^MP-301 /);
+    expectMp303(noUser);
+    expectMp303(noUserGoverned);
+  });
+
+  it('gives an agent system user the scopes of its packages only', async () => {
+    const answer = await t.requestToken({
+      scope: accounting,
+      claims: { authorization_details: systemUserDetails(agent.orgNo) },
+    });
+
+    expect(answer.json['error_description']).toMatch(/^MP-301 /);
+  });
+
+  it('leaves scopes nobody governs alone, and tokens without a system user', async () => {
+    const open = await requestFor(standard.orgNo);
+    const plain = await t.requestToken({ scope: payroll });
+
+    expect(open.status).toBe(200);
+    expect(plain.status).toBe(200);
+  });
+});
+
 describe('authorization_details shape', () => {
   const org = { authority: 'iso6523-actorid-upis', ID: `0192:${standard.orgNo}` };
   const element = { type: 'urn:altinn:systemuser', systemuser_org: org };
