@@ -26,11 +26,26 @@ export interface AltinnProblemBody {
   [extension: string]: unknown;
 }
 
+/** ASP.NET's `ClientErrorMapping` links each status to its RFC 9110 section. */
+const RFC9110_SECTIONS: Readonly<Record<number, string>> = {
+  400: '15.5.1',
+  401: '15.5.2',
+  403: '15.5.4',
+  404: '15.5.5',
+  405: '15.5.6',
+  406: '15.5.7',
+  409: '15.5.10',
+  412: '15.5.13',
+  415: '15.5.16',
+  422: '15.5.21',
+  500: '15.6.1',
+};
+
 export interface AltinnProblemOptions {
   code?: string;
   validationErrors?: AltinnValidationError[];
   detail?: string;
-  extensions?: Record<string, string>;
+  extensions?: Record<string, unknown>;
   noBody?: boolean;
   challenge?: boolean;
 }
@@ -44,7 +59,7 @@ export class AltinnProblem extends Error {
   readonly validationErrors: AltinnValidationError[] | undefined;
   readonly detail: string | undefined;
   /** Altinn's extension data (e.g. `NotFoundPackages`), written as extra top-level members. */
-  readonly extensions: Readonly<Record<string, string>> | undefined;
+  readonly extensions: Readonly<Record<string, unknown>> | undefined;
   /** ASP.NET's `Forbid()`: the status alone, with no body at all. */
   readonly noBody: boolean;
   /** The authentication handler's challenge (a bad or missing token), not a controller's 401. */
@@ -66,10 +81,11 @@ export class AltinnProblem extends Error {
     if (this.code === undefined) {
       // ASP.NET's own problems for status-code results carry no Altinn code.
       return {
-        type: `https://tools.ietf.org/html/rfc9110#section-15.${this.status >= 500 ? 6 : 5}`,
+        type: `https://tools.ietf.org/html/rfc9110#section-${RFC9110_SECTIONS[this.status] ?? (this.status >= 500 ? '15.6' : '15.5')}`,
         title: this.message,
         status: this.status,
         ...(this.detail === undefined ? {} : { detail: this.detail }),
+        ...this.extensions,
       };
     }
     return {
@@ -235,6 +251,10 @@ export const httpProblem = (status: number, detail?: string) =>
     STATUS_CODES[status] ?? 'Error',
     detail === undefined ? {} : { detail },
   );
+
+/** ASP.NET's `ValidationProblem(ModelState)`: `{title, status, errors: {key: [messages]}}`. */
+export const modelStateProblem = (errors: Record<string, string[]>) =>
+  new AltinnProblem(400, 'One or more validation errors occurred.', { extensions: { errors } });
 
 /** ASP.NET's `Forbid()`: 403 and no body (reference §1 "Scope", §6). */
 export const forbidden = () => new AltinnProblem(403, 'Forbidden', { noBody: true });

@@ -1,8 +1,15 @@
 import type { VendorPrincipal } from '../altinn-auth.js';
 import { type AltinnRequestContext, type AltinnRoute, SCOPES } from '../altinn-context.js';
-import { readJsonBody } from '../altinn-http.js';
+import { type AltinnReply, readJsonBody, stringResult } from '../altinn-http.js';
 import { AltinnRegistryError, type RegisteredSystem } from '../altinn-model.js';
-import { AUTH, httpProblem, VLD, validationProblem } from '../altinn-problem.js';
+import {
+  forbidden,
+  httpProblem,
+  modelStateProblem,
+  serverError,
+  VLD,
+  validationProblem,
+} from '../altinn-problem.js';
 import {
   parsePackage,
   parseRight,
@@ -17,10 +24,18 @@ const SCOPE = [SCOPES.registerWrite, SCOPES.registerAdmin];
 const UPDATED = { succeeded: true };
 
 /**
- * `{platform}/authentication/api/v1/systemregister/vendor[/{systemId}[/rights|/accesspackages]]`:
- * the vendor's own systems. Writes need the token's org to be the system's vendor (or the admin
- * scope), else 403. An unknown or deleted system id is 404 AUTH-00011 (Altinn answers a GET of an
- * unknown id with 403 and a DELETE with a 400 "System not found"; the sandbox is plainer).
+ * `{platform}/authentication/api/v1/systemregister/vendor[/{systemId}[/rights|/accesspackages]]`
+ * (reference §6; `Ctl/SystemRegisterController.cs`). "Owner" is the token's consumer org being the
+ * system's vendor, or the `systemregister.admin` scope; a non-owner gets 403 with an empty body
+ * (`Forbid()`). Lookups by id include soft-deleted systems, as Altinn's do. Reproduced as Altinn
+ * answers them:
+ * - GET by id: plain 404 when unknown; a deleted system is returned with `isDeleted: true`;
+ * - PUT: 404 with a text body when unknown or when the body's `vendor.ID` differs, 403 before that
+ *   comparison, AUTH.VLD-00012 for another body id, 400 text for a deleted system;
+ * - PUT rights/accesspackages: an unknown system makes Altinn throw, 500;
+ * - DELETE: 400 `{"errors":{"return":["System not found"]}}` when unknown, 400 when the system has
+ *   no client ids (left) to free;
+ * - the list is the vendor's live systems in the short `RegisteredSystemDTO` shape.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemregister/
  * @see https://docs.altinn.studio/en/authorization/guides/system-vendor/system-user/systemregistration
@@ -40,7 +55,7 @@ export const systemRegisterRoutes: AltinnRoute[] = [
   },
 ];
 
-/** 200 with the internal GUID as a JSON string. Order as Altinn: vendor.ID, 403, then rules. */
+/** 200 with the internal GUID as a JSON string. Order as Altinn: vendor.ID, rules, 403, errors. */
 async function create(ctx: AltinnRequestContext) {
   const draft = await readDraft(ctx);
   const { registry } = ctx.deps;
@@ -56,24 +71,45 @@ async function create(ctx: AltinnRequestContext) {
   return { status: 200, json: system.internalId };
 }
 
+/** `RegisteredSystemDTO` of each live system of the token's vendor. */
 function list(ctx: AltinnRequestContext) {
   const systems = ctx.deps.registry.listSystems(ctx.principal.orgNo).filter((s) => !s.isDeleted);
-  return { status: 200, json: systems.map(systemResponse) };
+  return {
+    status: 200,
+    json: systems.map((system) => ({
+      systemId: system.id,
+      systemVendorOrgNumber: system.vendorOrgNo,
+      systemVendorOrgName: '',
+      name: system.name,
+      description: system.description,
+      rights: system.rights,
+      accessPackages: system.accessPackages,
+      isVisible: system.isVisible,
+    })),
+  };
 }
 
 function get(ctx: AltinnRequestContext) {
-  return { status: 200, json: systemResponse(ownSystem(ctx)) };
+  const system = ctx.deps.registry.getSystem(ctx.params['systemId'] ?? '');
+  if (!system) throw httpProblem(404);
+  assertWriteAccess(ctx.principal, system.vendorOrgNo);
+  return { status: 200, json: systemResponse(system) };
 }
 
-/** Replaces everything but id and vendor; the body's id must match the URL (AUTH.VLD-00012). */
+/** Replaces everything but id and vendor (`UpdateWholeRegisteredSystem`, in its order). */
 async function replace(ctx: AltinnRequestContext) {
-  const draft = await readDraft(ctx);
-  assertWriteAccess(ctx.principal, vendorOf(draft));
-  if (draft.id !== ctx.params['systemId']) {
+  const parsed = parseSystemBody(await readJsonBody(ctx.req));
+  if (!parsed.ok) throw validationProblem(parsed.errors);
+  const draft = parsed.draft;
+  const systemId = ctx.params['systemId'] ?? '';
+  const current = ctx.deps.registry.getSystem(systemId);
+  if (!current) return notFoundText(ctx, systemId);
+  assertWriteAccess(ctx.principal, current.vendorOrgNo);
+  if (draft.vendorOrgNo !== current.vendorOrgNo) return notFoundText(ctx, systemId);
+  if (draft.id !== systemId) {
     throw validationProblem([VLD.systemIdMismatch([SYSTEM_PATHS.systemId])]);
   }
-  const current = ownSystem(ctx);
-  if (current.vendorOrgNo !== draft.vendorOrgNo) throw httpProblem(403, 'vendor cannot change');
+  if (current.isDeleted) return deletedText(ctx);
   const errors = validateSystem(draft, {
     idTaken: false,
     clientIdTaken: (clientId) => ctx.deps.registry.isClientIdTaken(clientId, current.id),
@@ -84,24 +120,41 @@ async function replace(ctx: AltinnRequestContext) {
 }
 
 function remove(ctx: AltinnRequestContext) {
-  ctx.deps.registry.deleteSystem(ownSystem(ctx).id);
+  const system = ctx.deps.registry.getSystem(ctx.params['systemId'] ?? '');
+  if (!system) throw modelStateProblem({ return: ['System not found'] });
+  assertWriteAccess(ctx.principal, system.vendorOrgNo);
+  if (system.isDeleted || system.clientId.length === 0) throw httpProblem(400);
+  ctx.deps.registry.deleteSystem(system.id);
   return { status: 200, json: UPDATED };
 }
 
 async function rights(ctx: AltinnRequestContext) {
-  const current = ownSystem(ctx);
   const body = await readJsonBody(ctx.req);
   const parsed = Array.isArray(body) ? body.map(parseRight) : [undefined];
   if (parsed.some((r) => r === undefined)) throw validationProblem([VLD.invalidValue(['/'])]);
-  return update(ctx, current, { rights: parsed.filter((r) => r !== undefined) });
+  const current = writableSystem(ctx);
+  if (!current.ok) return current.reply;
+  return update(ctx, current.system, { rights: parsed.filter((r) => r !== undefined) });
 }
 
 async function packages(ctx: AltinnRequestContext) {
-  const current = ownSystem(ctx);
   const body = await readJsonBody(ctx.req);
   const parsed = Array.isArray(body) ? body.map(parsePackage) : [undefined];
   if (parsed.some((p) => p === undefined)) throw validationProblem([VLD.invalidValue(['/'])]);
-  return update(ctx, current, { accessPackages: parsed.filter((p) => p !== undefined) });
+  const current = writableSystem(ctx);
+  if (!current.ok) return current.reply;
+  return update(ctx, current.system, { accessPackages: parsed.filter((p) => p !== undefined) });
+}
+
+/** The sub-resource PUTs: an unknown system is a null dereference in Altinn (500). */
+function writableSystem(
+  ctx: AltinnRequestContext,
+): { ok: true; system: RegisteredSystem } | { ok: false; reply: AltinnReply } {
+  const system = ctx.deps.registry.getSystem(ctx.params['systemId'] ?? '');
+  if (!system) throw serverError('Object reference not set to an instance of an object.');
+  assertWriteAccess(ctx.principal, system.vendorOrgNo);
+  if (system.isDeleted) return { ok: false, reply: deletedText(ctx) };
+  return { ok: true, system };
 }
 
 function update(
@@ -127,18 +180,16 @@ async function readDraft(ctx: AltinnRequestContext): Promise<SystemDraft> {
 
 const vendorOf = (draft: SystemDraft) => draft.vendorOrgNo as string;
 
-/** The URL's live system, which the caller must own (or hold the admin scope for). */
-function ownSystem(ctx: AltinnRequestContext): RegisteredSystem {
-  const system = ctx.deps.registry.getSystem(ctx.params['systemId'] ?? '');
-  if (!system || system.isDeleted) throw AUTH.systemNotFound();
-  assertWriteAccess(ctx.principal, system.vendorOrgNo);
-  return system;
-}
+const notFoundText = (ctx: AltinnRequestContext, systemId: string) =>
+  stringResult(ctx.req, 404, `System with ID '${systemId}' not found.`);
+
+const deletedText = (ctx: AltinnRequestContext) =>
+  stringResult(ctx.req, 400, 'Cannot update a system marked as deleted.');
 
 /** Altinn's `HasWriteAccess`: the token's org is the vendor, or the token has the admin scope. */
 function assertWriteAccess(principal: VendorPrincipal, vendorOrgNo: string): void {
   if (principal.orgNo !== vendorOrgNo && !principal.scopes.has(SCOPES.registerAdmin)) {
-    throw httpProblem(403, "The token's organisation is not the system's vendor");
+    throw forbidden();
   }
 }
 

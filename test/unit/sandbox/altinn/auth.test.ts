@@ -136,7 +136,7 @@ describe('vendor API authentication', () => {
     const answer = await altinn(t, 'GET', 'systemregister/vendor', { token });
 
     expect(answer.status).toBe(200);
-    expect(answer.json.map((s: { id: string }) => s.id)).toEqual([DEMO.systemId]);
+    expect(answer.json.map((s: { systemId: string }) => s.systemId)).toEqual([DEMO.systemId]);
   });
 });
 

@@ -202,8 +202,11 @@ describe('POST systemregister/vendor', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('answers 403 when the token org is not the vendor', async () => {
-    expect((await post(system(), await otherToken())).status).toBe(403);
+  it('answers 403 with an empty body when the token org is not the vendor (§6, Forbid)', async () => {
+    const answer = await post(system(), await otherToken());
+
+    expect(answer.status).toBe(403);
+    expect(answer.text).toBe('');
   });
 
   it.each([
@@ -231,23 +234,38 @@ describe('POST systemregister/vendor', () => {
   });
 });
 
-describe('GET systemregister/vendor', () => {
-  it("lists only the caller's live systems", async () => {
+describe('GET systemregister/vendor (§6; Ctl/SystemRegisterController.cs:71-102)', () => {
+  it("lists only the caller's live systems, in the RegisteredSystemDTO shape", async () => {
     const answer = await altinn(t, 'GET', 'systemregister/vendor', { token: await otherToken() });
 
     expect(answer.status).toBe(200);
-    expect(answer.json.map((s: { id: string }) => s.id)).toEqual(['991825827_the_matrix']);
+    expect(answer.json).toEqual([
+      {
+        systemId: '991825827_the_matrix',
+        systemVendorOrgNumber: OTHER_VENDOR,
+        systemVendorOrgName: '',
+        name: { nb: 'The Matrix', en: 'The Matrix', nn: 'The Matrix' },
+        description: { nb: 'Test system', en: 'Test system', nn: 'Test system' },
+        rights: [{ resource: [{ id: 'urn:altinn:resource', value: 'ske-krav-og-betalinger' }] }],
+        accessPackages: [],
+        isVisible: true,
+      },
+    ]);
   });
+});
 
-  it("answers 403 for another vendor's system and 404 AUTH-00011 for an unknown one", async () => {
+describe('GET systemregister/vendor/{systemId} (§6; :132-149)', () => {
+  it("answers 403 (empty) for another vendor's system and a plain 404 for an unknown one", async () => {
     const foreign = await altinn(t, 'GET', `systemregister/vendor/${DEMO.systemId}`, {
       token: await otherToken(),
     });
     const unknown = await altinn(t, 'GET', `systemregister/vendor/${VENDOR}_nope`, { token });
 
     expect(foreign.status).toBe(403);
+    expect(foreign.text).toBe('');
     expect(unknown.status).toBe(404);
-    expect(unknown.json).toMatchObject({ code: 'AUTH-00011' });
+    expect(unknown.json).toMatchObject({ status: 404, title: 'Not Found' });
+    expect(unknown.json).not.toHaveProperty('code');
   });
 });
 
@@ -298,7 +316,7 @@ describe('PUT systemregister/vendor/{systemId}', () => {
     ]);
   });
 
-  it("answers 403 to another vendor's update and 404 to an unknown id", async () => {
+  it("answers 403 (empty) to another vendor's update and 404 with a text body to an unknown id", async () => {
     const foreign = await altinn(t, 'PUT', `systemregister/vendor/${DEMO.systemId}`, {
       token: await otherToken(),
       body: system({ Id: DEMO.systemId }),
@@ -309,7 +327,48 @@ describe('PUT systemregister/vendor/{systemId}', () => {
     });
 
     expect(foreign.status).toBe(403);
+    expect(foreign.text).toBe('');
     expect(unknown.status).toBe(404);
+    expect(unknown.text).toBe(`System with ID '${VENDOR}_nope' not found.`);
+  });
+
+  it('answers 404 (text) when the body names another vendor, checked after the 403 (§6, :158-225)', async () => {
+    const body = system();
+    await post(body);
+
+    const answer = await altinn(t, 'PUT', `systemregister/vendor/${body.Id}`, {
+      token,
+      body: { ...body, Vendor: { ID: `0192:${OTHER_VENDOR}` } },
+    });
+
+    expect(answer.status).toBe(404);
+    expect(answer.text).toBe(`System with ID '${body.Id}' not found.`);
+  });
+
+  it('answers 400 with a text body for a deleted system, on PUT and on the sub-resources', async () => {
+    const body = system();
+    await post(body);
+    await altinn(t, 'DELETE', `systemregister/vendor/${body.Id}`, { token });
+
+    const whole = await altinn(t, 'PUT', `systemregister/vendor/${body.Id}`, { token, body });
+    const rights = await altinn(t, 'PUT', `systemregister/vendor/${body.Id}/rights`, {
+      token,
+      body: [],
+    });
+
+    for (const answer of [whole, rights]) {
+      expect(answer.status).toBe(400);
+      expect(answer.text).toBe('Cannot update a system marked as deleted.');
+    }
+  });
+
+  it('makes Altinn throw (500) on the sub-resources of an unknown system', async () => {
+    const answer = await altinn(t, 'PUT', `systemregister/vendor/${VENDOR}_nope/accesspackages`, {
+      token,
+      body: [],
+    });
+
+    expect(answer.status).toBe(500);
   });
 
   it('keeps a client id on its own system but refuses one of another system', async () => {
@@ -357,9 +416,30 @@ describe('DELETE systemregister/vendor/{systemId}', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ succeeded: true });
-    expect(read.status).toBe(404);
-    expect(t.sandbox.altinn.getSystem(body.Id)?.isDeleted).toBe(true);
+    // GET by id still finds it, flagged (§6: "Deleted systems are returned, with isDeleted:true")
+    expect(read.status).toBe(200);
+    expect(read.json.isDeleted).toBe(true);
     expect(reuse.status).toBe(200);
+  });
+
+  it('answers 400 ModelState for an unknown system, and 400 when there are no client ids to free', async () => {
+    const body = system({ ClientId: [] });
+    await post(body);
+    const deletedOnce = system();
+    await post(deletedOnce);
+    await altinn(t, 'DELETE', `systemregister/vendor/${deletedOnce.Id}`, { token });
+
+    const unknown = await altinn(t, 'DELETE', `systemregister/vendor/${VENDOR}_nope`, { token });
+    const noClients = await altinn(t, 'DELETE', `systemregister/vendor/${body.Id}`, { token });
+    const again = await altinn(t, 'DELETE', `systemregister/vendor/${deletedOnce.Id}`, { token });
+
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({
+      title: 'One or more validation errors occurred.',
+      errors: { return: ['System not found'] },
+    });
+    expect([noClients.status, again.status]).toEqual([400, 400]);
+    expect(t.sandbox.altinn.getSystem(body.Id)?.isDeleted).toBe(false);
   });
 
   it("answers 403 to another vendor's delete", async () => {
@@ -368,6 +448,7 @@ describe('DELETE systemregister/vendor/{systemId}', () => {
     });
 
     expect(answer.status).toBe(403);
+    expect(answer.text).toBe('');
     expect(t.sandbox.altinn.getSystem(DEMO.systemId)?.isDeleted).toBe(false);
   });
 });

@@ -84,7 +84,7 @@ describe('GET systemuser/vendor/byquery', () => {
     expect([none.status, foreign.status]).toEqual([404, 404]);
     for (const answer of [none, foreign]) {
       expect(answer.json).toMatchObject({
-        type: 'https://tools.ietf.org/html/rfc9110#section-15.5',
+        type: 'https://tools.ietf.org/html/rfc9110#section-15.5.5',
         title: 'Not Found',
         status: 404,
       });
