@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { SystemUser } from './altinn/altinn-model.js';
+import type { SystemUser } from './altinn/index.js';
 import type { Sandbox } from './sandbox.js';
 
 /**

@@ -1,16 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../ports/clock.js';
-import { AltinnRegistry } from './altinn/altinn-registry.js';
-import { AltinnSimulator } from './altinn/altinn-simulator.js';
+import { AltinnRegistry, AltinnSimulator } from './altinn/index.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
 import { sendJson } from './http/http-io.js';
-import { MaskinportenSimulator } from './maskinporten/maskinporten-simulator.js';
+import { MaskinportenSimulator } from './maskinporten/index.js';
 
 /**
- * Maskinporten and Altinn (system register, system-user requests and their approval page, system
- * users, token exchange), simulated over real HTTP so the broker's own clients are exercised.
+ * Maskinporten (`./maskinporten/`) and Altinn (`./altinn/`: system register, system-user requests
+ * and change requests with their approval pages, system users, token exchange), simulated over
+ * real HTTP so the broker's own clients are exercised. Each half's `index.ts` says what it
+ * simulates, what it does not, and which quirks of the real server it reproduces on purpose.
  * Mount `handle` in any `node:http` server, or use `startSandboxServer`.
  */
 export interface Sandbox {
