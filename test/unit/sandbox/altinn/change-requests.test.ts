@@ -356,6 +356,7 @@ describe('POST vendor?correlation-id=&system-user-id= (§5 "POST steps")', () =>
     const again = await postChange({ correlationId, systemUserId: user.id }, addPayroll);
 
     expect(again.status).toBe(500);
+    expect(again.json.detail).toMatch(/duplicate key/);
   });
 });
 

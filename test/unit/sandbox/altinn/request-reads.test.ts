@@ -94,6 +94,16 @@ describe('GET vendor/{requestId} and vendor/agent/{requestId} (§3.4; Repo/Reque
     expect(read.json.systemId).toBe(second.id);
   });
 
+  it('still reads a request of a soft-deleted system (the lookup does not skip deleted systems)', async () => {
+    const doomed = registerSecondSystem(t, 'reads_deleted');
+    const created = await standard(standardRequest(freshOrg(), { systemId: doomed.id }));
+    t.sandbox.altinn.deleteSystem(doomed.id);
+
+    const read = await get(t, PATHS.byId(created.id as string), token);
+
+    expect(read.status).toBe(200);
+  });
+
   it("answers 404 AUTH-00011 for another vendor's request (Svc/RequestSystemUserService.cs:433-448)", async () => {
     const theirs = await theirStandard();
     const theirAgentRequest = await theirAgent();

@@ -150,6 +150,15 @@ describe('POST systemregister/vendor', () => {
       '/registersystemrequest/accesspackages',
     ],
     [
+      'a package that is neither assignable nor delegable',
+      {
+        accesspackages: [{ urn: 'urn:altinn:accesspackage:hovedadministrator' }],
+        isVisible: false,
+      },
+      'AUTH.VLD-00008',
+      '/registersystemrequest/accesspackages',
+    ],
+    [
       'a duplicate package',
       {
         accesspackages: [
@@ -330,6 +339,15 @@ describe('PUT systemregister/vendor/{systemId}', () => {
     expect(foreign.text).toBe('');
     expect(unknown.status).toBe(404);
     expect(unknown.text).toBe(`System with ID '${VENDOR}_nope' not found.`);
+  });
+
+  it("authorises before it compares the body's vendor: another vendor naming itself gets 403, not 404", async () => {
+    const answer = await altinn(t, 'PUT', `systemregister/vendor/${DEMO.systemId}`, {
+      token: await otherToken(),
+      body: system({ Id: DEMO.systemId, Vendor: { ID: `0192:${OTHER_VENDOR}` } }),
+    });
+
+    expect(answer.status).toBe(403);
   });
 
   it('answers 404 (text) when the body names another vendor, checked after the 403 (§6, :158-225)', async () => {
