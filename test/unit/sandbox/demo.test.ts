@@ -89,6 +89,16 @@ describe('demo data', () => {
     expect(seeded.altinn.entityRegister.has('991825827')).toBe(false);
   });
 
+  it("takes more organisations from the sandbox's altinn.organisations option", async () => {
+    const sandbox = await createSandbox({
+      origin: 'http://127.0.0.1:9',
+      altinn: { organisations: ['991825827'] },
+    });
+
+    expect(sandbox.altinn.entityRegister.has('991825827')).toBe(true);
+    expect(sandbox.altinn.entityRegister.has('910753614')).toBe(false);
+  });
+
   it('links a custom client id instead of the demo one', async () => {
     const sandbox = await createSandbox({ origin: 'http://127.0.0.1:9' });
     const key = await createTestKey();
