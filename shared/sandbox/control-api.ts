@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AltinnStatsView } from './altinn-stats.js';
+import { type AltinnControlTargets, handleAltinnControl } from './altinn/altinn-control.js';
+import type { AltinnStatsView } from './altinn/altinn-stats.js';
 import { type FaultControls, faultSchema } from './faults.js';
-import { mediaType, readBody, sendJson, sendMethodNotAllowed, sendTooLarge } from './http-io.js';
-import type { SimulatorStatsView } from './stats.js';
-
-const CONTROL_BODY_LIMIT_BYTES = 96 * 1024;
+import { readControlJson, sendJson, sendMethodNotAllowed } from './http/http-io.js';
+import type { SimulatorStatsView } from './maskinporten/maskinporten-stats.js';
 
 export interface ControlTargets {
   faults: FaultControls;
   stats: SimulatorStatsView;
   altinnStats?: AltinnStatsView;
+  altinn?: AltinnControlTargets;
 }
 
 /**
@@ -17,7 +17,9 @@ export interface ControlTargets {
  * - `POST {base}/_control/faults` with one fault as JSON queues it (201);
  * - `DELETE {base}/_control/faults` clears the queue (204); `GET` lists what is queued;
  * - `GET {base}/_control/stats` returns the counters (not the grants), the Altinn side's under
- *   `altinn`; `DELETE {base}/_control/stats` resets them all.
+ *   `altinn` (its `calls` count every request by route, e.g.
+ *   `"DELETE systemuser/request/vendor/{requestId}"`); `DELETE {base}/_control/stats` resets them;
+ * - `{base}/_control/altinn/...`: the Altinn side's data (see `handleAltinnControl`).
  * Returns false for other paths.
  */
 export function handleControl(
@@ -33,6 +35,9 @@ export function handleControl(
   if (path === 'stats') {
     stats(req, res, targets.stats, targets.altinnStats);
     return true;
+  }
+  if (targets.altinn && path.startsWith('altinn/')) {
+    return handleAltinnControl(req, res, path.slice('altinn/'.length), targets.altinn);
   }
   return false;
 }
@@ -51,27 +56,12 @@ async function faults(req: IncomingMessage, res: ServerResponse, controls: Fault
     sendMethodNotAllowed(res, 'GET, POST, DELETE');
     return;
   }
-  if (mediaType(req) !== 'application/json') {
-    sendJson(res, 415, { error: 'invalid_request', error_description: 'Send application/json' });
-    return;
-  }
-  const read = await readBody(req, CONTROL_BODY_LIMIT_BYTES);
-  if (!read.ok) {
-    if (read.reason === 'too_large') sendTooLarge(res, 'invalid_request');
-    else if (read.reason === 'invalid_utf8') sendJson(res, 400, invalid('Body must be UTF-8'));
-    return;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(read.body);
-  } catch {
-    sendJson(res, 400, invalid('Body must be JSON'));
-    return;
-  }
-  const parsed = faultSchema.safeParse(json);
+  const json = await readControlJson(req, res);
+  if (!json.ok) return;
+  const parsed = faultSchema.safeParse(json.value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(fault)'}: ${i.message}`);
-    sendJson(res, 400, invalid(issues.join('; ')));
+    sendJson(res, 400, { error: 'invalid_request', error_description: issues.join('; ') });
     return;
   }
   controls.enqueue(parsed.data);
@@ -109,14 +99,10 @@ function stats(
             problems: altinn.problems,
             tokensExchanged: altinn.tokensExchanged,
             decisions: altinn.decisions,
+            changeDecisions: altinn.changeDecisions,
             faultsApplied: altinn.faultsApplied,
           },
         }
       : {}),
   });
 }
-
-const invalid = (description: string) => ({
-  error: 'invalid_request',
-  error_description: description,
-});

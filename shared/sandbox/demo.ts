@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { SystemUser } from './altinn-model.js';
+import type { SystemUser } from './altinn/index.js';
 import type { Sandbox } from './sandbox.js';
 
 /**
@@ -17,6 +17,7 @@ export const DEMO = {
     'altinn:authentication/systemuser.request.read',
     'altinn:authentication/systemuser.request.write',
     'altinn:authentication/systemregister.write',
+    'demo:lonn.read',
   ],
   customers: {
     /** Standard system user created without externalRef: the grant may omit it. */
@@ -47,9 +48,22 @@ export const DEMO = {
   onboarding: {
     redirectUrl: 'https://vendor.example/onboarding/done',
     right: { resource: [{ id: 'urn:altinn:resource', value: 'demo-regnskap' }] },
+    /** A second right the system offers; the seeded system users do not hold it. */
+    payrollRight: { resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] },
     standardPackage: 'urn:altinn:accesspackage:skattegrunnlag',
     agentPackage: 'urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet',
     prospects: ['314250052', '701730496', '123456785'],
+  },
+  /**
+   * The scopes Altinn governs in the demo (the stand-in Resource Registry): a system-user token
+   * for one needs a right or package that gives it, else MP-300/MP-301. The other demo scopes are
+   * open to any system user.
+   */
+  governedScopes: {
+    /** Given by the `demo-regnskap` right and the standard package. */
+    accounting: 'skatteetaten:mvameldinger',
+    /** Given by the `demo-lonn` right only: what a change request adds. */
+    payroll: 'demo:lonn.read',
   },
 } as const;
 
@@ -58,7 +72,16 @@ export interface SeedDemoOptions {
   clientId?: string;
   /** The broker's public key, with `kid`. */
   publicJwk: JWK;
+  /**
+   * Default true: every orgno with a valid check digit that starts with `31` exists in the Entity
+   * Register, standing in for the synthetic Tenor organisations that populate TT02's. False leaves
+   * only the demo's own organisations, so any other orgno is AUTH-00000.
+   */
+  syntheticOrganisations?: boolean;
 }
+
+/** The Entity Register block the demo seeds (see `SeedDemoOptions.syntheticOrganisations`). */
+export const DEMO_SYNTHETIC_ORG_BLOCK = '31';
 
 export interface SeededDemo {
   clientId: string;
@@ -66,12 +89,20 @@ export interface SeededDemo {
 }
 
 /**
- * Registers the demo vendor's system (with a right, a standard and an agent package and one
- * allowed redirect URL), its Maskinporten client and the demo customers' system users.
+ * Registers the demo's organisations in the Entity Register, the demo vendor's system (with two
+ * rights, a standard and an agent package and one allowed redirect URL), which rights and packages
+ * give the governed scopes, its Maskinporten client and the demo customers' system users (the
+ * standard ones with the accounting right and the standard package, the agent with the agent
+ * package).
  */
 export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo {
   const clientId = options.clientId ?? DEMO.clientId;
   const { vendor, systemId, customers, onboarding } = DEMO;
+  const register = sandbox.altinn.entityRegister;
+  register.add(vendor.orgNo, vendor.name);
+  for (const customer of Object.values(customers)) register.add(customer.orgNo);
+  for (const prospect of onboarding.prospects) register.add(prospect);
+  if (options.syntheticOrganisations !== false) register.addBlock(DEMO_SYNTHETIC_ORG_BLOCK);
   sandbox.altinn.registerSystem({
     id: systemId,
     vendorOrgNo: vendor.orgNo,
@@ -81,11 +112,15 @@ export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo
       nn: `Tokenmeklar frå ${vendor.name}`,
       en: `Token broker from ${vendor.name}`,
     },
-    rights: [{ resource: onboarding.right.resource.map((attribute) => ({ ...attribute })) }],
+    rights: [rightOf(onboarding.right), rightOf(onboarding.payrollRight)],
     accessPackages: [{ urn: onboarding.standardPackage }, { urn: onboarding.agentPackage }],
     allowedRedirectUrls: [onboarding.redirectUrl],
     isVisible: false,
   });
+  const { resources } = sandbox.altinn;
+  resources.defineResource('demo-regnskap', [DEMO.governedScopes.accounting]);
+  resources.definePackage(onboarding.standardPackage, [DEMO.governedScopes.accounting]);
+  resources.defineResource('demo-lonn', [DEMO.governedScopes.payroll]);
   sandbox.maskinporten.registerClient({
     clientId,
     orgnr: vendor.orgNo,
@@ -93,24 +128,36 @@ export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo
     keys: [options.publicJwk],
     systemId,
   });
+  const standardAccess = {
+    rights: [rightOf(onboarding.right)],
+    accessPackages: [{ urn: onboarding.standardPackage }],
+  };
   const systemUsers = [
     sandbox.altinn.createSystemUser({
       id: customers.standard.systemUserId,
       systemId,
       reporteeOrgNo: customers.standard.orgNo,
+      ...standardAccess,
     }),
     sandbox.altinn.createSystemUser({
       id: customers.withExternalRef.systemUserId,
       systemId,
       reporteeOrgNo: customers.withExternalRef.orgNo,
       externalRef: customers.withExternalRef.externalRef,
+      ...standardAccess,
     }),
     sandbox.altinn.createSystemUser({
       id: customers.agent.systemUserId,
       systemId,
       reporteeOrgNo: customers.agent.orgNo,
       userType: 'agent',
+      rights: [],
+      accessPackages: [{ urn: onboarding.agentPackage }],
     }),
   ];
   return { clientId, systemUsers };
 }
+
+const rightOf = (right: { resource: readonly { id: string; value: string }[] }) => ({
+  resource: right.resource.map((attribute) => ({ ...attribute })),
+});

@@ -1,17 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../ports/clock.js';
-import { AltinnRegistry } from './altinn-registry.js';
-import type { RequestTimeoutPolicy } from './altinn-request-model.js';
-import { AltinnSimulator } from './altinn-simulator.js';
+import { AltinnRegistry, AltinnSimulator } from './altinn/index.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
-import { sendJson } from './http-io.js';
-import { MaskinportenSimulator } from './maskinporten-simulator.js';
+import { sendJson } from './http/http-io.js';
+import { MaskinportenSimulator } from './maskinporten/index.js';
 
 /**
- * Maskinporten and Altinn (system register, system-user requests and their approval page, system
- * users, token exchange), simulated over real HTTP so the broker's own clients are exercised.
+ * Maskinporten (`./maskinporten/`) and Altinn (`./altinn/`: system register, system-user requests
+ * and change requests with their approval pages, system users, token exchange), simulated over
+ * real HTTP so the broker's own clients are exercised. Each half's `index.ts` says what it
+ * simulates, what it does not, and which quirks of the real server it reproduces on purpose.
  * Mount `handle` in any `node:http` server, or use `startSandboxServer`.
  */
 export interface Sandbox {
@@ -28,12 +28,10 @@ export interface Sandbox {
   readonly faults: FaultControls;
 }
 
-/** Altinn-side settings; all can also be changed at runtime on `sandbox.altinnApi`. */
+/** Altinn-side settings; all can also be changed at runtime (`sandbox.altinnApi`, `sandbox.altinn`). */
 export interface SandboxAltinnOptions {
-  /** Requests older than this read as timed out; default 10 days. */
-  requestTimeoutDays?: number;
-  /** `flag` (default): `timedOut: true`, status kept; `status`: status also becomes `Timedout`. */
-  timeoutMarks?: RequestTimeoutPolicy['marks'];
+  /** Organisations in the Entity Register from the start (more: `sandbox.altinn.entityRegister`). */
+  organisations?: string[];
   /** Items per page of the paginated lists; default 20. */
   pageSize?: number;
   /** Lifetime of exchanged Altinn tokens; default 1800 s. */
@@ -56,6 +54,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const origin = new URL(options.origin).origin;
   const basePath = normaliseBasePath(options.basePath ?? DEFAULT_BASE_PATH);
   const altinn = new AltinnRegistry(options.clock ? { clock: options.clock } : {});
+  for (const orgNo of options.altinn?.organisations ?? []) altinn.entityRegister.add(orgNo);
   const faults = new FaultQueue();
   const maskinporten = await MaskinportenSimulator.create({
     issuer: `${origin}${basePath}/maskinporten/`,
@@ -83,7 +82,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (maskinporten.handle(req, res, pathname)) return true;
     if (altinnApi.handle(req, res, pathname)) return true;
     if (pathname.startsWith(controlPrefix)) {
-      const targets = { faults, stats: maskinporten.stats, altinnStats: altinnApi.stats };
+      const targets = {
+        faults,
+        stats: maskinporten.stats,
+        altinnStats: altinnApi.stats,
+        altinn: { simulator: altinnApi, registry: altinn },
+      };
       if (handleControl(req, res, pathname.slice(controlPrefix.length), targets)) return true;
     }
     req.resume();
@@ -104,10 +108,6 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 function altinnSettings(options: SandboxAltinnOptions = {}) {
   return {
-    ...(options.requestTimeoutDays === undefined
-      ? {}
-      : { requestTimeoutDays: options.requestTimeoutDays }),
-    ...(options.timeoutMarks === undefined ? {} : { timeoutMarks: options.timeoutMarks }),
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     ...(options.tokenLifetimeSeconds === undefined
       ? {}
