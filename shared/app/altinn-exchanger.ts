@@ -1,10 +1,10 @@
 import { decodeJwt } from 'jose';
+import type { CachedToken } from '../domain/cache-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import type { AltinnTokenExchangeApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
 import { altinnToBrokerError } from './altinn-errors.js';
 import type { TokenExchanger } from './token-exchanger.js';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { altinnTokenCacheKey, type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
 import {
+  type CachedToken,
   isServable,
   isUsableWhenStale,
   remainingSeconds,
@@ -11,7 +12,7 @@ import type { TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken, SharedTokenCache } from '../ports/token-cache.js';
+import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
 import type { TokenExchanger } from './token-exchanger.js';
 import type { TokenFetcher } from './token-fetcher.js';

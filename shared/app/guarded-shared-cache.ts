@@ -1,12 +1,8 @@
+import type { CachedToken } from '../domain/cache-policy.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type {
-  CachedToken,
-  LeaseRequest,
-  PutOptions,
-  SharedTokenCache,
-} from '../ports/token-cache.js';
+import type { LeaseRequest, PutOptions, SharedTokenCache } from '../ports/token-cache.js';
 
 /** Options for {@link GuardedSharedCache}. */
 export interface GuardedSharedCacheOptions {

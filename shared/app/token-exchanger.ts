@@ -1,4 +1,4 @@
-import type { CachedToken } from '../ports/token-cache.js';
+import type { CachedToken } from '../domain/cache-policy.js';
 
 /**
  * A second kind of token made from a Maskinporten token (the Altinn token exchange). The broker

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { toCachedToken } from '../domain/cache-policy.js';
+import { type CachedToken, toCachedToken } from '../domain/cache-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import { buildGrantClaims, type GrantClaims } from '../domain/jwt-grant.js';
 import type { TokenRequest } from '../domain/token-request.js';
-import {
-  classifyFailure,
-  exhaustedToBrokerError,
-  isRetryable,
-  rejectionToBrokerError,
-} from '../domain/upstream-errors.js';
 import {
   type AuthorizationServer,
   UpstreamError,
@@ -18,7 +12,12 @@ import type { Clock } from '../ports/clock.js';
 import type { GrantSigner } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetricName, BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
+import {
+  classifyFailure,
+  exhaustedToBrokerError,
+  isRetryable,
+  rejectionToBrokerError,
+} from './upstream-errors.js';
 
 export interface TokenFetcherOptions {
   server: AuthorizationServer;

@@ -1,8 +1,16 @@
 import * as z from 'zod';
 import { BrokerError } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
+import { describeIssue } from './schema-fields.js';
 import type { TokenRequest } from './token-request.js';
-import { describeIssue } from './token-request.js';
+
+/** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
+export interface CallerIdentity {
+  /** IAM role ARN (the STS session mapped to its role), or a local name. */
+  id: string;
+  /** Where the identity came from; a header-named identity is trusted only on the local server. */
+  source: 'iam' | 'local-default' | 'local-header';
+}
 
 /**
  * Who may ask for what. A rule names callers (exact IAM role ARNs, or ARNs with `*` in the role

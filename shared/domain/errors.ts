@@ -1,5 +1,3 @@
-import type { OAuthErrorBody } from '../ports/authorization-server.js';
-
 /**
  * What went wrong, for metrics and logs. The HTTP status and the RFC 6749 `error` code on the wire
  * follow from it (see `toErrorResponse`).
@@ -19,8 +17,11 @@ export type BrokerErrorKind =
   | 'internal';
 
 /** Maskinporten's (or Altinn's) answer, passed on so the caller sees exactly what upstream said. */
-export interface UpstreamErrorDetail extends OAuthErrorBody {
+export interface UpstreamErrorDetail {
   status: number;
+  /** The upstream's own error code (`invalid_scope`, `AUTH-00004`). */
+  error?: string;
+  error_description?: string;
   /** The `MP-nnn` id at the start of `error_description`, when there is one. */
   code?: string;
 }

@@ -1,10 +1,10 @@
 import {
   authorizeAction,
+  type CallerIdentity,
   type CallerPolicy,
   type PolicyAction,
   tokenAction,
 } from '../domain/caller-policy.js';
-import type { CallerIdentity } from './api-types.js';
 import type { TokenAuthorizer } from './token-route.js';
 
 /** Decides whether a caller may do what it asks (a token, or onboarding); throws `access_denied` if not. */

@@ -1,10 +1,4 @@
-/** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
-export interface CallerIdentity {
-  /** IAM role ARN (the STS session mapped to its role), or a local name. */
-  id: string;
-  /** Where the identity came from; a header-named identity is trusted only on the local server. */
-  source: 'iam' | 'local-default' | 'local-header';
-}
+import type { CallerIdentity } from '../domain/caller-policy.js';
 
 /** One HTTP request as the broker API sees it, whether from node:http or API Gateway. */
 export interface ApiRequest {

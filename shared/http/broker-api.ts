@@ -1,4 +1,3 @@
-import { publicJwkSet } from '../adapters/signing/jwks.js';
 import type { BrokerService } from '../app/broker-service.js';
 import { BrokerError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -7,6 +6,7 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
 import { toErrorResponse } from './error-response.js';
+import { publicJwkSet } from './jwks.js';
 import { jsonResponse } from './responses.js';
 import { createRouter, type Route } from './router.js';
 import { createTokenRoute, type TokenAuthorizer } from './token-route.js';

@@ -3,6 +3,7 @@ import {
   SYSTEM_USER_EXISTS,
   WRONG_REQUEST_TYPE,
 } from '../app/altinn-errors.js';
+import { toAltinnRequestBody } from '../app/system-user-service.js';
 import { BrokerError } from '../domain/errors.js';
 import {
   parseSystemUserQuery,
@@ -10,15 +11,12 @@ import {
   parseTypeParam,
   requireRequestId,
   type SystemUserQuery,
-  toAltinnRequestBody,
-  toRequestView,
-  toSystemUserView,
+  type SystemUserType,
 } from '../domain/system-user-request.js';
 import {
   AltinnError,
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
-  type SystemUserType,
 } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -28,6 +26,7 @@ import type { ApiRequest, ApiResponse } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { jsonResponse } from './responses.js';
 import type { Route, RouteHandler } from './router.js';
+import { toRequestView, toSystemUserView } from './system-user-views.js';
 
 export interface SystemUserRoutesOptions {
   altinn: AltinnVendorApi;

@@ -1,11 +1,12 @@
 import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
+import type { CachedToken } from '../domain/cache-policy.js';
+import type { CallerIdentity } from '../domain/caller-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
-import type { ApiRequest, ApiResponse, CallerIdentity } from './api-types.js';
+import type { ApiRequest, ApiResponse } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
 

@@ -6,8 +6,7 @@
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/
  */
 
-/** Own (standard) or client (agent) system user. */
-export type SystemUserType = 'standard' | 'agent';
+import type { SystemUserType } from '../domain/system-user-request.js';
 
 /** One right: `{resource: [{id: 'urn:altinn:resource', value: <resource id>}]}`. */
 export interface AltinnRight {

@@ -1,13 +1,4 @@
-/** A Maskinporten (or exchanged Altinn) token as the broker caches it. */
-export interface CachedToken {
-  accessToken: string;
-  tokenType: string;
-  scope: string;
-  /** Epoch milliseconds when the token expires (receipt time + `expires_in`). */
-  expiresAt: number;
-  /** The lifetime in seconds the token had when it was received (`expires_in`). */
-  lifetime: number;
-}
+import type { CachedToken } from '../domain/cache-policy.js';
 
 /** Input for taking the cross-process refresh lease on one cache key. */
 export interface LeaseRequest {

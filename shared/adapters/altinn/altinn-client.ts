@@ -1,3 +1,4 @@
+import type { SystemUserType } from '../../domain/system-user-request.js';
 import {
   AltinnError,
   type AltinnSystem,
@@ -9,7 +10,6 @@ import {
   type CreatedSystemUserRequest,
   type CreateSystemUserRequestBody,
   type SystemUserKey,
-  type SystemUserType,
 } from '../../ports/altinn.js';
 import {
   isObject,

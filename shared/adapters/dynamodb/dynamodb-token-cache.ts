@@ -4,12 +4,8 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  CachedToken,
-  LeaseRequest,
-  PutOptions,
-  SharedTokenCache,
-} from '../../ports/token-cache.js';
+import type { CachedToken } from '../../domain/cache-policy.js';
+import type { LeaseRequest, PutOptions, SharedTokenCache } from '../../ports/token-cache.js';
 import { TOKEN_TABLE } from './token-table.js';
 
 /** Options for {@link DynamoDbTokenCache}. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 
 const NOW = 1_800_000_000_000;

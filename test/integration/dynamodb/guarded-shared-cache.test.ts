@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import type { BrokerLogger } from '../../../shared/ports/logger.js';
 import type { BrokerMetricName, BrokerMetrics } from '../../../shared/ports/metrics.js';
-import type { CachedToken, SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 
 // GuardedSharedCache against a scripted inner cache, then wrapped around a real dynalite that is

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 
 // The thundering-herd race from aws-notes.md §4: with only "lease free or expired" in the lease

@@ -7,11 +7,12 @@ import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
 import type { TokenExchanger } from '../../../shared/app/token-exchanger.js';
 import type { TokenFetcher } from '../../../shared/app/token-fetcher.js';
 import { altinnTokenCacheKey, tokenCacheKey } from '../../../shared/domain/cache-key.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
 import { AltinnError } from '../../../shared/ports/altinn.js';
-import type { CachedToken, SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 const NOW = 1_800_000_000_000;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { parsePolicy } from '../../../shared/domain/caller-policy.js';
+import type { SystemUserType } from '../../../shared/domain/system-user-request.js';
 import { policyAuthorizer } from '../../../shared/http/action-authorizer.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
@@ -10,7 +11,6 @@ import {
   AltinnError,
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
-  type SystemUserType,
 } from '../../../shared/ports/altinn.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 

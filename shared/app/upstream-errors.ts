@@ -1,5 +1,5 @@
+import { BrokerError, maskinportenCode, type UpstreamErrorDetail } from '../domain/errors.js';
 import type { UpstreamFailure } from '../ports/authorization-server.js';
-import { BrokerError, maskinportenCode, type UpstreamErrorDetail } from './errors.js';
 
 /** Maskinporten `error` codes that mean "the caller asked for something this client may not get". */
 const REFUSAL_ERRORS = new Set([

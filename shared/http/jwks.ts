@@ -1,4 +1,4 @@
-import type { PublicSigningJwk, SigningKeySet } from '../../ports/grant-signer.js';
+import type { PublicSigningJwk, SigningKeySet } from '../ports/grant-signer.js';
 
 /**
  * The JWK set to register at Maskinporten: the active key first, then any key being rolled in,
