@@ -1,12 +1,11 @@
 import { decodeJwt } from 'jose';
 import type { CachedToken } from '../domain/cache-policy.js';
-import { BrokerError } from '../domain/errors.js';
 import type { AltinnTokenExchangeApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import { altinnToBrokerError } from './altinn-errors.js';
 import type { TokenExchanger } from './token-exchanger.js';
+import { altinnExchangeUnusable, altinnToBrokerError } from './upstream-errors.js';
 
 export interface AltinnTokenExchangerOptions {
   altinn: AltinnTokenExchangeApi;
@@ -48,13 +47,7 @@ export class AltinnTokenExchanger implements TokenExchanger {
     const exp = expiry(token);
     if (exp === undefined || exp * 1000 - now < 1000) {
       metrics.count('AltinnErrors');
-      throw new BrokerError(
-        'upstream_unavailable',
-        'Altinn answered the token exchange with a token that has no future exp',
-        {
-          upstreamSource: 'altinn',
-        },
-      );
+      throw altinnExchangeUnusable('a token that has no future exp');
     }
     // Like a Maskinporten answer: receipt time + whole seconds, never past the token's own exp.
     const lifetime = Math.floor((exp * 1000 - now) / 1000);

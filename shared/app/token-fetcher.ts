@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type CachedToken, toCachedToken } from '../domain/cache-policy.js';
-import { BrokerError } from '../domain/errors.js';
 import { buildGrantClaims, type GrantClaims } from '../domain/jwt-grant.js';
 import type { TokenRequest } from '../domain/token-request.js';
 import {
@@ -17,6 +16,7 @@ import {
   exhaustedToBrokerError,
   isRetryable,
   rejectionToBrokerError,
+  signingFailure,
 } from './upstream-errors.js';
 
 export interface TokenFetcherOptions {
@@ -117,17 +117,7 @@ export class TokenFetcher {
       metrics.count('Signatures');
       return assertion;
     } catch (error) {
-      if (signal.aborted) {
-        throw new BrokerError(
-          'upstream_timeout',
-          'signing the grant took too long (no answer from the signer before the deadline)',
-          {
-            cause: error,
-            retryAfter: 1,
-          },
-        );
-      }
-      throw signingError(error);
+      throw signingFailure(error, signal.aborted);
     } finally {
       metrics.timing('SigningLatency', clock() - started);
     }
@@ -145,26 +135,6 @@ export class TokenFetcher {
     const retryAfter = failure.kind === 'http' ? (failure.retryAfterMs ?? 0) : 0;
     return Math.max(jittered, retryAfter);
   }
-}
-
-/** A signer failure is the broker's own fault; KMS throttling is the one worth retrying later. */
-function signingError(error: unknown): BrokerError {
-  const name = errorName(error);
-  if (/Throttl|TooManyRequests|LimitExceeded/.test(name)) {
-    return new BrokerError('upstream_unavailable', `signing the grant was throttled (${name})`, {
-      cause: error,
-      retryAfter: 1,
-    });
-  }
-  return new BrokerError('internal', `the broker could not sign the grant (${name})`, {
-    cause: error,
-  });
-}
-
-function errorName(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const cause = error.cause instanceof Error ? error.cause.name : undefined;
-  return cause && cause !== 'Error' ? cause : error.name;
 }
 
 /** Settles like `promise`, or rejects once `signal` aborts (the promise is left to settle unobserved). */

@@ -1,5 +1,5 @@
 import type { BrokerService } from '../app/broker-service.js';
-import { BrokerError } from '../domain/errors.js';
+import { BrokerError, ERROR_KINDS } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -59,8 +59,8 @@ export function createBrokerApi(options: BrokerApiOptions): ApiHandler {
     } catch (error) {
       if (!(error instanceof BrokerError)) {
         logger.error('unexpected error', { error: describeUnexpected(error), path: request.path });
-      } else if (error.kind === 'upstream_rejected_grant' || error.kind === 'internal') {
-        // The broker's own configuration is wrong (key, kid, client, clock): say it loudly.
+      } else if (ERROR_KINDS[error.kind].fault) {
+        // The broker's own configuration is wrong (key, kid, client, clock, scopes): say it loudly.
         logger.error('broker fault', { reason: error.message, path: request.path });
       }
       return toErrorResponse(error);

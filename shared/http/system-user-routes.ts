@@ -1,9 +1,5 @@
-import {
-  altinnToBrokerError,
-  SYSTEM_USER_EXISTS,
-  WRONG_REQUEST_TYPE,
-} from '../app/altinn-errors.js';
 import { toAltinnRequestBody } from '../app/system-user-service.js';
+import { altinnToBrokerError, WRONG_REQUEST_TYPE } from '../app/upstream-errors.js';
 import { BrokerError } from '../domain/errors.js';
 import {
   parseSystemUserQuery,
@@ -70,23 +66,11 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     try {
       answer = await altinn.createRequest(input.type, toAltinnRequestBody(input, systemId));
     } catch (error) {
-      const mapped = altinnToBrokerError(error, {
+      throw altinnToBrokerError(error, {
         what: 'creating the system-user request',
         callerFault: true,
+        systemUser: { org: input.org, externalRef: input.externalRef },
       });
-      if (
-        error instanceof AltinnError &&
-        error.code === SYSTEM_USER_EXISTS &&
-        mapped instanceof BrokerError
-      ) {
-        const ref = input.externalRef ? ` and externalRef ${input.externalRef}` : '';
-        throw new BrokerError(
-          'conflict',
-          `a system user already exists for org ${input.org}${ref}, so Altinn takes no new request (see GET /v1/systemusers?org=${input.org}); to change it, the customer deletes it in Altinn first`,
-          { upstreamSource: 'altinn', ...(mapped.upstream ? { upstream: mapped.upstream } : {}) },
-        );
-      }
-      throw mapped;
     }
     return jsonResponse(answer.created ? 201 : 200, toRequestView(answer.request, input.type));
   };

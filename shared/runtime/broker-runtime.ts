@@ -1,11 +1,11 @@
 import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
 import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
-import { vendorTokenError } from '../app/altinn-errors.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService } from '../app/broker-service.js';
 import { GuardedSharedCache } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { TokenFetcher } from '../app/token-fetcher.js';
+import { vendorTokenError } from '../app/upstream-errors.js';
 import type { ApiHandler } from '../http/api-types.js';
 import { createBrokerApi } from '../http/broker-api.js';
 import type { Route } from '../http/router.js';
