@@ -1,6 +1,7 @@
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-spec.js';
+import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import type { ApiRequest } from '../shared/http/api-types.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
@@ -60,7 +61,7 @@ export function createBenchBroker(
     clock: systemClock,
     logger: options.logger ?? silentLogger,
     metrics,
-    authorize: () => {},
+    policy: OPEN_POLICY,
     ...(options.shared ? { shared: options.shared } : {}),
     ...(options.memoryEntries ? { memoryEntries: options.memoryEntries } : {}),
   });

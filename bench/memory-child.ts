@@ -5,6 +5,7 @@
  * network time; everything else is the production composition root. Prints one JSON line.
  */
 import { randomBytes } from 'node:crypto';
+import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import { parseTokenRequest } from '../shared/domain/token-request.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     logger: silentLogger,
     metrics: noMetrics,
-    authorize: () => {},
+    policy: OPEN_POLICY,
     fetch: stubFetch,
   });
   const broker = runtime.broker;

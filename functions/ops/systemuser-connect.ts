@@ -5,6 +5,7 @@ import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
+import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
 import type { AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -76,7 +77,7 @@ export function resolveTarget(
         clock: systemClock,
         logger: silentLogger,
         metrics: new InMemoryMetrics(),
-        authorize: () => {},
+        policy: OPEN_POLICY,
         altinnPlatformUrl: environment.altinnPlatformUrl,
       });
       if (!runtime.altinn) throw new Error('the Altinn client was not built');

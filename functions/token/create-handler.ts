@@ -11,7 +11,6 @@ import { ENV } from '../../shared/config/env-names.js';
 import { parseSecretConfig } from '../../shared/config/secret-config.js';
 import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../shared/domain/errors.js';
-import { policyAuthorizer, tokenAuthorizer } from '../../shared/http/action-authorizer.js';
 import { toErrorResponse } from '../../shared/http/error-response.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
@@ -65,7 +64,6 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     kmsClient: deps.kmsClient,
   });
   const shared = config.tokenCacheTable ? deps.sharedCache?.(config.tokenCacheTable) : undefined;
-  const authorize = policyAuthorizer(policy);
   const systemId = secret.systemId ?? config.systemId;
   const runtime = createBrokerRuntime({
     issuer: upstream.issuer,
@@ -74,14 +72,14 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     clock: deps.clock,
     logger: deps.logger,
     metrics: deps.metrics,
-    authorize: tokenAuthorizer(authorize),
+    policy,
     deadlineMs: config.deadlineMs,
     ...(shared ? { shared } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
     routes: systemUserRoutes({
       ...(systemId ? { systemId } : {}),
-      authorize,
+      policy,
       clock: deps.clock,
       logger: deps.logger,
       metrics: deps.metrics,

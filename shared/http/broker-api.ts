@@ -1,4 +1,5 @@
 import type { BrokerService } from '../app/broker-service.js';
+import type { CallerPolicy } from '../domain/caller-policy.js';
 import { BrokerError, ERROR_KINDS } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
@@ -9,12 +10,12 @@ import { toErrorResponse } from './error-response.js';
 import { publicJwkSet } from './jwks.js';
 import { jsonResponse } from './responses.js';
 import { createRouter, type Route } from './router.js';
-import { createTokenRoute, type TokenAuthorizer } from './token-route.js';
+import { createTokenRoute } from './token-route.js';
 
 export interface BrokerApiOptions {
   broker: BrokerService;
   keys: SigningKeySet;
-  authorize: TokenAuthorizer;
+  policy: CallerPolicy;
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;

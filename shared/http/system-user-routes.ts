@@ -1,5 +1,6 @@
 import { toAltinnRequestBody } from '../app/system-user-service.js';
 import { altinnToBrokerError, WRONG_REQUEST_TYPE } from '../app/upstream-errors.js';
+import { type CallerPolicy, decide, requireAllowed } from '../domain/caller-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import {
   parseSystemUserQuery,
@@ -17,7 +18,6 @@ import {
 import type { Clock } from '../ports/clock.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { ActionAuthorizer } from './action-authorizer.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { jsonResponse } from './responses.js';
@@ -28,7 +28,7 @@ export interface SystemUserRoutesOptions {
   altinn: AltinnVendorApi;
   /** The broker's system in Altinn's register (`<vendor orgno>_<name>`). */
   systemId: string;
-  authorize: ActionAuthorizer;
+  policy: CallerPolicy;
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;
@@ -55,13 +55,13 @@ type Handler = (
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuser/external/
  */
 export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[] {
-  const { altinn, systemId, authorize } = options;
+  const { altinn, systemId, policy } = options;
 
   const create: Handler = async (request, _params, context) => {
     const input = parseSystemUserRequestInput(readJsonBody(request));
     context.org = input.org;
     context.type = input.type;
-    authorize(request.caller, { org: input.org, systemUserRequests: true });
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: input.org });
     let answer: Awaited<ReturnType<AltinnVendorApi['createRequest']>>;
     try {
       answer = await altinn.createRequest(input.type, toAltinnRequestBody(input, systemId));
@@ -84,7 +84,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     const id = requireRequestId(params['id'] ?? '');
     const type = parseTypeParam(request.query);
     // The org is known only from Altinn's answer: check onboarding rights now, the org after.
-    authorize(request.caller, { systemUserRequests: true });
+    requireAllowed(policy, request.caller, { kind: 'onboarding' });
     const found = await withTypeFallback(
       type,
       (t) => altinn.getRequest(t, id),
@@ -92,17 +92,13 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     );
     context.org = found.request.partyOrgNo;
     context.type = found.type;
-    try {
-      authorize(request.caller, { org: found.request.partyOrgNo, systemUserRequests: true });
-    } catch (error) {
+    const org = found.request.partyOrgNo;
+    if (!decide(policy, request.caller, { kind: 'onboarding', org }).allowed) {
       // Do not tell a caller which org an id it may not see belongs to.
-      if (error instanceof BrokerError && error.kind === 'access_denied') {
-        throw new BrokerError(
-          'access_denied',
-          `caller ${request.caller?.id ?? ''} may not read system-user request ${id}`,
-        );
-      }
-      throw error;
+      throw new BrokerError(
+        'access_denied',
+        `caller ${request.caller?.id ?? ''} may not read system-user request ${id}`,
+      );
     }
     return found;
   };
@@ -129,7 +125,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
   const byExternalRef: Handler = async (request, _params, context) => {
     const query = parseSystemUserQuery(request.query, { allowType: true });
     context.org = query.org;
-    authorize(request.caller, { org: query.org, systemUserRequests: true });
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
     const key = altinnKey(systemId, query);
     const found = await withTypeFallback(
       query.type,
@@ -143,7 +139,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
   const systemUser: Handler = async (request, _params, context) => {
     const query = parseSystemUserQuery(request.query, { allowType: false });
     context.org = query.org;
-    authorize(request.caller, { org: query.org, systemUserRequests: true });
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
     let user: Awaited<ReturnType<AltinnVendorApi['findSystemUser']>>;
     try {
       user = await altinn.findSystemUser(altinnKey(systemId, query));

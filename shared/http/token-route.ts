@@ -1,6 +1,6 @@
 import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
 import type { CachedToken } from '../domain/cache-policy.js';
-import type { CallerIdentity } from '../domain/caller-policy.js';
+import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
@@ -10,12 +10,9 @@ import type { ApiRequest, ApiResponse } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
 
-/** Decides whether a caller may have the token it asks for; throws `access_denied` if not. */
-export type TokenAuthorizer = (caller: CallerIdentity | undefined, request: TokenRequest) => void;
-
 export interface TokenRouteOptions {
   broker: BrokerService;
-  authorize: TokenAuthorizer;
+  policy: CallerPolicy;
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;
@@ -29,13 +26,13 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
  * caller that may not have it), get the token, and write one audit line.
  */
 export function createTokenRoute(options: TokenRouteOptions) {
-  const { broker, authorize, clock, logger, metrics } = options;
+  const { broker, policy, clock, logger, metrics } = options;
   return async function tokenRoute(request: ApiRequest): Promise<ApiResponse> {
     const started = clock();
     let tokenRequest: TokenRequest | undefined;
     try {
       tokenRequest = parseTokenRequest(readJsonBody(request));
-      authorize(request.caller, tokenRequest);
+      requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
       const result = await broker.getToken(tokenRequest);
       audit(logger, request, tokenRequest, clock() - started, result);
       return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };

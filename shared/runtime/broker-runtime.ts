@@ -6,10 +6,10 @@ import { GuardedSharedCache } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { TokenFetcher } from '../app/token-fetcher.js';
 import { vendorTokenError } from '../app/upstream-errors.js';
+import type { CallerPolicy } from '../domain/caller-policy.js';
 import type { ApiHandler } from '../http/api-types.js';
 import { createBrokerApi } from '../http/broker-api.js';
 import type { Route } from '../http/router.js';
-import type { TokenAuthorizer } from '../http/token-route.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -23,7 +23,8 @@ export interface BrokerRuntimeOptions {
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;
-  authorize: TokenAuthorizer;
+  /** Who may do what; `OPEN_POLICY` lets everyone do anything (the local server without a file). */
+  policy: CallerPolicy;
   /** The cross-process cache (DynamoDB); guarded here so its failures never stop token issuing. */
   shared?: SharedTokenCache;
   deadlineMs?: number;
@@ -104,7 +105,7 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
   const api = createBrokerApi({
     broker,
     keys: options.keys,
-    authorize: options.authorize,
+    policy: options.policy,
     clock,
     logger,
     metrics,

@@ -13,9 +13,8 @@ import {
   generateRsaKeyPemAsync,
 } from '../adapters/signing/signing-key-spec.js';
 import { type EnvConfig, loadEnvConfig, requireUpstreamConfig } from '../config/env-config.js';
-import { parsePolicy } from '../domain/caller-policy.js';
+import { OPEN_POLICY, parsePolicy } from '../domain/caller-policy.js';
 import { isLoopbackHost } from '../domain/secure-url.js';
-import { policyAuthorizer, tokenAuthorizer } from '../http/action-authorizer.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -73,7 +72,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ? await sharedCache(config.tokenCacheTable, options)
       : undefined;
     const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
-    const authorize = policyAuthorizer(policy);
     const runtime = createBrokerRuntime({
       issuer: upstream.issuer,
       clientId: upstream.clientId,
@@ -81,13 +79,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clock,
       logger: options.logger,
       metrics: options.metrics,
-      authorize: tokenAuthorizer(authorize),
+      policy: policy ?? OPEN_POLICY,
       deadlineMs: config.deadlineMs,
       ...(shared ? { shared } : {}),
       ...(upstream.altinnPlatformUrl ? { altinnPlatformUrl: upstream.altinnPlatformUrl } : {}),
       routes: systemUserRoutes({
         ...(upstream.systemId ? { systemId: upstream.systemId } : {}),
-        authorize,
+        policy: policy ?? OPEN_POLICY,
         clock,
         logger: options.logger,
         metrics: options.metrics,

@@ -1,4 +1,4 @@
-import type { ActionAuthorizer } from '../http/action-authorizer.js';
+import type { CallerPolicy } from '../domain/caller-policy.js';
 import type { Route } from '../http/router.js';
 import { createSystemUserRoutes } from '../http/system-user-routes.js';
 import type { Clock } from '../ports/clock.js';
@@ -9,7 +9,7 @@ import type { RuntimeParts } from './broker-runtime.js';
 export interface SystemUserWiring {
   /** The broker's system in Altinn's register; without it the endpoints are off. */
   systemId?: string;
-  authorize: ActionAuthorizer;
+  policy: CallerPolicy;
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;

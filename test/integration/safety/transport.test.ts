@@ -11,6 +11,7 @@ import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metr
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
 import { loadEnvConfig } from '../../../shared/config/env-config.js';
+import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { UpstreamError } from '../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
@@ -158,7 +159,7 @@ describe('`resource` is validated and passed on, never fetched', () => {
       clock: systemClock,
       logger: new RecordingLogger(),
       metrics: new InMemoryMetrics(),
-      authorize: () => {},
+      policy: OPEN_POLICY,
       fetch: recording,
     });
     const resources = [

@@ -7,6 +7,7 @@ import {
   kmsPublicJwk,
 } from '../../../shared/adapters/signing/kms-grant-signer.js';
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
+import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import type { BrokerMetricName } from '../../../shared/ports/metrics.js';
 import { type BrokerRuntime, createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
@@ -61,7 +62,7 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
           clock: systemClock,
           logger: new RecordingLogger(),
           metrics,
-          authorize: () => {},
+          policy: OPEN_POLICY,
           deadlineMs: DEADLINE_MS,
           shared: new DynamoDbTokenCache({ client: db.createClient(), tableName: db.tableName }),
         });
