@@ -4,6 +4,7 @@ import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-s
 import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import type { ApiRequest } from '../shared/http/api-types.js';
 import { systemClock } from '../shared/ports/clock.js';
+import { Deadline } from '../shared/ports/deadline.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
 import { type BrokerLogger, silentLogger } from '../shared/ports/logger.js';
 import type { SharedTokenCache } from '../shared/ports/token-cache.js';
@@ -81,3 +82,10 @@ export function tokenApiRequest(body: unknown): ApiRequest {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The deadline a benchmark hands `getToken` (the API handler makes its own): long enough never to
+ * matter, and made once so the in-process figures measure the service, not a timer per call.
+ */
+const BENCH_DEADLINE = Deadline.after(24 * 3_600_000);
+export const benchDeadline = (): Deadline => BENCH_DEADLINE;

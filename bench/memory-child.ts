@@ -13,7 +13,7 @@ import { silentLogger } from '../shared/ports/logger.js';
 import { noMetrics } from '../shared/ports/metrics.js';
 import { createBrokerRuntime } from '../shared/runtime/broker-runtime.js';
 import { DEMO } from '../shared/sandbox/demo.js';
-import { bodyForResource } from './fixtures.js';
+import { benchDeadline, bodyForResource } from './fixtures.js';
 
 export interface MemoryFigures {
   entries: number;
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const broker = runtime.broker;
   // Key 0 first, so lazily built state (metadata, code paths) is in the baseline; the loop then
   // adds keys 1..entries-1, leaving exactly `entries` tokens cached.
-  await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')));
+  await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')), benchDeadline());
 
   gc();
   gc();
@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   for (let start = 1; start < entries; start += batch) {
     const requests = [];
     for (let i = start; i < Math.min(entries, start + batch); i++) {
-      requests.push(broker.getToken(parseTokenRequest(bodyForResource(i, 'memory'))));
+      requests.push(
+        broker.getToken(parseTokenRequest(bodyForResource(i, 'memory')), benchDeadline()),
+      );
     }
     await Promise.all(requests);
   }
@@ -97,7 +99,10 @@ async function main(): Promise<void> {
   gc();
   const after = process.memoryUsage();
   // The oldest entry: still there unless the LRU bound (default 10,000) is below `entries`.
-  const first = await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')));
+  const first = await broker.getToken(
+    parseTokenRequest(bodyForResource(0, 'memory')),
+    benchDeadline(),
+  );
   const figures: MemoryFigures = {
     entries,
     tokenLength,

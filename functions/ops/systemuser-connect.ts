@@ -9,6 +9,7 @@ import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
 import type { AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import type { Deadline } from '../../shared/ports/deadline.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import { createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
@@ -97,9 +98,8 @@ function sandboxTarget(brokerUrl: string, fetchImpl: typeof fetch): CliTarget {
     async open() {
       return new AltinnHttpClient({
         platformUrl: `${broker}/sandbox/altinn`,
-        clock: systemClock,
         fetch: fetchImpl,
-        tokenProvider: (scopes) => brokerToken(fetchImpl, broker, scopes),
+        tokenProvider: (scopes, deadline) => brokerToken(fetchImpl, broker, scopes, deadline),
       });
     },
   };
@@ -110,6 +110,7 @@ async function brokerToken(
   fetchImpl: typeof fetch,
   broker: string,
   scopes: string[],
+  deadline: Deadline,
 ): Promise<string> {
   let response: Response;
   try {
@@ -117,7 +118,7 @@ async function brokerToken(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ scope: scopes.join(' '), minTtl: 30 }),
-      signal: AbortSignal.timeout(10_000),
+      signal: deadline.signal,
     });
   } catch {
     throw new Error(`the broker at ${broker} does not answer: is it running (npm start)?`);

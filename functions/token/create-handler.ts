@@ -6,7 +6,11 @@ import {
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
-import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
+import {
+  LAMBDA_DEADLINE_MARGIN_MS,
+  loadEnvConfig,
+  requireUpstreamConfig,
+} from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseSecretConfig } from '../../shared/config/secret-config.js';
 import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
@@ -102,7 +106,10 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
  */
 export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: BrokerLogger) {
   let runtime: Promise<BrokerRuntime> | undefined;
-  return async function proxyHandler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+  return async function proxyHandler(
+    event: ApiGatewayProxyEvent,
+    context?: LambdaTime,
+  ): Promise<ApiGatewayProxyResult> {
     runtime ??= init();
     let ready: BrokerRuntime;
     try {
@@ -116,8 +123,20 @@ export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: B
         toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
       );
     }
-    return toApiGatewayResult(await ready.api(fromApiGatewayEvent(event)));
+    const request = fromApiGatewayEvent(event);
+    // The invocation's own end bounds the request's deadline (the start above may have taken time).
+    request.timeLimitMs = timeLimit(context);
+    return toApiGatewayResult(await ready.api(request));
   };
+}
+
+/** The part of the Lambda context the handler reads. */
+export interface LambdaTime {
+  getRemainingTimeInMillis(): number;
+}
+
+function timeLimit(context: LambdaTime | undefined): number | undefined {
+  return context && context.getRemainingTimeInMillis() - LAMBDA_DEADLINE_MARGIN_MS;
 }
 
 function kid(value: string | undefined): { kid?: string } {

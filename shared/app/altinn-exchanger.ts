@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { CachedToken } from '../domain/cache-policy.js';
 import type { AltinnTokenExchangeApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { TokenExchanger } from './token-exchanger.js';
@@ -29,7 +30,7 @@ export class AltinnTokenExchanger implements TokenExchanger {
     this.#options = options;
   }
 
-  async exchange(maskinportenToken: CachedToken, deadline: number): Promise<CachedToken> {
+  async exchange(maskinportenToken: CachedToken, deadline: Deadline): Promise<CachedToken> {
     const { altinn, clock, metrics, logger } = this.#options;
     metrics.count('AltinnExchanges');
     let token: string;

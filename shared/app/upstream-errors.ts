@@ -319,3 +319,15 @@ export function vendorTokenError(error: unknown, scopes: readonly string[]): unk
     { cause: error, upstream: error.upstream },
   );
 }
+
+// ── The request's deadline ──────────────────────────────────────────────────────────────────────
+
+/**
+ * The deadline passed while the broker waited on something that is not an upstream call of its
+ * own (another request's fetch, or a step that ignored the deadline): a timeout like any other.
+ */
+export function deadlinePassed(what: string): BrokerError {
+  return new BrokerError('upstream_timeout', `no answer before the deadline (${what})`, {
+    retryAfter: 1,
+  });
+}

@@ -14,6 +14,11 @@ export interface ApiRequest {
   bodyTooLarge?: boolean;
   caller?: CallerIdentity;
   requestId?: string;
+  /**
+   * How long the transport itself can wait for this answer, if it is bounded (Lambda: the
+   * invocation's remaining time less a margin); the request's deadline is never later.
+   */
+  timeLimitMs?: number;
 }
 
 export interface ApiResponse {

@@ -1,7 +1,9 @@
 import type { BrokerService } from '../app/broker-service.js';
+import { deadlinePassed } from '../app/upstream-errors.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import { BrokerError, ERROR_KINDS } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
+import { Deadline, untilAborted } from '../ports/deadline.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
@@ -19,6 +21,8 @@ export interface BrokerApiOptions {
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;
+  /** Every request is answered within this many milliseconds (`BROKER_DEADLINE_MS`). */
+  deadlineMs: number;
   /** More endpoints (the system-user lifecycle) served by the same API. */
   routes?: readonly Route[];
 }
@@ -55,9 +59,19 @@ export function createBrokerApi(options: BrokerApiOptions): ApiHandler {
   const route = createRouter(routes);
 
   return async function handle(request: ApiRequest): Promise<ApiResponse> {
+    // The request's one deadline, made here and handed to every port the request reaches.
+    const deadline = Deadline.after(
+      Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY),
+      options.clock,
+    );
     try {
-      return await route(request);
-    } catch (error) {
+      // Every port honours the deadline; this is the last line of defence if one does not.
+      return await untilAborted(route(request, deadline), deadline.signal, DEADLINE_GRACE_MS);
+    } catch (caught) {
+      const error =
+        caught === deadline.signal.reason
+          ? deadlinePassed(`${request.method} ${request.path}`)
+          : caught;
       if (!(error instanceof BrokerError)) {
         logger.error('unexpected error', { error: describeUnexpected(error), path: request.path });
       } else if (ERROR_KINDS[error.kind].fault) {
@@ -65,9 +79,17 @@ export function createBrokerApi(options: BrokerApiOptions): ApiHandler {
         logger.error('broker fault', { reason: error.message, path: request.path });
       }
       return toErrorResponse(error);
+    } finally {
+      deadline.dispose();
     }
   };
 }
+
+/**
+ * How long past the deadline the API waits for a route that has not answered before it answers
+ * 504 itself: the route's own timeout answer (which may serve a stale token) comes first.
+ */
+export const DEADLINE_GRACE_MS = 250;
 
 function describeUnexpected(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;

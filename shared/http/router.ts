@@ -1,9 +1,12 @@
 import { BrokerError } from '../domain/errors.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
 
+/** One endpoint: the request, its path parameters, and the request's deadline. */
 export type RouteHandler = (
   request: ApiRequest,
   params: Readonly<Record<string, string>>,
+  deadline: Deadline,
 ) => Promise<ApiResponse>;
 
 export interface Route {
@@ -34,11 +37,11 @@ export function createRouter(routes: readonly Route[]) {
     exact.set(route.path, methods);
   }
 
-  return async function route(request: ApiRequest): Promise<ApiResponse> {
+  return async function route(request: ApiRequest, deadline: Deadline): Promise<ApiResponse> {
     const methods = exact.get(request.path);
     if (methods) {
       const handler = methods.get(request.method);
-      if (handler) return handler(request, {});
+      if (handler) return handler(request, {}, deadline);
       throw methodNotAllowed([...methods.keys()]);
     }
     const segments = request.path.split('/');
@@ -46,7 +49,7 @@ export function createRouter(routes: readonly Route[]) {
     for (const candidate of templated) {
       const params = matchSegments(candidate.segments, segments);
       if (!params) continue;
-      if (candidate.method === request.method) return candidate.handler(request, params);
+      if (candidate.method === request.method) return candidate.handler(request, params, deadline);
       allowed.push(candidate.method);
     }
     if (allowed.length > 0) throw methodNotAllowed(allowed);

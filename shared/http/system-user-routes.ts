@@ -16,6 +16,7 @@ import {
   type AltinnVendorApi,
 } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
@@ -43,6 +44,7 @@ interface CallContext {
 type Handler = (
   request: ApiRequest,
   params: Readonly<Record<string, string>>,
+  deadline: Deadline,
   context: CallContext,
 ) => Promise<ApiResponse>;
 
@@ -57,14 +59,18 @@ type Handler = (
 export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[] {
   const { altinn, systemId, policy } = options;
 
-  const create: Handler = async (request, _params, context) => {
+  const create: Handler = async (request, _params, deadline, context) => {
     const input = parseSystemUserRequestInput(readJsonBody(request));
     context.org = input.org;
     context.type = input.type;
     requireAllowed(policy, request.caller, { kind: 'onboarding', org: input.org });
     let answer: Awaited<ReturnType<AltinnVendorApi['createRequest']>>;
     try {
-      answer = await altinn.createRequest(input.type, toAltinnRequestBody(input, systemId));
+      answer = await altinn.createRequest(
+        input.type,
+        toAltinnRequestBody(input, systemId),
+        deadline,
+      );
     } catch (error) {
       throw altinnToBrokerError(error, {
         what: 'creating the system-user request',
@@ -79,7 +85,8 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
   const findAuthorized = async (
     request: Parameters<Handler>[0],
     params: Parameters<Handler>[1],
-    context: Parameters<Handler>[2],
+    deadline: Deadline,
+    context: CallContext,
   ) => {
     const id = requireRequestId(params['id'] ?? '');
     const type = parseTypeParam(request.query);
@@ -87,7 +94,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     requireAllowed(policy, request.caller, { kind: 'onboarding' });
     const found = await withTypeFallback(
       type,
-      (t) => altinn.getRequest(t, id),
+      (t) => altinn.getRequest(t, id, deadline),
       'reading the system-user request',
     );
     context.org = found.request.partyOrgNo;
@@ -103,16 +110,16 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     return found;
   };
 
-  const byId: Handler = async (request, params, context) => {
-    const found = await findAuthorized(request, params, context);
+  const byId: Handler = async (request, params, deadline, context) => {
+    const found = await findAuthorized(request, params, deadline, context);
     return jsonResponse(200, toRequestView(found.request, found.type));
   };
 
   /** Altinn takes no new request for a key while a rejected one exists: it must be deleted first. */
-  const remove: Handler = async (request, params, context) => {
-    const found = await findAuthorized(request, params, context);
+  const remove: Handler = async (request, params, deadline, context) => {
+    const found = await findAuthorized(request, params, deadline, context);
     try {
-      await altinn.deleteRequest(found.request.id);
+      await altinn.deleteRequest(found.request.id, deadline);
     } catch (error) {
       throw altinnToBrokerError(error, {
         what: 'deleting the system-user request',
@@ -122,27 +129,27 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
   };
 
-  const byExternalRef: Handler = async (request, _params, context) => {
+  const byExternalRef: Handler = async (request, _params, deadline, context) => {
     const query = parseSystemUserQuery(request.query, { allowType: true });
     context.org = query.org;
     requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
     const key = altinnKey(systemId, query);
     const found = await withTypeFallback(
       query.type,
-      (t) => altinn.getRequestByExternalRef(t, key),
+      (t) => altinn.getRequestByExternalRef(t, key, deadline),
       'reading the system-user request',
     );
     context.type = found.type;
     return jsonResponse(200, toRequestView(found.request, found.type));
   };
 
-  const systemUser: Handler = async (request, _params, context) => {
+  const systemUser: Handler = async (request, _params, deadline, context) => {
     const query = parseSystemUserQuery(request.query, { allowType: false });
     context.org = query.org;
     requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
     let user: Awaited<ReturnType<AltinnVendorApi['findSystemUser']>>;
     try {
-      user = await altinn.findSystemUser(altinnKey(systemId, query));
+      user = await altinn.findSystemUser(altinnKey(systemId, query), deadline);
     } catch (error) {
       throw altinnToBrokerError(error, { what: 'looking up the system user', callerFault: true });
     }
@@ -207,7 +214,7 @@ function altinnKey(systemId: string, query: SystemUserQuery) {
 /** One audit line per call (caller, action, org, outcome), never a token; counts denials and bad input. */
 function audited(options: SystemUserRoutesOptions, action: string, handler: Handler): RouteHandler {
   const { clock, logger, metrics } = options;
-  return async (request, params) => {
+  return async (request, params, deadline) => {
     const started = clock();
     const context: CallContext = {};
     const fields = () => ({
@@ -219,7 +226,7 @@ function audited(options: SystemUserRoutesOptions, action: string, handler: Hand
       latencyMs: clock() - started,
     });
     try {
-      const response = await handler(request, params, context);
+      const response = await handler(request, params, deadline, context);
       logger.info('system-user call', { ...fields(), outcome: response.status });
       return response;
     } catch (error) {

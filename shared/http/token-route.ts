@@ -4,6 +4,7 @@ import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
@@ -27,13 +28,17 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
  */
 export function createTokenRoute(options: TokenRouteOptions) {
   const { broker, policy, clock, logger, metrics } = options;
-  return async function tokenRoute(request: ApiRequest): Promise<ApiResponse> {
+  return async function tokenRoute(
+    request: ApiRequest,
+    _params: unknown,
+    deadline: Deadline,
+  ): Promise<ApiResponse> {
     const started = clock();
     let tokenRequest: TokenRequest | undefined;
     try {
       tokenRequest = parseTokenRequest(readJsonBody(request));
       requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
-      const result = await broker.getToken(tokenRequest);
+      const result = await broker.getToken(tokenRequest, deadline);
       audit(logger, request, tokenRequest, clock() - started, result);
       return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
     } catch (error) {

@@ -6,6 +6,7 @@ import { GuardedSharedCache } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { TokenFetcher } from '../app/token-fetcher.js';
 import { vendorTokenError } from '../app/upstream-errors.js';
+import { DEFAULT_DEADLINE_MS } from '../config/env-config.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import type { ApiHandler } from '../http/api-types.js';
 import { createBrokerApi } from '../http/broker-api.js';
@@ -77,11 +78,10 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
   const altinn = options.altinnPlatformUrl
     ? new AltinnHttpClient({
         platformUrl: options.altinnPlatformUrl,
-        clock,
         ...(options.fetch ? { fetch: options.fetch } : {}),
-        tokenProvider: async (scopes) => {
+        tokenProvider: async (scopes, deadline) => {
           try {
-            return (await broker.getToken({ scopes, minTtl: 30, skipCache: false })).token
+            return (await broker.getToken({ scopes, minTtl: 30, skipCache: false }, deadline)).token
               .accessToken;
           } catch (error) {
             throw vendorTokenError(error, scopes);
@@ -97,7 +97,6 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
     clock,
     metrics,
     logger,
-    ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
     ...(altinn
       ? { exchangers: { altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }) } }
       : {}),
@@ -109,6 +108,7 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
     clock,
     logger,
     metrics,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     routes: options.routes?.({ broker, server, ...(altinn ? { altinn } : {}) }) ?? [],
   });
   return { api, broker, server, ...(shared ? { shared } : {}), ...(altinn ? { altinn } : {}) };

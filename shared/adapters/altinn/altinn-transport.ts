@@ -1,6 +1,7 @@
 import { requireSecureUrl } from '../../domain/secure-url.js';
 import { AltinnError } from '../../ports/altinn.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Deadline } from '../../ports/deadline.js';
+import { sleep } from '../../ports/deadline.js';
 import { parseProblemDetails } from './problem-details.js';
 
 const API_PATH = 'authentication/api/v1/';
@@ -23,12 +24,7 @@ const notSent = new WeakSet<AltinnError>();
 export interface AltinnTransportOptions {
   /** `https://platform.tt02.altinn.no` (https only outside loopback). */
   platformUrl: string;
-  clock: Clock;
   fetch?: typeof fetch;
-  /** Timeout for one attempt (default 5000 ms); the deadline caps it. */
-  attemptTimeoutMs?: number;
-  /** Time for one call, retry included (default 10000 ms). */
-  deadlineMs?: number;
 }
 
 export interface AltinnCall {
@@ -39,8 +35,8 @@ export interface AltinnCall {
   token: string;
   body?: unknown;
   accept?: string;
-  /** Epoch ms; default now + `deadlineMs`. */
-  deadline?: number;
+  /** The request's deadline: it covers the call and its retry. */
+  deadline: Deadline;
 }
 
 export interface AltinnAnswer {
@@ -49,28 +45,22 @@ export interface AltinnAnswer {
 }
 
 /**
- * HTTP to `{platform}/authentication/api/v1/`: one bearer token per call, a per-attempt timeout
- * under an overall deadline, and one retry where it is safe: idempotent methods (GET, PUT, DELETE)
- * on network errors, timeouts, 5xx and 429; a POST only when the connection failed before anything
- * was sent. A non-2xx answer becomes `AltinnError` carrying Altinn's ProblemDetails.
+ * HTTP to `{platform}/authentication/api/v1/`: one bearer token per call, aborted at the request's
+ * deadline, and one retry where it is safe and time is left: idempotent methods (GET, PUT, DELETE)
+ * on network errors, 5xx and 429; a POST only when the connection failed before anything was sent.
+ * A non-2xx answer becomes `AltinnError` carrying Altinn's ProblemDetails.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/
  */
 export class AltinnTransport {
   readonly #apiBase: URL;
-  readonly #clock: Clock;
   readonly #fetch: typeof fetch;
-  readonly #attemptTimeoutMs: number;
-  readonly #deadlineMs: number;
 
   constructor(options: AltinnTransportOptions) {
     const platform = requireSecureUrl(options.platformUrl, 'ALTINN_PLATFORM_URL');
     const base = platform.href.endsWith('/') ? platform.href : `${platform.href}/`;
     this.#apiBase = new URL(API_PATH, base);
-    this.#clock = options.clock;
     this.#fetch = options.fetch ?? fetch;
-    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 5_000;
-    this.#deadlineMs = options.deadlineMs ?? 10_000;
   }
 
   /** `{apiBase}{path}?{query}`; path segments must already be encoded. */
@@ -104,29 +94,27 @@ export class AltinnTransport {
   }
 
   async send(call: AltinnCall): Promise<AltinnAnswer> {
-    const deadline = call.deadline ?? this.#clock() + this.#deadlineMs;
+    const { deadline } = call;
     let attempt = 0;
     for (;;) {
       attempt++;
-      const remaining = deadline - this.#clock();
-      if (remaining <= 0)
+      if (deadline.remaining() <= 0)
         throw new AltinnError('timeout', 'no answer from Altinn before the deadline');
       try {
-        return await this.#attempt(call, Math.min(this.#attemptTimeoutMs, remaining));
+        return await this.#attempt(call, deadline.signal);
       } catch (error) {
         const failure = error as AltinnError;
         const retry =
           attempt < MAX_ATTEMPTS &&
           mayRetry(call.method, failure) &&
-          deadline - this.#clock() > RETRY_PAUSE_MS;
+          deadline.remaining() > RETRY_PAUSE_MS;
         if (!retry) throw failure;
         await sleep(RETRY_PAUSE_MS);
       }
     }
   }
 
-  async #attempt(call: AltinnCall, timeoutMs: number): Promise<AltinnAnswer> {
-    const signal = AbortSignal.timeout(timeoutMs);
+  async #attempt(call: AltinnCall, signal: AbortSignal): Promise<AltinnAnswer> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${call.token}`,
       accept: call.accept ?? 'application/json',
@@ -159,7 +147,7 @@ export class AltinnTransport {
 function mayRetry(method: AltinnCall['method'], failure: AltinnError): boolean {
   if (!(failure instanceof AltinnError)) return false;
   if (method === 'POST') return notSent.has(failure);
-  if (failure.kind === 'network' || failure.kind === 'timeout') return true;
+  if (failure.kind === 'network') return true;
   return (
     failure.kind === 'http' &&
     failure.status !== undefined &&
@@ -171,7 +159,7 @@ function transportError(error: unknown, signal: AbortSignal): AltinnError {
   if (error instanceof AltinnError) return error;
   const name = error instanceof Error ? error.name : 'Error';
   if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
-    return new AltinnError('timeout', 'no answer from Altinn before the timeout');
+    return new AltinnError('timeout', 'no answer from Altinn before the deadline');
   }
   const cause =
     error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
@@ -208,5 +196,3 @@ function tooLarge(response: Response): string {
     status: response.status,
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -6,6 +6,7 @@ import {
   UpstreamError,
 } from '../../ports/authorization-server.js';
 import type { Clock } from '../../ports/clock.js';
+import { Deadline, untilAborted } from '../../ports/deadline.js';
 import { parseOAuthErrorBody, parseRetryAfter, toTransportError } from './http-errors.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -55,24 +56,25 @@ export class MaskinportenHttpClient implements AuthorizationServer {
     this.#metadataTimeoutMs = options.metadataTimeoutMs ?? 2_000;
   }
 
-  async metadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
+  async metadata(deadline: Deadline): Promise<AuthorizationServerMetadata> {
     const cached = this.#metadata;
     if (cached && this.#clock() - cached.fetchedAt < this.#metadataTtlMs) return cached.value;
     // The shared refresh runs on the client's own timeout: one caller's deadline must not cancel it
-    // for the others who joined; each caller stops waiting at its own signal instead.
+    // for the others who joined; each caller stops waiting at its own deadline instead.
     this.#metadataInFlight ??= this.#refreshMetadata().finally(() => {
       this.#metadataInFlight = undefined;
     });
     try {
-      return await untilAborted(this.#metadataInFlight, signal);
+      return await untilAborted(this.#metadataInFlight, deadline.signal);
     } catch (error) {
       if (cached) return cached.value;
-      throw error instanceof UpstreamError ? error : toTransportError(error, signal);
+      throw error instanceof UpstreamError ? error : toTransportError(error, deadline.signal);
     }
   }
 
-  async requestToken(assertion: string, signal: AbortSignal): Promise<TokenEndpointResponse> {
-    const { token_endpoint: endpoint } = await this.metadata(signal);
+  async requestToken(assertion: string, deadline: Deadline): Promise<TokenEndpointResponse> {
+    const { token_endpoint: endpoint } = await this.metadata(deadline);
+    const { signal } = deadline;
     const body = new URLSearchParams({ grant_type: JWT_BEARER, assertion });
     let response: Response;
     let text: string;
@@ -104,17 +106,19 @@ export class MaskinportenHttpClient implements AuthorizationServer {
   }
 
   async #refreshMetadata(): Promise<AuthorizationServerMetadata> {
-    const combined = AbortSignal.timeout(this.#metadataTimeoutMs);
+    const own = Deadline.after(this.#metadataTimeoutMs, this.#clock);
     let response: Response;
     let text: string;
     try {
       response = await this.#fetch(this.#metadataUrl, {
         headers: { accept: 'application/json' },
-        signal: combined,
+        signal: own.signal,
       });
       text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
     } catch (error) {
-      throw toTransportError(error, combined);
+      throw toTransportError(error, own.signal);
+    } finally {
+      own.dispose();
     }
     if (response.status !== 200) {
       throw new UpstreamError({
@@ -210,24 +214,4 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The promise, or a rejection as soon as `signal` aborts (the promise itself keeps running). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -14,6 +14,7 @@ import { loadEnvConfig } from '../../../shared/config/env-config.js';
 import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { UpstreamError } from '../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import { createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
 import { localCallerResolver } from '../../../shared/runtime/local-caller.js';
 import { startLocalServer } from '../../../shared/runtime/local-server.js';
@@ -113,7 +114,7 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
     async (_what, metadata, message) => {
       const { fake, server } = client({ [METADATA_URL]: json(metadata) });
 
-      const failure = server.requestToken('grant', AbortSignal.timeout(1000));
+      const failure = server.requestToken('grant', Deadline.after(1000));
 
       await expect(failure).rejects.toBeInstanceOf(UpstreamError);
       await expect(failure).rejects.toThrow(message);
@@ -128,7 +129,7 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
       [tokenEndpoint]: json({ access_token: 'opaque', token_type: 'Bearer', expires_in: 120 }),
     });
 
-    await server.requestToken('grant', AbortSignal.timeout(1000));
+    await server.requestToken('grant', Deadline.after(1000));
 
     expect(fake.urls).toEqual([METADATA_URL, tokenEndpoint]);
   });

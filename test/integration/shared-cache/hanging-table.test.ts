@@ -4,14 +4,19 @@ import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metr
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
 import { BrokerService } from '../../../shared/app/broker-service.js';
+import { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
 import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import { silentLogger } from '../../../shared/ports/logger.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { freshResource, SCOPE, tokenRequest } from './support.js';
+
+/** The edge's deadline for each call, as with `BROKER_DEADLINE_MS=1500`. */
+const inTime = () => Deadline.after(1_500);
 
 /** A table that accepts every call and never answers (a black-holed network path). */
 const never = () => new Promise<never>(() => {});
@@ -43,11 +48,16 @@ describe('a shared cache that never answers', () => {
         logger: silentLogger,
       }),
       memory: new MemoryTokenCache(),
-      shared: hangingTable,
+      // Guarded as the runtime guards every table: the guard holds each call to its deadline.
+      shared: new GuardedSharedCache({
+        inner: hangingTable,
+        clock: systemClock,
+        metrics,
+        logger: silentLogger,
+      }),
       clock: systemClock,
       metrics,
       logger: silentLogger,
-      deadlineMs: 1500,
     });
   });
   afterAll(() => sandbox.close());
@@ -55,7 +65,10 @@ describe('a shared cache that never answers', () => {
   it('still issues a token, within the deadline', async () => {
     const started = Date.now();
 
-    const result = await broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }));
+    const result = await broker.getToken(
+      tokenRequest({ scope: SCOPE, resource: freshResource() }),
+      inTime(),
+    );
 
     expect(result.source).toBe('maskinporten');
     // Reads and the lease give up at half the deadline and the write waits at most 500 ms more,
@@ -69,7 +82,7 @@ describe('a shared cache that never answers', () => {
     const started = Date.now();
 
     await expect(
-      broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() })),
+      broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }), inTime()),
     ).rejects.toMatchObject({
       kind: 'upstream_unavailable',
     });

@@ -9,6 +9,7 @@ import {
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
 import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import type { BrokerMetricName } from '../../../shared/ports/metrics.js';
 import { type BrokerRuntime, createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
@@ -231,7 +232,7 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
           signer,
           clock: systemClock,
           dynamo: { client: db.createClient(), tableName: db.tableName },
-          service: { deadlineMs, fetchReserveMs },
+          service: { fetchReserveMs },
           fetcher: { maxAttempts: 1, attemptTimeoutMs: deadlineMs },
         });
       }),
@@ -241,7 +242,12 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
 
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, n) =>
-        timed(() => (brokers[n % INSTANCES] as (typeof brokers)[number]).service.getToken(request)),
+        timed(() =>
+          (brokers[n % INSTANCES] as (typeof brokers)[number]).service.getToken(
+            request,
+            Deadline.after(deadlineMs),
+          ),
+        ),
       ),
     );
 

@@ -48,9 +48,7 @@ export interface TestBrokerOptions {
   dynamo?: { client: DynamoDBClient; tableName: string };
   /** Share one memory cache between brokers (default: a new one). */
   memory?: MemoryTokenCache;
-  service?: Partial<
-    Pick<BrokerServiceOptions, 'deadlineMs' | 'leaseMs' | 'fetchReserveMs' | 'leasePollMs'>
-  >;
+  service?: Partial<Pick<BrokerServiceOptions, 'leaseMs' | 'fetchReserveMs' | 'leasePollMs'>>;
   fetcher?: Partial<Pick<TokenFetcherOptions, 'maxAttempts' | 'attemptTimeoutMs' | 'backoffMs'>>;
   guard?: Partial<Pick<GuardedSharedCacheOptions, 'failureThreshold' | 'openMs'>>;
 }

@@ -3,6 +3,9 @@ import { BrokerError } from '../../../shared/domain/errors.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
 import { createRouter, type Route } from '../../../shared/http/router.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
+
+const inTime = () => Deadline.after(10_000);
 
 const handler =
   (name: string): Route['handler'] =>
@@ -32,7 +35,7 @@ const call = (method: string, path: string): ApiRequest => ({
 
 async function routeError(method: string, path: string): Promise<BrokerError> {
   try {
-    await route(call(method, path));
+    await route(call(method, path), inTime());
   } catch (error) {
     expect(error).toBeInstanceOf(BrokerError);
     return error as BrokerError;
@@ -57,7 +60,7 @@ describe('createRouter', () => {
       { systemId: '991825827_demo', org: '910753614' },
     ],
   ])('%s %s → %s %j', async (method, path, name, params) => {
-    const response = await route(call(method, path));
+    const response = await route(call(method, path), inTime());
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toStrictEqual({ name, params, path });
   });
@@ -112,10 +115,14 @@ describe('createRouter', () => {
         },
       },
     ]);
-    await expect(failing(call('GET', '/x'))).rejects.toThrow(new BrokerError('conflict', 'busy'));
+    await expect(failing(call('GET', '/x'), inTime())).rejects.toThrow(
+      new BrokerError('conflict', 'busy'),
+    );
   });
 
   it('routes with no routes to 404', async () => {
-    await expect(createRouter([])(call('GET', '/'))).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(createRouter([])(call('GET', '/'), inTime())).rejects.toMatchObject({
+      kind: 'not_found',
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
 } from '../../../shared/ports/altinn.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 const SYSTEM = '310547891_demo_broker';
@@ -48,7 +49,8 @@ function fakeAltinn(methods: Partial<AltinnVendorApi>) {
   const record =
     <A extends unknown[], R>(name: string, fn: ((...args: A) => Promise<R>) | undefined) =>
     async (...args: A): Promise<R> => {
-      calls.push([name, ...args]);
+      // The last argument is the request's deadline: recorded calls show what was asked.
+      calls.push([name, ...args.slice(0, -1)]);
       return (fn ?? notImplemented)(...args) as Promise<R>;
     };
   const api: AltinnVendorApi = {
@@ -91,7 +93,9 @@ function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
       ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
       caller: { id: ROLE, source: 'iam' },
     };
-    const response = await route(request).catch((error: unknown) => toErrorResponse(error));
+    const response = await route(request, Deadline.after(10_000)).catch((error: unknown) =>
+      toErrorResponse(error),
+    );
     return { status: response.status, json: JSON.parse(response.body) };
   };
   return { call, calls: altinn.calls, logger, metrics };
