@@ -9,6 +9,10 @@ export function createTokenTableClient(): DynamoDBClient {
   return new DynamoDBClient({
     // One attempt: a cache that answers slowly is worse than none, and retries only add load.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
   });
 }
