@@ -8,9 +8,12 @@ import { TokenFetcher } from '../app/token-fetcher.js';
 import { vendorTokenError } from '../app/upstream-errors.js';
 import { DEFAULT_DEADLINE_MS } from '../config/env-config.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
+import { createApiHandler } from '../http/api-handler.js';
 import type { ApiHandler } from '../http/api-types.js';
-import { createBrokerApi } from '../http/broker-api.js';
+import { healthRoute } from '../http/health-route.js';
+import { createJwksRoute } from '../http/jwks-route.js';
 import type { Route } from '../http/router.js';
+import { createTokenRoute } from '../http/token-route.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
@@ -101,15 +104,17 @@ export function createBrokerRuntime(options: BrokerRuntimeOptions): BrokerRuntim
       ? { exchangers: { altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }) } }
       : {}),
   });
-  const api = createBrokerApi({
-    broker,
-    keys: options.keys,
-    policy: options.policy,
+  const routes = [
+    createTokenRoute({ broker, policy: options.policy }),
+    createJwksRoute(options.keys),
+    healthRoute,
+    ...(options.routes?.({ broker, server, ...(altinn ? { altinn } : {}) }) ?? []),
+  ];
+  const api = createApiHandler(routes, {
     clock,
     logger,
     metrics,
     deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
-    routes: options.routes?.({ broker, server, ...(altinn ? { altinn } : {}) }) ?? [],
   });
   return { api, broker, server, ...(shared ? { shared } : {}), ...(altinn ? { altinn } : {}) };
 }

@@ -1,3 +1,4 @@
+import { SystemUserService } from '../app/system-user-service.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import type { Route } from '../http/router.js';
 import { createSystemUserRoutes } from '../http/system-user-routes.js';
@@ -30,6 +31,9 @@ export function systemUserRoutes(
       });
       return [];
     }
-    return createSystemUserRoutes({ ...wiring, altinn, systemId });
+    return createSystemUserRoutes({
+      systemUsers: new SystemUserService({ altinn, systemId }),
+      policy: wiring.policy,
+    });
   };
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 
-/** Project-relative path of a source file (`shared/http/broker-api.ts`) → the files it imports. */
+/** Project-relative path of a source file (`shared/http/api-handler.ts`) → the files it imports. */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
 /**

@@ -2,20 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
-import { createRouter, type Route } from '../../../shared/http/router.js';
+import { createRouter, type Route, type RouteMatch } from '../../../shared/http/router.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
 
 const inTime = () => Deadline.after(10_000);
 
 const handler =
   (name: string): Route['handler'] =>
-  async (request, params) => ({
+  async (request, { params }) => ({
     status: 200,
     headers: {},
     body: JSON.stringify({ name, params, path: request.path }),
   });
 
-const route = createRouter([
+const match = createRouter([
   { method: 'POST', path: '/v1/token', handler: handler('token') },
   { method: 'GET', path: '/v1/jwks', handler: handler('jwks') },
   { method: 'GET', path: '/v1/health', handler: handler('health') },
@@ -26,6 +26,13 @@ const route = createRouter([
   { method: 'GET', path: '/v1/systems/{systemId}/users/{org}', handler: handler('get-user') },
 ]);
 
+/** Finds the route and runs it, as the API handler does. */
+async function dispatch(find: (request: ApiRequest) => RouteMatch, request: ApiRequest) {
+  const { route, params } = find(request);
+  return route.handler(request, { params, deadline: inTime(), audit: {} });
+}
+const route = (request: ApiRequest) => dispatch(match, request);
+
 const call = (method: string, path: string): ApiRequest => ({
   method,
   path,
@@ -35,7 +42,7 @@ const call = (method: string, path: string): ApiRequest => ({
 
 async function routeError(method: string, path: string): Promise<BrokerError> {
   try {
-    await route(call(method, path), inTime());
+    await route(call(method, path));
   } catch (error) {
     expect(error).toBeInstanceOf(BrokerError);
     return error as BrokerError;
@@ -60,7 +67,7 @@ describe('createRouter', () => {
       { systemId: '991825827_demo', org: '910753614' },
     ],
   ])('%s %s → %s %j', async (method, path, name, params) => {
-    const response = await route(call(method, path), inTime());
+    const response = await route(call(method, path));
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toStrictEqual({ name, params, path });
   });
@@ -115,13 +122,13 @@ describe('createRouter', () => {
         },
       },
     ]);
-    await expect(failing(call('GET', '/x'), inTime())).rejects.toThrow(
+    await expect(dispatch(failing, call('GET', '/x'))).rejects.toThrow(
       new BrokerError('conflict', 'busy'),
     );
   });
 
   it('routes with no routes to 404', async () => {
-    await expect(createRouter([])(call('GET', '/'), inTime())).rejects.toMatchObject({
+    await expect(dispatch(createRouter([]), call('GET', '/'))).rejects.toMatchObject({
       kind: 'not_found',
     });
   });

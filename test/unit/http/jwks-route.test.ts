@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
-import { publicJwkSet } from '../../../shared/http/jwks.js';
+import { publicJwkSet } from '../../../shared/http/jwks-route.js';
 import type { GrantSigner, PublicSigningJwk } from '../../../shared/ports/grant-signer.js';
 import { testRsaPrivateKey } from '../../support/kms-mock.js';
 
