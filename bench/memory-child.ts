@@ -5,13 +5,14 @@
  * network time; everything else is the production composition root. Prints one JSON line.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_DEADLINE_MS } from '../shared/config/env-config.js';
 import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import { parseTokenRequest } from '../shared/domain/token-request.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
 import { silentLogger } from '../shared/ports/logger.js';
 import { noMetrics } from '../shared/ports/metrics.js';
-import { createBrokerRuntime } from '../shared/runtime/broker-runtime.js';
+import { composeBroker } from '../shared/runtime/compose-broker.js';
 import { DEMO } from '../shared/sandbox/demo.js';
 import { benchDeadline, bodyForResource } from './fixtures.js';
 
@@ -61,16 +62,21 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
     });
   };
-  const runtime = createBrokerRuntime({
-    issuer: ISSUER,
-    clientId: DEMO.clientId,
-    keys: { active: signer, published: [signer] },
-    clock: systemClock,
-    logger: silentLogger,
-    metrics: noMetrics,
-    policy: OPEN_POLICY,
-    fetch: stubFetch,
-  });
+  const runtime = composeBroker(
+    {
+      issuer: ISSUER,
+      clientId: DEMO.clientId,
+      policy: OPEN_POLICY,
+      deadlineMs: DEFAULT_DEADLINE_MS,
+    },
+    {
+      keys: { active: signer, published: [signer] },
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: noMetrics,
+      fetch: stubFetch,
+    },
+  );
   const broker = runtime.broker;
   // Key 0 first, so lazily built state (metadata, code paths) is in the baseline; the loop then
   // adds keys 1..entries-1, leaving exactly `entries` tokens cached.

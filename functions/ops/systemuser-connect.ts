@@ -11,7 +11,7 @@ import type { AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { Deadline } from '../../shared/ports/deadline.js';
 import { silentLogger } from '../../shared/ports/logger.js';
-import { createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
+import { composeBroker } from '../../shared/runtime/compose-broker.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
 
 export type CliEnvironment = 'sandbox' | 'test' | 'prod';
@@ -71,16 +71,16 @@ export function resolveTarget(
           return kms;
         },
       });
-      const runtime = createBrokerRuntime({
-        issuer: upstream.issuer,
-        clientId: upstream.clientId,
-        keys,
-        clock: systemClock,
-        logger: silentLogger,
-        metrics: new InMemoryMetrics(),
-        policy: OPEN_POLICY,
-        altinnPlatformUrl: environment.altinnPlatformUrl,
-      });
+      const runtime = composeBroker(
+        {
+          issuer: upstream.issuer,
+          clientId: upstream.clientId,
+          policy: OPEN_POLICY,
+          deadlineMs: config.deadlineMs,
+          altinnPlatformUrl: environment.altinnPlatformUrl,
+        },
+        { keys, clock: systemClock, logger: silentLogger, metrics: new InMemoryMetrics() },
+      );
       if (!runtime.altinn) throw new Error('the Altinn client was not built');
       return runtime.altinn;
     },

@@ -21,8 +21,7 @@ import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
-import { type BrokerRuntime, createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
-import { systemUserRoutes } from '../../shared/runtime/system-user-wiring.js';
+import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
 
 export interface LambdaDependencies {
   env: Readonly<Record<string, string | undefined>>;
@@ -55,45 +54,38 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
       : parsePolicy(secret.policy, `secret ${config.configSecret}`);
   if (policy.rules.length === 0)
     deps.logger.warn('no caller policy configured: every request is denied');
+  const next = config.signingKeyNext;
   const keys = await createSigningKeySet({
-    active: { spec: upstream.signingKey.spec, ...kid(secret.kid ?? upstream.signingKey.kid) },
-    ...(config.signingKeyNext
-      ? {
-          next: {
-            spec: config.signingKeyNext.spec,
-            ...kid(secret.kidNext ?? config.signingKeyNext.kid),
-          },
-        }
-      : {}),
+    active: { spec: upstream.signingKey.spec, kid: secret.kid ?? upstream.signingKey.kid },
+    next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,
   });
-  const shared = config.tokenCacheTable ? deps.sharedCache?.(config.tokenCacheTable) : undefined;
-  const systemId = secret.systemId ?? config.systemId;
-  const runtime = createBrokerRuntime({
-    issuer: upstream.issuer,
-    clientId: upstream.clientId,
-    keys,
-    clock: deps.clock,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    policy,
-    deadlineMs: config.deadlineMs,
-    ...(shared ? { shared } : {}),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
-    routes: systemUserRoutes({
-      ...(systemId ? { systemId } : {}),
+  const sharedCache = config.tokenCacheTable
+    ? deps.sharedCache?.(config.tokenCacheTable)
+    : undefined;
+  const runtime = composeBroker(
+    {
+      issuer: upstream.issuer,
+      clientId: upstream.clientId,
       policy,
+      deadlineMs: config.deadlineMs,
+      altinnPlatformUrl: config.altinnPlatform,
+      systemId: secret.systemId ?? config.systemId,
+    },
+    {
+      keys,
       clock: deps.clock,
       logger: deps.logger,
       metrics: deps.metrics,
-    }),
-  });
+      sharedCache,
+      fetch: deps.fetch,
+    },
+  );
   deps.logger.info('broker ready', {
     environment: config.environment,
     issuer: upstream.issuer,
     kid: keys.active.kid,
-    sharedCache: Boolean(shared),
+    sharedCache: Boolean(sharedCache),
     policyRules: policy.rules.length,
   });
   return runtime;
@@ -137,8 +129,4 @@ export interface LambdaTime {
 
 function timeLimit(context: LambdaTime | undefined): number | undefined {
   return context && context.getRemainingTimeInMillis() - LAMBDA_DEADLINE_MARGIN_MS;
-}
-
-function kid(value: string | undefined): { kid?: string } {
-  return value ? { kid: value } : {};
 }

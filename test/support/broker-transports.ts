@@ -1,10 +1,10 @@
+import { startLocalServer } from '../../functions/local/server.js';
 import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
-import { startLocalServer } from '../../shared/runtime/local-server.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
 import { readFixture } from './fixtures.js';

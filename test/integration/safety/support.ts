@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { SignCommand } from '@aws-sdk/client-kms';
+import { type LocalServer, startLocalServer } from '../../../functions/local/server.js';
 import {
   createLambdaRuntime,
   createProxyHandler,
@@ -16,8 +17,7 @@ import { kmsPublicJwk } from '../../../shared/adapters/signing/kms-grant-signer.
 import { systemClock } from '../../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../../shared/ports/logger.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
-import type { BrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
-import { type LocalServer, startLocalServer } from '../../../shared/runtime/local-server.js';
+import type { BrokerRuntime } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import type { Sandbox } from '../../../shared/sandbox/sandbox.js';
 import { startSandboxServer } from '../../../shared/sandbox/sandbox.js';

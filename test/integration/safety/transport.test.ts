@@ -2,6 +2,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localCallerResolver } from '../../../functions/local/local-caller.js';
+import { startLocalServer } from '../../../functions/local/server.js';
 import {
   createNodeListener,
   guardNodeServer,
@@ -10,14 +12,12 @@ import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/ma
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
-import { loadEnvConfig } from '../../../shared/config/env-config.js';
+import { DEFAULT_DEADLINE_MS, loadEnvConfig } from '../../../shared/config/env-config.js';
 import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { UpstreamError } from '../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
-import { createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
-import { localCallerResolver } from '../../../shared/runtime/local-caller.js';
-import { startLocalServer } from '../../../shared/runtime/local-server.js';
+import { composeBroker } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
@@ -153,16 +153,21 @@ describe('`resource` is validated and passed on, never fetched', () => {
       urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       return fetch(input, init);
     }) as typeof fetch;
-    const runtime = createBrokerRuntime({
-      issuer: sandbox.issuer,
-      clientId: DEMO.clientId,
-      keys: { active: signer, published: [signer] },
-      clock: systemClock,
-      logger: new RecordingLogger(),
-      metrics: new InMemoryMetrics(),
-      policy: OPEN_POLICY,
-      fetch: recording,
-    });
+    const runtime = composeBroker(
+      {
+        issuer: sandbox.issuer,
+        clientId: DEMO.clientId,
+        policy: OPEN_POLICY,
+        deadlineMs: DEFAULT_DEADLINE_MS,
+      },
+      {
+        keys: { active: signer, published: [signer] },
+        clock: systemClock,
+        logger: new RecordingLogger(),
+        metrics: new InMemoryMetrics(),
+        fetch: recording,
+      },
+    );
     const resources = [
       `${sandbox.url}/sandbox/_control/stats`.replace('http:', 'https:'),
       'https://resource.example/api',

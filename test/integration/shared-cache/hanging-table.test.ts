@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
-import { BrokerService } from '../../../shared/app/broker-service.js';
-import { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
-import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
+import type { BrokerService } from '../../../shared/app/broker-service.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
-import { silentLogger } from '../../../shared/ports/logger.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
-import { freshResource, SCOPE, tokenRequest } from './support.js';
+import { createTestBroker, freshResource, SCOPE, tokenRequest } from './support.js';
 
 /** The edge's deadline for each call, as with `BROKER_DEADLINE_MS=1500`. */
 const inTime = () => Deadline.after(1_500);
@@ -35,30 +29,13 @@ describe('a shared cache that never answers', () => {
     sandbox = await startSandboxServer();
     const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
     seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
-    const metrics = new InMemoryMetrics();
-    const server = new MaskinportenHttpClient({ issuer: sandbox.issuer, clock: systemClock });
-    broker = new BrokerService({
-      identity: { issuer: sandbox.issuer, clientId: DEMO.clientId },
-      fetcher: new TokenFetcher({
-        server,
-        signer,
-        clientId: DEMO.clientId,
-        clock: systemClock,
-        metrics,
-        logger: silentLogger,
-      }),
-      memory: new MemoryTokenCache(),
-      // Guarded as the runtime guards every table: the guard holds each call to its deadline.
-      shared: new GuardedSharedCache({
-        inner: hangingTable,
-        clock: systemClock,
-        metrics,
-        logger: silentLogger,
-      }),
+    broker = createTestBroker({
+      issuer: sandbox.issuer,
+      clientId: DEMO.clientId,
+      signer,
       clock: systemClock,
-      metrics,
-      logger: silentLogger,
-    });
+      sharedCache: hangingTable,
+    }).service;
   });
   afterAll(() => sandbox.close());
 

@@ -11,7 +11,7 @@ import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
 import type { BrokerMetricName } from '../../../shared/ports/metrics.js';
-import { type BrokerRuntime, createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
+import { type BrokerRuntime, composeBroker } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
@@ -56,17 +56,24 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
         const kms = mockKmsWithRealKey();
         const signer = await createKmsGrantSigner({ client: kms.client, keyId: TEST_KMS_KEY_ARN });
         const metrics = new InMemoryMetrics();
-        const runtime = createBrokerRuntime({
-          issuer: sandbox.issuer,
-          clientId: DEMO.clientId,
-          keys: { active: signer, published: [signer] },
-          clock: systemClock,
-          logger: new RecordingLogger(),
-          metrics,
-          policy: OPEN_POLICY,
-          deadlineMs: DEADLINE_MS,
-          shared: new DynamoDbTokenCache({ client: db.createClient(), tableName: db.tableName }),
-        });
+        const runtime = composeBroker(
+          {
+            issuer: sandbox.issuer,
+            clientId: DEMO.clientId,
+            policy: OPEN_POLICY,
+            deadlineMs: DEADLINE_MS,
+          },
+          {
+            keys: { active: signer, published: [signer] },
+            clock: systemClock,
+            logger: new RecordingLogger(),
+            metrics,
+            sharedCache: new DynamoDbTokenCache({
+              client: db.createClient(),
+              tableName: db.tableName,
+            }),
+          },
+        );
         return { runtime, metrics, kms };
       }),
     );

@@ -1,18 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { BrokerService, type BrokerServiceOptions } from '../../../shared/app/broker-service.js';
-import {
-  GuardedSharedCache,
-  type GuardedSharedCacheOptions,
-} from '../../../shared/app/guarded-shared-cache.js';
+import type { BrokerService } from '../../../shared/app/broker-service.js';
+import type { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { TokenFetcher, type TokenFetcherOptions } from '../../../shared/app/token-fetcher.js';
+import { DEFAULT_DEADLINE_MS } from '../../../shared/config/env-config.js';
+import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../../../shared/domain/token-request.js';
 import type { ApiHandler, ApiResponse } from '../../../shared/http/api-types.js';
 import type { Clock } from '../../../shared/ports/clock.js';
 import type { GrantSigner } from '../../../shared/ports/grant-signer.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import { type BrokerTuning, composeBroker } from '../../../shared/runtime/compose-broker.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 /** Real time plus an offset the test moves: deadlines and timeouts stay real, freshness jumps. */
@@ -39,18 +38,15 @@ export function countDynamoCalls(client: DynamoDBClient): { readonly count: numb
   return counter;
 }
 
-export interface TestBrokerOptions {
+export interface TestBrokerOptions extends BrokerTuning {
   issuer: string;
   clientId: string;
   signer: GrantSigner;
   clock: Clock;
   /** The DynamoDB client and table of the shared cache; absent means memory only. */
   dynamo?: { client: DynamoDBClient; tableName: string };
-  /** Share one memory cache between brokers (default: a new one). */
-  memory?: MemoryTokenCache;
-  service?: Partial<Pick<BrokerServiceOptions, 'leaseMs' | 'fetchReserveMs' | 'leasePollMs'>>;
-  fetcher?: Partial<Pick<TokenFetcherOptions, 'maxAttempts' | 'attemptTimeoutMs' | 'backoffMs'>>;
-  guard?: Partial<Pick<GuardedSharedCacheOptions, 'failureThreshold' | 'openMs'>>;
+  /** Another shared cache (a fake); `dynamo` wins when both are given. */
+  sharedCache?: SharedTokenCache;
 }
 
 export interface TestBroker {
@@ -61,42 +57,28 @@ export interface TestBroker {
   logger: RecordingLogger;
 }
 
-/** A BrokerService wired like `createBrokerRuntime` does, with the knobs tests need exposed. */
+/** The broker as `composeBroker` builds it (memory-only or on a table), with the knobs turned. */
 export function createTestBroker(options: TestBrokerOptions): TestBroker {
-  const { clock } = options;
   const metrics = new InMemoryMetrics();
   const logger = new RecordingLogger();
-  const server = new MaskinportenHttpClient({ issuer: options.issuer, clock });
-  const fetcher = new TokenFetcher({
-    server,
-    signer: options.signer,
-    clientId: options.clientId,
-    clock,
-    metrics,
-    logger,
-    ...options.fetcher,
-  });
   const memory = options.memory ?? new MemoryTokenCache();
-  const shared = options.dynamo
-    ? new GuardedSharedCache({
-        inner: new DynamoDbTokenCache(options.dynamo),
-        clock,
-        metrics,
-        logger,
-        ...options.guard,
-      })
-    : undefined;
-  const service = new BrokerService({
-    identity: { issuer: options.issuer, clientId: options.clientId },
-    fetcher,
-    memory,
-    ...(shared ? { shared } : {}),
-    clock,
-    metrics,
-    logger,
-    ...options.service,
-  });
-  return { service, memory, metrics, logger, ...(shared ? { shared } : {}) };
+  const runtime = composeBroker(
+    {
+      issuer: options.issuer,
+      clientId: options.clientId,
+      policy: OPEN_POLICY,
+      deadlineMs: DEFAULT_DEADLINE_MS,
+    },
+    {
+      keys: { active: options.signer, published: [options.signer] },
+      clock: options.clock,
+      logger,
+      metrics,
+      sharedCache: options.dynamo ? new DynamoDbTokenCache(options.dynamo) : options.sharedCache,
+    },
+    { ...options, memory },
+  );
+  return { service: runtime.broker, memory, shared: runtime.shared, metrics, logger };
 }
 
 let unique = 0;
