@@ -42,6 +42,8 @@ export interface TransportOptions {
   /** Lambda only: the caller policy in the secret (default: the fixture's role may do anything). */
   policy?: unknown;
   sharedCache?: SharedTokenCache;
+  /** Lambda only: what the invocation context says is left of its time (default: plenty). */
+  remainingTimeMs?: number;
 }
 
 /** The IAM principal of the recorded SigV4 event, mapped from its STS session to the role. */
@@ -160,7 +162,8 @@ export async function startLambdaTransport(
           [...new Set(params.keys())].map((key) => [key, params.getAll(key)]),
         );
       }
-      const result = await handler(event);
+      const context = { getRemainingTimeInMillis: () => options.remainingTimeMs ?? 30_000 };
+      const result = await handler(event, context);
       return toResult(result.statusCode, lowerCaseKeys(result.headers), result.body);
     },
   };

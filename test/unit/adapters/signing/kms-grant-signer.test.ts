@@ -40,6 +40,17 @@ afterEach(() => {
 });
 
 describe('createKmsGrantSigner', () => {
+  it('hands KMS the deadline’s signal, so a Sign that hangs is aborted at the deadline', async () => {
+    const { client, keyId, kmsMock } = setup();
+    const signer = await createKmsGrantSigner({ client, keyId });
+    const deadline = inTime();
+
+    await signer.sign(claims, deadline);
+
+    const [call] = kmsMock.commandCalls(SignCommand);
+    expect(call?.args[1]).toEqual({ abortSignal: deadline.signal });
+  });
+
   it('produces an RS256 grant that jose verifies against the KMS public key', async () => {
     // Prepare
     const { client, keyId, publicKey } = setup();
