@@ -48,7 +48,7 @@ describe('createKmsGrantSigner', () => {
     await signer.sign(claims, deadline);
 
     const [call] = kmsMock.commandCalls(SignCommand);
-    expect(call?.args[1]).toEqual({ abortSignal: deadline.signal });
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: deadline.signal });
   });
 
   it('produces an RS256 grant that jose verifies against the KMS public key', async () => {
