@@ -4,7 +4,7 @@
  * filled in by ops). This module must not import aws-cdk-lib: the ops commands use it too.
  *
  * The account ids, VPC ids and VPC endpoint ids below are PLACEHOLDERS; ops replace them before the
- * first deploy (see docs/deploy.md).
+ * first deploy (see the README, "Deploy" → "Prerequisites").
  */
 
 export const ENVIRONMENT_NAMES = ['test', 'prod'] as const;

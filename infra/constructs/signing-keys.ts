@@ -18,7 +18,8 @@ export interface SigningKey {
  * One asymmetric KMS key (RSA_2048, SIGN_VERIFY) per configured entry, with a stable alias. The
  * private key never leaves KMS; the broker signs grants with `kms:Sign` and publishes the public
  * half. Keys are retained: deleting one would break the JWK registered at Maskinporten, and
- * asymmetric keys cannot be rotated by KMS, so rotation is a new entry (see docs/deploy.md).
+ * asymmetric keys cannot be rotated by KMS, so rotation is a new entry (see the README, "Deploy" →
+ * "Signing key rotation").
  */
 export class SigningKeys extends Construct {
   readonly keys: readonly SigningKey[];
