@@ -2,6 +2,7 @@ import { requireSecureUrl } from '../../domain/secure-url.js';
 import { AltinnError } from '../../ports/altinn.js';
 import type { Deadline } from '../../ports/deadline.js';
 import { sleep } from '../../ports/deadline.js';
+import { fetchFailure, readLimited } from '../upstream-http.js';
 import { parseProblemDetails } from './problem-details.js';
 
 const API_PATH = 'authentication/api/v1/';
@@ -130,7 +131,7 @@ export class AltinnTransport {
         signal,
         redirect: 'error',
       });
-      text = await readLimited(response, MAX_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
       throw transportError(error, signal);
     }
@@ -157,40 +158,23 @@ function mayRetry(method: AltinnCall['method'], failure: AltinnError): boolean {
 
 function transportError(error: unknown, signal: AbortSignal): AltinnError {
   if (error instanceof AltinnError) return error;
-  const name = error instanceof Error ? error.name : 'Error';
-  if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
+  const failure = fetchFailure(error, signal);
+  if (failure.kind === 'timeout') {
     return new AltinnError('timeout', 'no answer from Altinn before the deadline');
   }
-  const cause =
-    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const failure = new AltinnError(
+  const { code } = failure;
+  const network = new AltinnError(
     'network',
     `Altinn could not be reached${code ? ` (${code})` : ''}`,
   );
-  if (code && NOT_SENT.has(code)) notSent.add(failure);
-  return failure;
+  if (code && NOT_SENT.has(code)) notSent.add(network);
+  return network;
 }
 
-/** Reads the body but refuses to buffer more than `limit` bytes. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  if (Number(response.headers.get('content-length') ?? 0) > limit) {
-    await response.body.cancel();
-    return tooLarge(response);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > limit) return tooLarge(response);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A too-large success cannot be read; a too-large error is read as "no details". */
-function tooLarge(response: Response): string {
+/** The body; a too-large success cannot be read, a too-large error is read as "no details". */
+async function readBody(response: Response): Promise<string> {
+  const text = await readLimited(response, MAX_RESPONSE_BYTES);
+  if (text !== undefined) return text;
   if (!response.ok) return '';
   throw new AltinnError('malformed', 'Altinn answered with too large a body', {
     status: response.status,

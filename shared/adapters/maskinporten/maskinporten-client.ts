@@ -7,6 +7,7 @@ import {
 } from '../../ports/authorization-server.js';
 import type { Clock } from '../../ports/clock.js';
 import { Deadline, untilAborted } from '../../ports/deadline.js';
+import { readLimited } from '../upstream-http.js';
 import { parseOAuthErrorBody, parseRetryAfter, toTransportError } from './http-errors.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -88,7 +89,7 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         body,
         signal,
       });
-      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
       throw toTransportError(error, signal);
     }
@@ -114,7 +115,7 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         headers: { accept: 'application/json' },
         signal: own.signal,
       });
-      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
       throw toTransportError(error, own.signal);
     } finally {
@@ -200,18 +201,7 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Reads the body but refuses to buffer more than `limit` bytes from a misbehaving server. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? 0) > limit || !response.body) {
-    await response.body?.cancel();
-    return '';
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > limit) return '';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The body, read as empty when a misbehaving server sends more than `limit` bytes. */
+async function readBody(response: Response): Promise<string> {
+  return (await readLimited(response, MAX_TOKEN_RESPONSE_BYTES)) ?? '';
 }
