@@ -36,9 +36,7 @@ export async function startBenchSandbox(options: {
   signer?: GrantSigner;
   tokenLifetimeSeconds?: number;
 }): Promise<BenchSandbox> {
-  const server = await startSandboxServer(
-    options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {},
-  );
+  const server = await startSandboxServer({ tokenLifetimeSeconds: options.tokenLifetimeSeconds });
   const signer =
     options.signer ?? (await createFileGrantSigner({ key: await generateRsaKeyPemAsync() }));
   seedDemo(server, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });

@@ -204,7 +204,7 @@ function latencyRow(
   return {
     metric,
     value,
-    ...(extra.goal ? { goal: extra.goal } : {}),
-    ...(extra.met === undefined ? {} : { met: extra.met }),
+    goal: extra.goal,
+    met: extra.met,
   };
 }

@@ -8,7 +8,7 @@ import { type LocalServer, startLocalServer } from './server.js';
 async function main(): Promise<void> {
   const logger = jsonLineLogger({
     serviceName: SERVICE_NAME,
-    ...(process.env['POWERTOOLS_LOG_LEVEL'] ? { level: process.env['POWERTOOLS_LOG_LEVEL'] } : {}),
+    level: process.env['POWERTOOLS_LOG_LEVEL'] || undefined,
   });
   let server: LocalServer;
   try {

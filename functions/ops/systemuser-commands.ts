@@ -103,7 +103,7 @@ async function register(
   if (document === undefined) throw new UsageError(`${path} is not valid JSON`);
   const { system, problems } = checkSystemRegistration(document, {
     clientId: target.clientId,
-    ...(target.vendorOrgNo ? { vendorOrgNo: target.vendorOrgNo } : {}),
+    vendorOrgNo: target.vendorOrgNo,
   });
   if (problems.length > 0) {
     deps.stderr.write(
@@ -191,8 +191,8 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
     command,
     env,
     brokerUrl: values.broker as string,
-    ...(values.file === undefined ? {} : { file: values.file }),
-    ...(values.id === undefined ? {} : { id: values.id }),
+    file: values.file,
+    id: values.id,
   };
 }
 

@@ -58,9 +58,8 @@ export function resolveTarget(
     env,
     clientId: upstream.clientId,
     // A system id is `<vendor orgno>_<name>` (checked by loadEnvConfig): its prefix is the vendor.
-    ...(config.systemId
-      ? { systemId: config.systemId, vendorOrgNo: config.systemId.split('_')[0] as string }
-      : {}),
+    systemId: config.systemId,
+    vendorOrgNo: config.systemId?.split('_')[0],
     describe: `${env}: Maskinporten ${environment.maskinportenIssuer}, Altinn ${environment.altinnPlatformUrl}`,
     async open() {
       let kms: KMSClient | undefined;

@@ -68,11 +68,11 @@ export class BrokerService {
 
   constructor(options: BrokerServiceOptions) {
     this.#options = {
-      leaseMs: 8_000,
-      fetchReserveMs: 2_500,
-      leasePollMs: [40, 120],
-      random: Math.random,
       ...options,
+      leaseMs: options.leaseMs ?? 8_000,
+      fetchReserveMs: options.fetchReserveMs ?? 2_500,
+      leasePollMs: options.leasePollMs ?? [40, 120],
+      random: options.random ?? Math.random,
     };
   }
 

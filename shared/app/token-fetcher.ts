@@ -53,12 +53,12 @@ export class TokenFetcher {
 
   constructor(options: TokenFetcherOptions) {
     this.#options = {
-      maxAttempts: 3,
-      attemptTimeoutMs: 2_000,
-      backoffMs: 200,
-      newJti: randomUUID,
-      random: Math.random,
       ...options,
+      maxAttempts: options.maxAttempts ?? 3,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 2_000,
+      backoffMs: options.backoffMs ?? 200,
+      newJti: options.newJti ?? randomUUID,
+      random: options.random ?? Math.random,
     };
   }
 

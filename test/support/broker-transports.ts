@@ -85,7 +85,7 @@ export async function startLocalTransport(
       const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body === undefined ? {} : { body: encode(body) }),
+        body: body === undefined ? undefined : encode(body),
       });
       return toResult(response.status, Object.fromEntries(response.headers), await response.text());
     },
@@ -115,7 +115,7 @@ export async function startLambdaTransport(
           BROKER_DEADLINE_MS: '1500',
           ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
           ALTINN_SYSTEM_ID: DEMO.systemId,
-          ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
+          TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
           ...options.env,
         },
         clock: systemClock,
@@ -123,9 +123,7 @@ export async function startLambdaTransport(
         metrics,
         secrets: { getJson: async () => secret },
         kmsClient: () => client,
-        ...(options.sharedCache
-          ? { sharedCache: () => options.sharedCache as SharedTokenCache }
-          : {}),
+        sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
       }),
     logger,
   );

@@ -127,7 +127,7 @@ export class AltinnTransport {
       response = await this.#fetch(call.url, {
         method: call.method,
         headers,
-        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal,
         redirect: 'error',
       });

@@ -182,7 +182,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
                 TableName: this.#tableName,
                 Key: this.#key(key),
                 UpdateExpression: `SET ${TOKEN_SET}`,
-                ...(replace ? {} : { ConditionExpression: NOT_NEWER }),
+                ConditionExpression: replace ? undefined : NOT_NEWER,
                 ExpressionAttributeNames: tokenNames,
                 ExpressionAttributeValues: values,
               }

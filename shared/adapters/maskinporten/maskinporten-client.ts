@@ -100,7 +100,7 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         kind: 'http',
         status: response.status,
         body: parseOAuthErrorBody(text, contentType),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        retryAfterMs,
       });
     }
     return parseTokenResponse(text, response.status);

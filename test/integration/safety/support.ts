@@ -113,7 +113,7 @@ export async function startLocalHarness(options: LocalHarnessOptions = {}): Prom
       const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body === undefined ? {} : { body: encode(body) }),
+        body: body === undefined ? undefined : encode(body),
       });
       return toResult(response.status, Object.fromEntries(response.headers), await response.text());
     },
@@ -184,7 +184,7 @@ export async function startLambdaHarness(
         BROKER_CONFIG_SECRET: 'maskinporten-broker/test/config',
         BROKER_ENVIRONMENT: 'test',
         BROKER_DEADLINE_MS: '1500',
-        ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
+        TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
         ...options.env,
       },
       clock: options.clock ?? systemClock,
@@ -192,9 +192,7 @@ export async function startLambdaHarness(
       metrics,
       secrets: { getJson: async () => structuredClone(secret) },
       kmsClient: () => client,
-      ...(options.sharedCache
-        ? { sharedCache: () => options.sharedCache as SharedTokenCache }
-        : {}),
+      sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
     });
     return built;
   }, logger);
