@@ -134,7 +134,7 @@ export async function benchInProcess(): Promise<SectionResult & { tokenLength: n
       `Each figure is ${c.hitSamples.toLocaleString('en')} (hits and components), ${c.dynamoSamples.toLocaleString('en')} (DynamoDB hits) or ${c.missSamples} (misses) sequential calls,`,
       'each timed with `process.hrtime.bigint()` around the call and its `await`, after an untimed warm-up',
       `(${c.hitWarmup.toLocaleString('en')} / ${c.dynamoWarmup.toLocaleString('en')} / ${c.missWarmup} calls). The broker is the production composition root`,
-      '(`createBrokerRuntime`) with a file signer, a silent logger and in-memory metrics, talking over loopback HTTP to the',
+      '(`composeBroker`) with a file signer, a silent logger and in-memory metrics, talking over loopback HTTP to the',
       'sandbox Maskinporten (token lifetime 3600 s so no refresh falls inside a run). The request is a system-user token',
       '(`scope` + `org`). Misses use a distinct `resource` per call, so every call is a new cache key: RS256 signing,',
       'one HTTP round trip to the sandbox (which verifies the grant) and the cache write. DynamoDB hits use dynalite',
