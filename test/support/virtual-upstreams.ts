@@ -18,6 +18,10 @@ import type { LeaseRequest, PutOptions, SharedTokenCache } from '../../shared/po
 
 export const ISSUER = 'https://test.maskinporten.no/';
 
+/** Where the virtual clock starts (`vi.useFakeTimers({ now: START })`), and the clock that reads it. */
+export const START = 1_800_000_000_000;
+export const clock = () => Date.now();
+
 /** One scripted answer of the token endpoint. */
 export type TokenStep =
   | { token: string; expiresIn?: number; afterMs?: number }

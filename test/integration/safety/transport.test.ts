@@ -12,15 +12,14 @@ import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/ma
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
-import { DEFAULT_DEADLINE_MS, loadEnvConfig } from '../../../shared/config/env-config.js';
-import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
+import { loadEnvConfig } from '../../../shared/config/env-config.js';
 import { UpstreamError } from '../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
-import { composeBroker } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
+import { createTestBroker } from '../../support/test-broker.js';
 import { type LocalHarness, SCOPE, standard, startLocalHarness } from './support.js';
 
 const ISSUER = 'https://maskinporten.example/';
@@ -153,21 +152,13 @@ describe('`resource` is validated and passed on, never fetched', () => {
       urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       return fetch(input, init);
     }) as typeof fetch;
-    const runtime = composeBroker(
-      {
-        issuer: sandbox.issuer,
-        clientId: DEMO.clientId,
-        policy: OPEN_POLICY,
-        deadlineMs: DEFAULT_DEADLINE_MS,
-      },
-      {
-        keys: { active: signer, published: [signer] },
-        clock: systemClock,
-        logger: new RecordingLogger(),
-        metrics: new InMemoryMetrics(),
-        fetch: recording,
-      },
-    );
+    const { runtime } = createTestBroker({
+      issuer: sandbox.issuer,
+      clientId: DEMO.clientId,
+      signer,
+      clock: systemClock,
+      fetch: recording,
+    });
     const resources = [
       `${sandbox.url}/sandbox/_control/stats`.replace('http:', 'https:'),
       'https://resource.example/api',

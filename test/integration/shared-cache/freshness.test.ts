@@ -16,11 +16,10 @@ import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { type ManualClock, manualClock } from '../../support/sandbox-grants.js';
 import {
   createTestBroker,
-  freshResource,
   type TestBroker,
   type TestBrokerOptions,
-  tokenRequest,
-} from './support.js';
+} from '../../support/test-broker.js';
+import { freshResource, tokenRequest } from './support.js';
 
 /** The edge's deadline for each call (the default `BROKER_DEADLINE_MS`). */
 const inTime = () => Deadline.after(6_000);

@@ -7,7 +7,8 @@ import { Deadline } from '../../../shared/ports/deadline.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
-import { createTestBroker, freshResource, SCOPE, tokenRequest } from './support.js';
+import { createTestBroker } from '../../support/test-broker.js';
+import { freshResource, SCOPE, tokenRequest } from './support.js';
 
 /** The edge's deadline for each call, as with `BROKER_DEADLINE_MS=1500`. */
 const inTime = () => Deadline.after(1_500);

@@ -1,30 +1,22 @@
 import { SignCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
+import type { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import {
   createKmsGrantSigner,
   kmsPublicJwk,
 } from '../../../shared/adapters/signing/kms-grant-signer.js';
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
-import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { systemClock } from '../../../shared/ports/clock.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
 import type { BrokerMetricName } from '../../../shared/ports/metrics.js';
-import { type BrokerRuntime, composeBroker } from '../../../shared/runtime/compose-broker.js';
+import type { BrokerRuntime } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../support/kms-mock.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
-import {
-  callApi,
-  createTestBroker,
-  freshResource,
-  type ParsedResponse,
-  timed,
-  tokenRequest,
-} from './support.js';
+import { createTestBroker } from '../../support/test-broker.js';
+import { callApi, freshResource, type ParsedResponse, timed, tokenRequest } from './support.js';
 
 // Several broker instances (own memory cache, own DynamoDB client, own KMS client) over one
 // dynalite table and one sandbox Maskinporten: the issue's "one Maskinporten call and one
@@ -55,25 +47,14 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
         // Separate KMS clients (as separate Lambda containers have) backed by the same key.
         const kms = mockKmsWithRealKey();
         const signer = await createKmsGrantSigner({ client: kms.client, keyId: TEST_KMS_KEY_ARN });
-        const metrics = new InMemoryMetrics();
-        const runtime = composeBroker(
-          {
-            issuer: sandbox.issuer,
-            clientId: DEMO.clientId,
-            policy: OPEN_POLICY,
-            deadlineMs: DEADLINE_MS,
-          },
-          {
-            keys: { active: signer, published: [signer] },
-            clock: systemClock,
-            logger: new RecordingLogger(),
-            metrics,
-            sharedCache: new DynamoDbTokenCache({
-              client: db.createClient(),
-              tableName: db.tableName,
-            }),
-          },
-        );
+        const { runtime, metrics } = createTestBroker({
+          issuer: sandbox.issuer,
+          clientId: DEMO.clientId,
+          signer,
+          clock: systemClock,
+          dynamo: { client: db.createClient(), tableName: db.tableName },
+          deadlineMs: DEADLINE_MS,
+        });
         return { runtime, metrics, kms };
       }),
     );

@@ -1,18 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import type { BrokerService } from '../../../shared/app/broker-service.js';
-import type { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
-import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { DEFAULT_DEADLINE_MS } from '../../../shared/config/env-config.js';
-import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../../../shared/domain/token-request.js';
 import type { ApiHandler, ApiResponse } from '../../../shared/http/api-types.js';
 import type { Clock } from '../../../shared/ports/clock.js';
-import type { GrantSigner } from '../../../shared/ports/grant-signer.js';
-import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
-import { type BrokerTuning, composeBroker } from '../../../shared/runtime/compose-broker.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
 
 /** Real time plus an offset the test moves: deadlines and timeouts stay real, freshness jumps. */
 export function shiftableClock() {
@@ -36,49 +25,6 @@ export function countDynamoCalls(client: DynamoDBClient): { readonly count: numb
     { step: 'initialize', name: `countCalls-${Math.random()}` },
   );
   return counter;
-}
-
-export interface TestBrokerOptions extends BrokerTuning {
-  issuer: string;
-  clientId: string;
-  signer: GrantSigner;
-  clock: Clock;
-  /** The DynamoDB client and table of the shared cache; absent means memory only. */
-  dynamo?: { client: DynamoDBClient; tableName: string };
-  /** Another shared cache (a fake); `dynamo` wins when both are given. */
-  sharedCache?: SharedTokenCache;
-}
-
-export interface TestBroker {
-  service: BrokerService;
-  memory: MemoryTokenCache;
-  shared?: GuardedSharedCache;
-  metrics: InMemoryMetrics;
-  logger: RecordingLogger;
-}
-
-/** The broker as `composeBroker` builds it (memory-only or on a table), with the knobs turned. */
-export function createTestBroker(options: TestBrokerOptions): TestBroker {
-  const metrics = new InMemoryMetrics();
-  const logger = new RecordingLogger();
-  const memory = options.memory ?? new MemoryTokenCache();
-  const runtime = composeBroker(
-    {
-      issuer: options.issuer,
-      clientId: options.clientId,
-      policy: OPEN_POLICY,
-      deadlineMs: DEFAULT_DEADLINE_MS,
-    },
-    {
-      keys: { active: options.signer, published: [options.signer] },
-      clock: options.clock,
-      logger,
-      metrics,
-      sharedCache: options.dynamo ? new DynamoDbTokenCache(options.dynamo) : options.sharedCache,
-    },
-    { ...options, memory },
-  );
-  return { service: runtime.broker, memory, shared: runtime.shared, metrics, logger };
 }
 
 let unique = 0;

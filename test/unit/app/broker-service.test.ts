@@ -11,9 +11,11 @@ import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import {
   advance,
+  clock,
   fakeSigner,
   ISSUER,
   MapSharedCache,
+  START,
   scriptedMaskinporten,
   type TokenStep,
   unavailable,
@@ -24,8 +26,6 @@ import {
 // with the table's contract: when a token is served from where, how callers share one fetch, how
 // they wait for another process's lease, and what they get when Maskinporten fails or hangs.
 
-const START = 1_800_000_000_000;
-const clock = () => Date.now();
 const SCOPE = 'krr:global/kontaktinformasjon.read';
 const request = (extra: Record<string, unknown> = {}) =>
   parseTokenRequest({ scope: SCOPE, org: '910753614', ...extra });

@@ -7,7 +7,9 @@ import { Deadline } from '../../../shared/ports/deadline.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import {
   advance,
+  clock,
   fakeSigner,
+  START,
   scriptedMaskinporten,
   type TokenStep,
   unavailable,
@@ -17,8 +19,6 @@ import {
 // TokenFetcher on a virtual clock: attempts, backoff, Retry-After and the deadline are all timers,
 // so each test moves time itself and checks what happened when.
 
-const START = 1_800_000_000_000;
-const clock = () => Date.now();
 const request = parseTokenRequest({ scope: 'krr:global/kontaktinformasjon.read' });
 
 function fetcher(steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) {
