@@ -1,4 +1,6 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
+import { TokenFetcher } from '../../shared/app/token-fetcher.js';
 import type { CachedToken } from '../../shared/domain/cache-policy.js';
 import {
   type AuthorizationServer,
@@ -9,6 +11,7 @@ import {
 import type { Deadline } from '../../shared/ports/deadline.js';
 import type { GrantSigner } from '../../shared/ports/grant-signer.js';
 import type { LeaseRequest, PutOptions, SharedTokenCache } from '../../shared/ports/token-cache.js';
+import { RecordingLogger } from './recording-logger.js';
 
 /**
  * In-process stand-ins for the ports, for unit tests of the use cases on a virtual clock
@@ -73,6 +76,37 @@ export function fakeSigner(options: { hang?: () => boolean } = {}) {
     },
   };
   return { signer, jtis };
+}
+
+/** Runs every test of the enclosing `describe` on fake timers starting at {@link START}. */
+export function useVirtualClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: START });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/**
+ * A real TokenFetcher over the scripted token endpoint and the fake signer, recording metrics and
+ * log lines; jitter is fixed at its middle, so backoffs are 100, 200... ms.
+ */
+export function virtualFetcher(steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) {
+  const maskinporten = scriptedMaskinporten(steps);
+  const { signer, jtis } = fakeSigner({ hang: options.hangSigner });
+  const metrics = new InMemoryMetrics();
+  const logger = new RecordingLogger();
+  const fetcher = new TokenFetcher({
+    server: maskinporten.server,
+    signer,
+    clientId: 'client',
+    clock,
+    metrics,
+    logger,
+    random: () => 0.5,
+  });
+  return { fetcher, grants: maskinporten.grants, jtis, metrics, logger };
 }
 
 /** A 503 with a `Retry-After`. */

@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { BrokerService } from '../../../shared/app/broker-service.js';
 import { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
@@ -12,13 +11,13 @@ import { RecordingLogger } from '../../support/recording-logger.js';
 import {
   advance,
   clock,
-  fakeSigner,
   ISSUER,
   MapSharedCache,
   START,
-  scriptedMaskinporten,
   type TokenStep,
   unavailable,
+  useVirtualClock,
+  virtualFetcher,
   watch,
 } from '../../support/virtual-upstreams.js';
 
@@ -32,18 +31,7 @@ const request = (extra: Record<string, unknown> = {}) =>
 const deadline = (ms = 6_000) => Deadline.after(ms, clock);
 
 function service(steps: TokenStep[], shared?: SharedTokenCache) {
-  const maskinporten = scriptedMaskinporten(steps);
-  const metrics = new InMemoryMetrics();
-  const logger = new RecordingLogger();
-  const fetcher = new TokenFetcher({
-    server: maskinporten.server,
-    signer: fakeSigner().signer,
-    clientId: 'client',
-    clock,
-    metrics,
-    logger,
-    random: () => 0.5,
-  });
+  const { fetcher, grants, metrics, logger } = virtualFetcher(steps);
   const subject = new BrokerService({
     identity: { issuer: ISSUER, clientId: 'client' },
     fetcher,
@@ -54,16 +42,11 @@ function service(steps: TokenStep[], shared?: SharedTokenCache) {
     logger,
     random: () => 0.5,
   });
-  return { subject, grants: maskinporten.grants, metrics, logger };
+  return { subject, grants, metrics, logger };
 }
 
 describe('BrokerService on a virtual clock', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: START });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualClock();
 
   describe('expiry and margins', () => {
     it('serves a 120 s token from memory while 60 s are left (its refresh margin), then fetches anew', async () => {

@@ -1,18 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
+import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
 import {
   advance,
   clock,
-  fakeSigner,
   START,
-  scriptedMaskinporten,
   type TokenStep,
   unavailable,
+  useVirtualClock,
+  virtualFetcher,
   watch,
 } from '../../support/virtual-upstreams.js';
 
@@ -21,30 +18,13 @@ import {
 
 const request = parseTokenRequest({ scope: 'krr:global/kontaktinformasjon.read' });
 
-function fetcher(steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) {
-  const maskinporten = scriptedMaskinporten(steps);
-  const { signer, jtis } = fakeSigner({ hang: options.hangSigner });
-  const metrics = new InMemoryMetrics();
-  const subject = new TokenFetcher({
-    server: maskinporten.server,
-    signer,
-    clientId: 'client',
-    clock,
-    metrics,
-    logger: new RecordingLogger(),
-    // The middle of the jitter: backoffs are 100, 200... ms.
-    random: () => 0.5,
-  });
-  return { subject, grants: maskinporten.grants, jtis, metrics };
-}
+const fetcher = (steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) => {
+  const { fetcher: subject, ...rest } = virtualFetcher(steps, options);
+  return { subject, ...rest };
+};
 
 describe('TokenFetcher on a virtual clock', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: START });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualClock();
 
   it('stores the token as received now plus expires_in', async () => {
     const { subject } = fetcher([{ token: 'a', expiresIn: 120, afterMs: 40 }]);
