@@ -1,7 +1,7 @@
 import { deadlinePassed } from '../app/upstream-errors.js';
 import { BrokerError, ERROR_KINDS } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import { Deadline, untilAborted } from '../ports/deadline.js';
+import { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
@@ -40,16 +40,13 @@ export function createApiHandler(routes: readonly Route[], options: ApiOptions):
       const found = match(request);
       route = found.route;
       const work = route.handler(request, { params: found.params, deadline, audit });
-      // Every port honours the deadline; this is the last line of defence if one does not.
-      const response = await untilAborted(work, deadline.signal, DEADLINE_GRACE_MS);
+      const response = await answeredBy(work, deadline);
       audit['outcome'] ??= response.status;
       if (route.audit) logger.info(route.audit, auditLine(request, audit, clock() - started));
       return response;
     } catch (caught) {
       const error =
-        caught === deadline.signal.reason
-          ? deadlinePassed(`${request.method} ${request.path}`)
-          : caught;
+        caught === NOT_ANSWERED ? deadlinePassed(`${request.method} ${request.path}`) : caught;
       countRefusal(metrics, error);
       if (route?.audit) {
         logger.warn(`${route.audit} failed`, {
@@ -75,6 +72,32 @@ export function createApiHandler(routes: readonly Route[], options: ApiOptions):
  * 504 itself: the route's own timeout answer (which may serve a stale token) comes first.
  */
 export const DEADLINE_GRACE_MS = 250;
+
+const NOT_ANSWERED = Symbol('not answered by the deadline');
+
+/**
+ * The route's answer, or {@link NOT_ANSWERED} once the deadline and its grace have passed. Every
+ * port honours the deadline; this is the last line of defence if one does not. One plain timer,
+ * not the deadline's signal: a request answered from memory never makes an AbortController.
+ */
+function answeredBy(work: Promise<ApiResponse>, deadline: Deadline): Promise<ApiResponse> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      work.catch(() => {});
+      reject(NOT_ANSWERED);
+    }, deadline.remaining() + DEADLINE_GRACE_MS);
+    work.then(
+      (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
 
 function describeUnexpected(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;

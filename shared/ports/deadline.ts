@@ -10,18 +10,20 @@ import { type Clock, systemClock } from './clock.js';
  * A step that must leave time for another takes a sub-deadline with {@link Deadline.before} or
  * {@link Deadline.within}: it ends sooner, and aborts with its parent.
  *
- * The timers are the global `setTimeout`, so a test can run all of this on a virtual clock
+ * The signal and its timer are made on first use, so a request answered from memory costs no
+ * timer. The timers are the global `setTimeout`, so a test can run all of this on a virtual clock
  * (`vi.useFakeTimers()` with the clock reading `Date.now`).
  */
 export class Deadline {
   /** Epoch ms at which {@link signal} aborts. */
   readonly at: number;
-  /** Aborts at {@link at} (or with the parent); the reason is a `TimeoutError` DOMException. */
-  readonly signal: AbortSignal;
   readonly #clock: Clock;
-  readonly #controller = new AbortController();
+  readonly #parent: Deadline | undefined;
+  // Made on first use of the signal: a request answered from memory never needs a timer.
+  #controller: AbortController | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #detach: (() => void) | undefined;
+  #disposed = false;
 
   /** A deadline `ms` from now. */
   static after(ms: number, clock: Clock = systemClock): Deadline {
@@ -31,29 +33,18 @@ export class Deadline {
   private constructor(at: number, clock: Clock, parent?: Deadline) {
     this.at = at;
     this.#clock = clock;
-    this.signal = this.#controller.signal;
-    if (parent) {
-      if (parent.signal.aborted) {
-        this.#expire();
-        return;
-      }
-      const onAbort = () => this.#expire();
-      parent.signal.addEventListener('abort', onAbort, { once: true });
-      this.#detach = () => parent.signal.removeEventListener('abort', onAbort);
-    }
-    const delay = at - clock();
-    if (delay <= 0) {
-      this.#expire();
-      return;
-    }
-    this.#timer = setTimeout(() => this.#expire(), delay);
-    // A pending deadline never keeps a process (a CLI, a test runner) alive on its own.
-    this.#timer.unref?.();
+    this.#parent = parent;
+  }
+
+  /** Aborts at {@link at} (or with the parent); the reason is a `TimeoutError` DOMException. */
+  get signal(): AbortSignal {
+    if (!this.#controller) this.#arm();
+    return (this.#controller as AbortController).signal;
   }
 
   /** Milliseconds left; zero or less once it has passed. */
   remaining(): number {
-    return this.signal.aborted ? 0 : this.at - this.#clock();
+    return this.#controller?.signal.aborted ? 0 : this.at - this.#clock();
   }
 
   /** A sub-deadline at `at` or at this one, whichever is sooner; it aborts when this one does. */
@@ -68,54 +59,65 @@ export class Deadline {
 
   /** Stops the timer and lets go of the parent. Call it when the work under it is done. */
   dispose(): void {
+    this.#disposed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#detach?.();
     this.#detach = undefined;
   }
 
+  #arm(): void {
+    this.#controller = new AbortController();
+    // A disposed deadline's signal stays quiet: the work under it is over.
+    if (this.#disposed) return;
+    const parent = this.#parent?.signal;
+    if (parent) {
+      const onAbort = () => this.#expire();
+      parent.addEventListener('abort', onAbort, { once: true });
+      this.#detach = () => parent.removeEventListener('abort', onAbort);
+    }
+    const delay = this.at - this.#clock();
+    if (parent?.aborted || delay <= 0) {
+      this.#expire();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#expire(), delay);
+    // A pending deadline never keeps a process (a CLI, a test runner) alive on its own.
+    this.#timer.unref?.();
+  }
+
   #expire(): void {
     this.dispose();
-    if (!this.signal.aborted) {
-      this.#controller.abort(new DOMException('the deadline has passed', 'TimeoutError'));
+    const controller = this.#controller as AbortController;
+    if (!controller.signal.aborted) {
+      controller.abort(new DOMException('the deadline has passed', 'TimeoutError'));
     }
   }
 }
 
 /**
- * Settles like `promise`, or rejects with the signal's reason once it has aborted (and `graceMs`
- * more have passed, for a last line of defence that lets the work answer at the deadline itself).
- * For a call that cannot be cancelled (or may ignore the signal): the caller stops waiting, and the
- * abandoned promise is left to settle unobserved.
+ * Settles like `promise`, or rejects with the signal's reason as soon as it aborts. For a call
+ * that cannot be cancelled (or may ignore the signal): the caller stops waiting, and the abandoned
+ * promise is left to settle unobserved.
  */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<T> {
-  if (signal.aborted && graceMs <= 0) {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
     promise.catch(() => {});
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const giveUp = () => {
+    const onAbort = () => {
       promise.catch(() => {});
       reject(signal.reason);
     };
-    const onAbort = () => {
-      if (graceMs > 0) timer = setTimeout(giveUp, graceMs);
-      else giveUp();
-    };
-    const settle = () => {
-      signal.removeEventListener('abort', onAbort);
-      clearTimeout(timer);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {
-        settle();
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        settle();
+        signal.removeEventListener('abort', onAbort);
         reject(error);
       },
     );
