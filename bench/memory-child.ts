@@ -21,7 +21,7 @@ export interface MemoryFigures {
   tokenLength: number;
   heapBeforeBytes: number;
   heapAfterBytes: number;
-  /** Right after the last fetch, before the 2 s attempt timers (`AbortSignal.timeout`) fired. */
+  /** Right after the last fetch, before anything it left behind had time to go. */
   heapRightAfterBytes: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
@@ -98,8 +98,8 @@ async function main(): Promise<void> {
   gc();
   gc();
   const rightAfter = process.memoryUsage();
-  // Each fetch attempt arms a 2 s AbortSignal.timeout that holds its signal until it fires; wait
-  // those out so the figure is the cache alone.
+  // Anything a fetch left behind (a timer, garbage not yet collected) has had 2.5 s to go: the
+  // figure is the cache alone.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   gc();
   gc();
