@@ -1,12 +1,15 @@
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-spec.js';
+import { DEFAULT_DEADLINE_MS } from '../shared/config/env-config.js';
+import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import type { ApiRequest } from '../shared/http/api-types.js';
 import { systemClock } from '../shared/ports/clock.js';
+import { Deadline } from '../shared/ports/deadline.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
 import { type BrokerLogger, silentLogger } from '../shared/ports/logger.js';
 import type { SharedTokenCache } from '../shared/ports/token-cache.js';
-import { type BrokerRuntime, createBrokerRuntime } from '../shared/runtime/broker-runtime.js';
+import { type BrokerRuntime, composeBroker } from '../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../shared/sandbox/sandbox.js';
 
@@ -33,9 +36,7 @@ export async function startBenchSandbox(options: {
   signer?: GrantSigner;
   tokenLifetimeSeconds?: number;
 }): Promise<BenchSandbox> {
-  const server = await startSandboxServer(
-    options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {},
-  );
+  const server = await startSandboxServer({ tokenLifetimeSeconds: options.tokenLifetimeSeconds });
   const signer =
     options.signer ?? (await createFileGrantSigner({ key: await generateRsaKeyPemAsync() }));
   seedDemo(server, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
@@ -53,17 +54,22 @@ export function createBenchBroker(
   options: { shared?: SharedTokenCache; memoryEntries?: number; logger?: BrokerLogger } = {},
 ): BenchBroker {
   const metrics = new InMemoryMetrics();
-  const runtime = createBrokerRuntime({
-    issuer: sandbox.server.issuer,
-    clientId: DEMO.clientId,
-    keys: { active: sandbox.signer, published: [sandbox.signer] },
-    clock: systemClock,
-    logger: options.logger ?? silentLogger,
-    metrics,
-    authorize: () => {},
-    ...(options.shared ? { shared: options.shared } : {}),
-    ...(options.memoryEntries ? { memoryEntries: options.memoryEntries } : {}),
-  });
+  const runtime = composeBroker(
+    {
+      issuer: sandbox.server.issuer,
+      clientId: DEMO.clientId,
+      policy: OPEN_POLICY,
+      deadlineMs: DEFAULT_DEADLINE_MS,
+      memoryEntries: options.memoryEntries,
+    },
+    {
+      keys: { active: sandbox.signer, published: [sandbox.signer] },
+      clock: systemClock,
+      logger: options.logger ?? silentLogger,
+      metrics,
+      sharedCache: options.shared,
+    },
+  );
   return { runtime, metrics };
 }
 
@@ -80,3 +86,10 @@ export function tokenApiRequest(body: unknown): ApiRequest {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The deadline a benchmark hands `getToken` (the API handler makes its own): long enough never to
+ * matter, and made once so the in-process figures measure the service, not a timer per call.
+ */
+const BENCH_DEADLINE = Deadline.after(24 * 3_600_000);
+export const benchDeadline = (): Deadline => BENCH_DEADLINE;

@@ -12,10 +12,10 @@
  */
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startLocalServer } from '../functions/local/server.js';
 import { jsonLineLogger } from '../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
 import { silentLogger } from '../shared/ports/logger.js';
-import { startLocalServer } from '../shared/runtime/local-server.js';
 import { HIT_BODY } from './fixtures.js';
 
 export interface ServerReady {

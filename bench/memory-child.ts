@@ -5,21 +5,23 @@
  * network time; everything else is the production composition root. Prints one JSON line.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_DEADLINE_MS } from '../shared/config/env-config.js';
+import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import { parseTokenRequest } from '../shared/domain/token-request.js';
 import { systemClock } from '../shared/ports/clock.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
 import { silentLogger } from '../shared/ports/logger.js';
 import { noMetrics } from '../shared/ports/metrics.js';
-import { createBrokerRuntime } from '../shared/runtime/broker-runtime.js';
+import { composeBroker } from '../shared/runtime/compose-broker.js';
 import { DEMO } from '../shared/sandbox/demo.js';
-import { bodyForResource } from './fixtures.js';
+import { benchDeadline, bodyForResource } from './fixtures.js';
 
 export interface MemoryFigures {
   entries: number;
   tokenLength: number;
   heapBeforeBytes: number;
   heapAfterBytes: number;
-  /** Right after the last fetch, before the 2 s attempt timers (`AbortSignal.timeout`) fired. */
+  /** Right after the last fetch, before anything it left behind had time to go. */
   heapRightAfterBytes: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
@@ -60,20 +62,25 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
     });
   };
-  const runtime = createBrokerRuntime({
-    issuer: ISSUER,
-    clientId: DEMO.clientId,
-    keys: { active: signer, published: [signer] },
-    clock: systemClock,
-    logger: silentLogger,
-    metrics: noMetrics,
-    authorize: () => {},
-    fetch: stubFetch,
-  });
+  const runtime = composeBroker(
+    {
+      issuer: ISSUER,
+      clientId: DEMO.clientId,
+      policy: OPEN_POLICY,
+      deadlineMs: DEFAULT_DEADLINE_MS,
+    },
+    {
+      keys: { active: signer, published: [signer] },
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: noMetrics,
+      fetch: stubFetch,
+    },
+  );
   const broker = runtime.broker;
   // Key 0 first, so lazily built state (metadata, code paths) is in the baseline; the loop then
   // adds keys 1..entries-1, leaving exactly `entries` tokens cached.
-  await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')));
+  await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')), benchDeadline());
 
   gc();
   gc();
@@ -82,21 +89,26 @@ async function main(): Promise<void> {
   for (let start = 1; start < entries; start += batch) {
     const requests = [];
     for (let i = start; i < Math.min(entries, start + batch); i++) {
-      requests.push(broker.getToken(parseTokenRequest(bodyForResource(i, 'memory'))));
+      requests.push(
+        broker.getToken(parseTokenRequest(bodyForResource(i, 'memory')), benchDeadline()),
+      );
     }
     await Promise.all(requests);
   }
   gc();
   gc();
   const rightAfter = process.memoryUsage();
-  // Each fetch attempt arms a 2 s AbortSignal.timeout that holds its signal until it fires; wait
-  // those out so the figure is the cache alone.
+  // Anything a fetch left behind (a timer, garbage not yet collected) has had 2.5 s to go: the
+  // figure is the cache alone.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   gc();
   gc();
   const after = process.memoryUsage();
   // The oldest entry: still there unless the LRU bound (default 10,000) is below `entries`.
-  const first = await broker.getToken(parseTokenRequest(bodyForResource(0, 'memory')));
+  const first = await broker.getToken(
+    parseTokenRequest(bodyForResource(0, 'memory')),
+    benchDeadline(),
+  );
   const figures: MemoryFigures = {
     entries,
     tokenLength,

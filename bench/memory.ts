@@ -35,7 +35,7 @@ export async function benchMemory(tokenLength: number): Promise<SectionResult> {
     ],
     notes: [
       `oldest entry still served from memory after filling: ${figures.firstStillCached ? 'yes' : 'no'}`,
-      `right after the burst of ${(figures.entries - 1).toLocaleString('en')} misses the heap held ${mib(figures.heapRightAfterBytes - figures.heapAfterBytes)} more: the fetch attempts' 2 s \`AbortSignal.timeout\` timers, released when they fire`,
+      `right after the burst of ${(figures.entries - 1).toLocaleString('en')} misses the heap held ${mib(figures.heapRightAfterBytes - figures.heapAfterBytes)} more: what the fetches left behind (their deadlines' timers are cleared when each attempt ends)`,
     ],
     method: [
       `A fresh \`node --expose-gc\` process builds the production composition root (memory cache only, default`,

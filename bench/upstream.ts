@@ -7,6 +7,7 @@ import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../test/support/kms-mock.j
 import { type DynaliteProcess, startDynaliteProcess } from './dynalite-process.js';
 import {
   type BenchBroker,
+  benchDeadline,
   bodyForResource,
   createBenchBroker,
   startBenchSandbox,
@@ -90,7 +91,10 @@ export async function benchUpstream(): Promise<SectionResult> {
       const started = performance.now();
       const results = await Promise.allSettled(
         calls.map(({ key, instance }) =>
-          instance.runtime.broker.getToken(parseTokenRequest(bodyForResource(key, prefix))),
+          instance.runtime.broker.getToken(
+            parseTokenRequest(bodyForResource(key, prefix)),
+            benchDeadline(),
+          ),
         ),
       );
       const wallMs = performance.now() - started;

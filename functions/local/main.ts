@@ -1,14 +1,14 @@
 import { jsonLineLogger } from '../../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { SERVICE_NAME } from '../../shared/config/env-names.js';
-import { type LocalServer, startLocalServer } from '../../shared/runtime/local-server.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
+import { type LocalServer, startLocalServer } from './server.js';
 
 /** `npm start`: the broker on loopback; without MASKINPORTEN_ISSUER, on the embedded sandbox. */
 async function main(): Promise<void> {
   const logger = jsonLineLogger({
     serviceName: SERVICE_NAME,
-    ...(process.env['POWERTOOLS_LOG_LEVEL'] ? { level: process.env['POWERTOOLS_LOG_LEVEL'] } : {}),
+    level: process.env['POWERTOOLS_LOG_LEVEL'] || undefined,
   });
   let server: LocalServer;
   try {

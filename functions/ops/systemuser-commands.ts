@@ -3,6 +3,7 @@ import { parseJsonText } from '../../shared/adapters/altinn/altinn-json.js';
 import { BrokerError } from '../../shared/domain/errors.js';
 import { checkSystemRegistration } from '../../shared/domain/system-register.js';
 import { AltinnError, type AltinnVendorApi } from '../../shared/ports/altinn.js';
+import { Deadline } from '../../shared/ports/deadline.js';
 import type { CliEnvironment, CliTarget } from './systemuser-connect.js';
 
 export const USAGE = `Usage: npm run systemuser -- <command> [--env sandbox|test|prod] [options]
@@ -20,6 +21,9 @@ Options:
   --broker <url>            The local broker for --env sandbox (default http://127.0.0.1:8080).
 
 Exit codes: 0 done, 1 Altinn (or the broker) refused, 2 bad input.`;
+
+/** A command, all its Altinn calls included, gives up after this long. */
+export const COMMAND_DEADLINE_MS = 60_000;
 
 const ENVIRONMENTS: readonly CliEnvironment[] = ['sandbox', 'test', 'prod'];
 
@@ -57,14 +61,15 @@ export async function run(argv: readonly string[], deps: SystemUserCliDeps): Pro
     deps.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
+  const deadline = Deadline.after(COMMAND_DEADLINE_MS);
   try {
     switch (invocation.command) {
       case 'register':
-        return await register(invocation, target, deps);
+        return await register(invocation, target, deps, deadline);
       case 'get':
-        return await get(invocation, target, deps);
+        return await get(invocation, target, deps, deadline);
       case 'list':
-        return await list(target, deps);
+        return await list(target, deps, deadline);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -73,6 +78,8 @@ export async function run(argv: readonly string[], deps: SystemUserCliDeps): Pro
     }
     deps.stderr.write(`${describeFailure(error)}\n`);
     return 1;
+  } finally {
+    deadline.dispose();
   }
 }
 
@@ -80,6 +87,7 @@ async function register(
   invocation: Invocation,
   target: CliTarget,
   deps: SystemUserCliDeps,
+  deadline: Deadline,
 ): Promise<number> {
   const path = invocation.file;
   if (!path) throw new UsageError('register needs --file <system.json>');
@@ -95,7 +103,7 @@ async function register(
   if (document === undefined) throw new UsageError(`${path} is not valid JSON`);
   const { system, problems } = checkSystemRegistration(document, {
     clientId: target.clientId,
-    ...(target.vendorOrgNo ? { vendorOrgNo: target.vendorOrgNo } : {}),
+    vendorOrgNo: target.vendorOrgNo,
   });
   if (problems.length > 0) {
     deps.stderr.write(
@@ -107,15 +115,15 @@ async function register(
   const id = system['id'] as string;
   deps.stdout.write(`Checked ${path}: system ${id}. Talking to ${target.describe}\n`);
   const altinn = await target.open();
-  const existing = await altinn.getSystem(id);
+  const existing = await altinn.getSystem(id, deadline);
   if (existing === undefined) {
-    const internalId = await altinn.createSystem(system);
+    const internalId = await altinn.createSystem(system, deadline);
     deps.stdout.write(`Created system ${id} (Altinn's internal id ${internalId}).\n`);
   } else {
-    const answer = await altinn.updateSystem(id, system);
+    const answer = await altinn.updateSystem(id, system, deadline);
     deps.stdout.write(`Updated system ${id}; Altinn answered: ${JSON.stringify(answer ?? null)}\n`);
   }
-  await printSystem(altinn, id, deps);
+  await printSystem(altinn, id, deps, deadline);
   return 0;
 }
 
@@ -123,20 +131,25 @@ async function get(
   invocation: Invocation,
   target: CliTarget,
   deps: SystemUserCliDeps,
+  deadline: Deadline,
 ): Promise<number> {
   const id = invocation.id ?? target.systemId;
   if (!id) throw new UsageError('get needs --id <systemId> (or ALTINN_SYSTEM_ID)');
   const altinn = await target.open();
-  if (!(await printSystem(altinn, id, deps))) {
+  if (!(await printSystem(altinn, id, deps, deadline))) {
     deps.stderr.write(`Altinn has no system ${id} for this vendor (${target.describe}).\n`);
     return 1;
   }
   return 0;
 }
 
-async function list(target: CliTarget, deps: SystemUserCliDeps): Promise<number> {
+async function list(
+  target: CliTarget,
+  deps: SystemUserCliDeps,
+  deadline: Deadline,
+): Promise<number> {
   const altinn = await target.open();
-  deps.stdout.write(`${JSON.stringify(await altinn.listSystems(), null, 2)}\n`);
+  deps.stdout.write(`${JSON.stringify(await altinn.listSystems(deadline), null, 2)}\n`);
   return 0;
 }
 
@@ -144,8 +157,9 @@ async function printSystem(
   altinn: AltinnVendorApi,
   id: string,
   deps: SystemUserCliDeps,
+  deadline: Deadline,
 ): Promise<boolean> {
-  const system = await altinn.getSystem(id);
+  const system = await altinn.getSystem(id, deadline);
   if (system === undefined) return false;
   deps.stdout.write(`${JSON.stringify(system, null, 2)}\n`);
   return true;
@@ -177,8 +191,8 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
     command,
     env,
     brokerUrl: values.broker as string,
-    ...(values.file === undefined ? {} : { file: values.file }),
-    ...(values.id === undefined ? {} : { id: values.id }),
+    file: values.file,
+    id: values.id,
   };
 }
 

@@ -5,11 +5,13 @@ import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
+import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
 import type { AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import type { Deadline } from '../../shared/ports/deadline.js';
 import { silentLogger } from '../../shared/ports/logger.js';
-import { createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
+import { composeBroker } from '../../shared/runtime/compose-broker.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
 
 export type CliEnvironment = 'sandbox' | 'test' | 'prod';
@@ -56,9 +58,8 @@ export function resolveTarget(
     env,
     clientId: upstream.clientId,
     // A system id is `<vendor orgno>_<name>` (checked by loadEnvConfig): its prefix is the vendor.
-    ...(config.systemId
-      ? { systemId: config.systemId, vendorOrgNo: config.systemId.split('_')[0] as string }
-      : {}),
+    systemId: config.systemId,
+    vendorOrgNo: config.systemId?.split('_')[0],
     describe: `${env}: Maskinporten ${environment.maskinportenIssuer}, Altinn ${environment.altinnPlatformUrl}`,
     async open() {
       let kms: KMSClient | undefined;
@@ -69,16 +70,16 @@ export function resolveTarget(
           return kms;
         },
       });
-      const runtime = createBrokerRuntime({
-        issuer: upstream.issuer,
-        clientId: upstream.clientId,
-        keys,
-        clock: systemClock,
-        logger: silentLogger,
-        metrics: new InMemoryMetrics(),
-        authorize: () => {},
-        altinnPlatformUrl: environment.altinnPlatformUrl,
-      });
+      const runtime = composeBroker(
+        {
+          issuer: upstream.issuer,
+          clientId: upstream.clientId,
+          policy: OPEN_POLICY,
+          deadlineMs: config.deadlineMs,
+          altinnPlatformUrl: environment.altinnPlatformUrl,
+        },
+        { keys, clock: systemClock, logger: silentLogger, metrics: new InMemoryMetrics() },
+      );
       if (!runtime.altinn) throw new Error('the Altinn client was not built');
       return runtime.altinn;
     },
@@ -96,9 +97,8 @@ function sandboxTarget(brokerUrl: string, fetchImpl: typeof fetch): CliTarget {
     async open() {
       return new AltinnHttpClient({
         platformUrl: `${broker}/sandbox/altinn`,
-        clock: systemClock,
         fetch: fetchImpl,
-        tokenProvider: (scopes) => brokerToken(fetchImpl, broker, scopes),
+        tokenProvider: (scopes, deadline) => brokerToken(fetchImpl, broker, scopes, deadline),
       });
     },
   };
@@ -109,6 +109,7 @@ async function brokerToken(
   fetchImpl: typeof fetch,
   broker: string,
   scopes: string[],
+  deadline: Deadline,
 ): Promise<string> {
   let response: Response;
   try {
@@ -116,7 +117,7 @@ async function brokerToken(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ scope: scopes.join(' '), minTtl: 30 }),
-      signal: AbortSignal.timeout(10_000),
+      signal: deadline.signal,
     });
   } catch {
     throw new Error(`the broker at ${broker} does not answer: is it running (npm start)?`);

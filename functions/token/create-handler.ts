@@ -6,20 +6,22 @@ import {
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
-import { loadEnvConfig, requireUpstreamConfig } from '../../shared/config/env-config.js';
+import {
+  LAMBDA_DEADLINE_MARGIN_MS,
+  loadEnvConfig,
+  requireUpstreamConfig,
+} from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseSecretConfig } from '../../shared/config/secret-config.js';
 import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../shared/domain/errors.js';
-import { policyAuthorizer, tokenAuthorizer } from '../../shared/http/action-authorizer.js';
 import { toErrorResponse } from '../../shared/http/error-response.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
-import { type BrokerRuntime, createBrokerRuntime } from '../../shared/runtime/broker-runtime.js';
-import { systemUserRoutes } from '../../shared/runtime/system-user-wiring.js';
+import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
 
 export interface LambdaDependencies {
   env: Readonly<Record<string, string | undefined>>;
@@ -52,46 +54,38 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
       : parsePolicy(secret.policy, `secret ${config.configSecret}`);
   if (policy.rules.length === 0)
     deps.logger.warn('no caller policy configured: every request is denied');
+  const next = config.signingKeyNext;
   const keys = await createSigningKeySet({
-    active: { spec: upstream.signingKey.spec, ...kid(secret.kid ?? upstream.signingKey.kid) },
-    ...(config.signingKeyNext
-      ? {
-          next: {
-            spec: config.signingKeyNext.spec,
-            ...kid(secret.kidNext ?? config.signingKeyNext.kid),
-          },
-        }
-      : {}),
+    active: { spec: upstream.signingKey.spec, kid: secret.kid ?? upstream.signingKey.kid },
+    next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,
   });
-  const shared = config.tokenCacheTable ? deps.sharedCache?.(config.tokenCacheTable) : undefined;
-  const authorize = policyAuthorizer(policy);
-  const systemId = secret.systemId ?? config.systemId;
-  const runtime = createBrokerRuntime({
-    issuer: upstream.issuer,
-    clientId: upstream.clientId,
-    keys,
-    clock: deps.clock,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    authorize: tokenAuthorizer(authorize),
-    deadlineMs: config.deadlineMs,
-    ...(shared ? { shared } : {}),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
-    routes: systemUserRoutes({
-      ...(systemId ? { systemId } : {}),
-      authorize,
+  const sharedCache = config.tokenCacheTable
+    ? deps.sharedCache?.(config.tokenCacheTable)
+    : undefined;
+  const runtime = composeBroker(
+    {
+      issuer: upstream.issuer,
+      clientId: upstream.clientId,
+      policy,
+      deadlineMs: config.deadlineMs,
+      altinnPlatformUrl: config.altinnPlatform,
+      systemId: secret.systemId ?? config.systemId,
+    },
+    {
+      keys,
       clock: deps.clock,
       logger: deps.logger,
       metrics: deps.metrics,
-    }),
-  });
+      sharedCache,
+      fetch: deps.fetch,
+    },
+  );
   deps.logger.info('broker ready', {
     environment: config.environment,
     issuer: upstream.issuer,
     kid: keys.active.kid,
-    sharedCache: Boolean(shared),
+    sharedCache: Boolean(sharedCache),
     policyRules: policy.rules.length,
   });
   return runtime;
@@ -104,7 +98,10 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
  */
 export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: BrokerLogger) {
   let runtime: Promise<BrokerRuntime> | undefined;
-  return async function proxyHandler(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+  return async function proxyHandler(
+    event: ApiGatewayProxyEvent,
+    context?: LambdaTime,
+  ): Promise<ApiGatewayProxyResult> {
     runtime ??= init();
     let ready: BrokerRuntime;
     try {
@@ -118,10 +115,18 @@ export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: B
         toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
       );
     }
-    return toApiGatewayResult(await ready.api(fromApiGatewayEvent(event)));
+    const request = fromApiGatewayEvent(event);
+    // The invocation's own end bounds the request's deadline (the start above may have taken time).
+    request.timeLimitMs = timeLimit(context);
+    return toApiGatewayResult(await ready.api(request));
   };
 }
 
-function kid(value: string | undefined): { kid?: string } {
-  return value ? { kid: value } : {};
+/** The part of the Lambda context the handler reads. */
+export interface LambdaTime {
+  getRemainingTimeInMillis(): number;
+}
+
+function timeLimit(context: LambdaTime | undefined): number | undefined {
+  return context && context.getRemainingTimeInMillis() - LAMBDA_DEADLINE_MARGIN_MS;
 }

@@ -1,12 +1,12 @@
 import { decodeJwt } from 'jose';
-import { BrokerError } from '../domain/errors.js';
+import type { CachedToken } from '../domain/cache-policy.js';
 import type { AltinnTokenExchangeApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
-import { altinnToBrokerError } from './altinn-errors.js';
 import type { TokenExchanger } from './token-exchanger.js';
+import { altinnExchangeUnusable, altinnToBrokerError } from './upstream-errors.js';
 
 export interface AltinnTokenExchangerOptions {
   altinn: AltinnTokenExchangeApi;
@@ -30,7 +30,7 @@ export class AltinnTokenExchanger implements TokenExchanger {
     this.#options = options;
   }
 
-  async exchange(maskinportenToken: CachedToken, deadline: number): Promise<CachedToken> {
+  async exchange(maskinportenToken: CachedToken, deadline: Deadline): Promise<CachedToken> {
     const { altinn, clock, metrics, logger } = this.#options;
     metrics.count('AltinnExchanges');
     let token: string;
@@ -48,13 +48,7 @@ export class AltinnTokenExchanger implements TokenExchanger {
     const exp = expiry(token);
     if (exp === undefined || exp * 1000 - now < 1000) {
       metrics.count('AltinnErrors');
-      throw new BrokerError(
-        'upstream_unavailable',
-        'Altinn answered the token exchange with a token that has no future exp',
-        {
-          upstreamSource: 'altinn',
-        },
-      );
+      throw altinnExchangeUnusable('a token that has no future exp');
     }
     // Like a Maskinporten answer: receipt time + whole seconds, never past the token's own exp.
     const lifetime = Math.floor((exp * 1000 - now) / 1000);

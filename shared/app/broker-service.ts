@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { altinnTokenCacheKey, type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
 import {
+  type CachedToken,
   isServable,
   isUsableWhenStale,
   remainingSeconds,
@@ -9,12 +10,14 @@ import {
 import { BrokerError, invalidRequest } from '../domain/errors.js';
 import type { TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
+import { Deadline, sleep, untilAborted } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken, SharedTokenCache } from '../ports/token-cache.js';
+import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
 import type { TokenExchanger } from './token-exchanger.js';
 import type { TokenFetcher } from './token-fetcher.js';
+import { deadlinePassed } from './upstream-errors.js';
 
 /**
  * Where the returned token came from; `stale` means Maskinporten failed and a still-valid token was
@@ -38,8 +41,6 @@ export interface BrokerServiceOptions {
   clock: Clock;
   metrics: BrokerMetrics;
   logger: BrokerLogger;
-  /** A caller gets an answer within this many milliseconds (default 6000). */
-  deadlineMs?: number;
   /** How long a crashed holder's lease blocks others (default 8000 ms). */
   leaseMs?: number;
   /** Time kept back for fetching directly when the lease holder is slow (default 2500 ms). */
@@ -60,19 +61,18 @@ export interface BrokerServiceOptions {
 export class BrokerService {
   readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
     Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
-  readonly #inFlight = new Map<string, Promise<TokenResult>>();
+  readonly #inFlight = new Map<string, Flight>();
   readonly #owner = randomUUID();
   #leaseCounter = 0;
   #identity?: BrokerIdentity;
 
   constructor(options: BrokerServiceOptions) {
     this.#options = {
-      deadlineMs: 6_000,
-      leaseMs: 8_000,
-      fetchReserveMs: 2_500,
-      leasePollMs: [40, 120],
-      random: Math.random,
       ...options,
+      leaseMs: options.leaseMs ?? 8_000,
+      fetchReserveMs: options.fetchReserveMs ?? 2_500,
+      leasePollMs: options.leasePollMs ?? [40, 120],
+      random: options.random ?? Math.random,
     };
   }
 
@@ -83,17 +83,18 @@ export class BrokerService {
     return this.#identity;
   }
 
-  async getToken(request: TokenRequest): Promise<TokenResult> {
+  /** A token for the request by `deadline` (or `BrokerError`). */
+  async getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
     this.#options.metrics.count('TokenRequests');
     // Refused before any cache read or lease write: the answer cannot change by trying.
     if (request.exchange && !this.#options.exchangers?.[request.exchange]) {
       throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
     }
-    return this.#getToken(request, this.#options.clock() + this.#options.deadlineMs);
+    return this.#getToken(request, deadline);
   }
 
-  /** One token within `deadline` (epoch ms); an exchange's inner lookup shares its caller's. */
-  async #getToken(request: TokenRequest, deadline: number): Promise<TokenResult> {
+  /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
+  async #getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
     const key = request.exchange
       ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
@@ -111,15 +112,22 @@ export class BrokerService {
     }
     // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.
     const flightKey = `${key}#${request.minTtl}${request.skipCache ? '#refresh' : ''}`;
-    let flight = this.#inFlight.get(flightKey);
-    if (!flight) {
-      flight = this.#resolve(key, request, deadline).finally(() => {
+    const joined = this.#inFlight.get(flightKey);
+    if (!joined) {
+      const result = this.#resolve(key, request, deadline).finally(() => {
         this.#inFlight.delete(flightKey);
       });
-      this.#inFlight.set(flightKey, flight);
+      this.#inFlight.set(flightKey, { result, until: deadline.at });
+      return this.#forCaller(await result, request);
     }
-    const result = await flight;
-    return this.#forCaller(result, request);
+    // The flight ends by its first caller's deadline; a caller due sooner stops waiting sooner.
+    if (joined.until <= deadline.at) return this.#forCaller(await joined.result, request);
+    try {
+      return this.#forCaller(await untilAborted(joined.result, deadline.signal), request);
+    } catch (error) {
+      if (error instanceof BrokerError || !deadline.signal.aborted) throw error;
+      throw deadlinePassed('waiting for the token another request is fetching');
+    }
   }
 
   /** A shared flight's result, checked against this caller's own `minTtl`. */
@@ -129,16 +137,36 @@ export class BrokerService {
     return { ...result, expiresIn: remainingSeconds(result.token, now) };
   }
 
-  async #resolve(key: string, request: TokenRequest, deadline: number): Promise<TokenResult> {
-    const { shared, memory, clock } = this.#options;
-    let stale = request.skipCache ? undefined : memory.get(key, clock());
+  async #resolve(key: string, request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+    const { shared, memory, clock, fetchReserveMs } = this.#options;
+    const stale = request.skipCache ? undefined : memory.get(key, clock());
     if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
-    // A slow table may not eat the fetch's time: reads and lease attempts stop waiting here.
-    const cacheUntil =
-      deadline - Math.min(this.#options.fetchReserveMs, this.#options.deadlineMs / 2);
+    // A slow table may not eat the fetch's time: reads and lease attempts stop at this sub-deadline.
+    const reserve = Math.min(fetchReserveMs, deadline.remaining() / 2);
+    const cache = deadline.before(deadline.at - reserve);
+    try {
+      return await this.#coordinate(shared, key, request, deadline, cache, stale);
+    } finally {
+      cache.dispose();
+    }
+  }
 
+  /**
+   * Through the shared cache: a token another process stored, or the lease to fetch one, or a wait
+   * for the holder's token; a caller whose deadline nears fetches itself.
+   */
+  async #coordinate(
+    shared: SharedTokenCache,
+    key: string,
+    request: TokenRequest,
+    deadline: Deadline,
+    cache: Deadline,
+    memoryStale: CachedToken | undefined,
+  ): Promise<TokenResult> {
+    const { clock, fetchReserveMs } = this.#options;
+    let stale = memoryStale;
     if (!request.skipCache) {
-      const hit = await this.#readShared(key, request, false, cacheUntil);
+      const hit = await this.#readShared(key, request, false, cache);
       if (hit.servable) return hit.servable;
       stale = later(stale, hit.stale);
     }
@@ -150,22 +178,20 @@ export class BrokerService {
       const freshAfter = request.skipCache
         ? Number.MAX_SAFE_INTEGER
         : now + requiredRemainingMs(stale ?? { lifetime: Number.MAX_SAFE_INTEGER }, request.minTtl);
-      const lease = shared.tryAcquireLease(key, {
-        owner,
-        now,
-        leaseUntil: now + this.#options.leaseMs,
-        freshAfter,
-      });
       // No answer in time means no coordination is possible: fetch as if the lease were ours.
-      const leased = await this.#bounded(lease, cacheUntil, true);
+      const leased = await shared.tryAcquireLease(
+        key,
+        { owner, now, leaseUntil: now + this.#options.leaseMs, freshAfter },
+        cache,
+      );
       if (leased) return this.#fetchAndStore(key, request, deadline, stale, owner);
-      if (deadline - clock() <= this.#options.fetchReserveMs) {
+      if (deadline.remaining() <= fetchReserveMs) {
         // The holder is slow or gone: answer within the deadline rather than wait for it.
         return this.#fetchAndStore(key, request, deadline, stale);
       }
       this.#options.metrics.count('LeaseWaits');
       await sleep(this.#pollDelay());
-      const hit = await this.#readShared(key, request, true, cacheUntil, receivedSince);
+      const hit = await this.#readShared(key, request, true, cache, receivedSince);
       if (hit.servable) return hit.servable;
       stale = later(stale, hit.stale);
     }
@@ -175,12 +201,12 @@ export class BrokerService {
     key: string,
     request: TokenRequest,
     consistent: boolean,
-    until: number,
+    cache: Deadline,
     receivedSince?: number,
   ): Promise<{ servable?: TokenResult; stale?: CachedToken }> {
     const { shared, memory, clock, metrics } = this.#options;
     if (!shared) return {};
-    const token = await this.#bounded(shared.get(key, { consistent }), until, undefined);
+    const token = await shared.get(key, { consistent }, cache);
     if (!token) return {};
     const now = clock();
     if (token.expiresAt <= now) return {};
@@ -197,7 +223,7 @@ export class BrokerService {
   async #fetchAndStore(
     key: string,
     request: TokenRequest,
-    deadline: number,
+    deadline: Deadline,
     stale: CachedToken | undefined,
     owner?: string,
   ): Promise<TokenResult> {
@@ -209,8 +235,12 @@ export class BrokerService {
         ? this.#exchange(request, deadline)
         : fetcher.fetch(request, deadline));
     } catch (error) {
-      // Not awaited: the caller's answer must not wait on the table; a lost release just expires.
-      if (owner) shared?.releaseLease(key, owner).catch(() => {});
+      // Not awaited, and on its own short deadline (the caller's may be spent): the answer must
+      // not wait on the table, and a lost release just expires.
+      if (owner && shared) {
+        const cleanup = Deadline.after(SHARED_WRITE_WAIT_MS, clock);
+        shared.releaseLease(key, owner, cleanup).finally(() => cleanup.dispose());
+      }
       const now = clock();
       if (isTransient(error) && stale && isUsableWhenStale(stale, now, request.minTtl)) {
         metrics.count('StaleServed');
@@ -225,15 +255,21 @@ export class BrokerService {
     // A refresh replaces the cached token even if that one would have lived longer.
     if (request.skipCache) memory.replace(key, token);
     else memory.set(key, token);
-    const put = shared?.put(key, token, owner, request.skipCache ? { replace: true } : undefined);
-    // Others may be waiting for this write, but a token in hand is not held back by a dead table.
-    if (put) await this.#bounded(put, Math.min(deadline, clock() + PUT_WAIT_MS), undefined);
+    if (shared) {
+      // Others may be waiting for this write, but a token in hand is not held back by a dead table.
+      const write = deadline.within(SHARED_WRITE_WAIT_MS);
+      try {
+        await shared.put(key, token, { owner, replace: request.skipCache }, write);
+      } finally {
+        write.dispose();
+      }
+    }
     const source = request.exchange ? 'altinn' : 'maskinporten';
     return { token, source, expiresIn: remainingSeconds(token, clock()) };
   }
 
   /** The fetch step of an exchanged token: the Maskinporten token as usual, then exchanged. */
-  async #exchange(request: TokenRequest, deadline: number): Promise<CachedToken> {
+  async #exchange(request: TokenRequest, deadline: Deadline): Promise<CachedToken> {
     const exchanger = request.exchange ? this.#options.exchangers?.[request.exchange] : undefined;
     if (!exchanger) throw new TypeError('exchange requested without an exchanger'); // checked in getToken
     const plain: TokenRequest = { ...request, minTtl: 0 };
@@ -242,32 +278,20 @@ export class BrokerService {
     return exchanger.exchange(token, deadline);
   }
 
-  /** The operation's result, or `fallback` once `until` (epoch ms) has passed. */
-  async #bounded<T>(operation: Promise<T>, until: number, fallback: T): Promise<T> {
-    const remaining = until - this.#options.clock();
-    if (remaining <= 0) {
-      operation.catch(() => {});
-      return fallback;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve(fallback), remaining);
-    });
-    try {
-      return await Promise.race([operation, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   #pollDelay(): number {
     const [min, max] = this.#options.leasePollMs;
     return min + Math.floor(this.#options.random() * (max - min));
   }
 }
 
-/** How long a caller with a fresh token waits for it to reach the shared cache. */
-const PUT_WAIT_MS = 500;
+/** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
+const SHARED_WRITE_WAIT_MS = 500;
+
+/** A single flight for one key: its result, and the epoch ms by which it settles. */
+interface Flight {
+  result: Promise<TokenResult>;
+  until: number;
+}
 
 /** A token that lives shorter than `minTtl` can never satisfy it: say so instead of refetching. */
 function requireLifetimeCovers(token: CachedToken, minTtl: number): void {
@@ -293,5 +317,3 @@ function later(a: CachedToken | undefined, b: CachedToken | undefined): CachedTo
   if (!b) return a;
   return b.expiresAt > a.expiresAt ? b : a;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,17 +1,14 @@
+import type { CachedToken } from '../domain/cache-policy.js';
 import type { Clock } from '../ports/clock.js';
+import { type Deadline, untilAborted } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
-import type {
-  CachedToken,
-  LeaseRequest,
-  PutOptions,
-  SharedTokenCache,
-} from '../ports/token-cache.js';
+import type { LeaseRequest, PutOptions, SharedTokenCache } from '../ports/token-cache.js';
 
 /** Options for {@link GuardedSharedCache}. */
 export interface GuardedSharedCacheOptions {
   inner: SharedTokenCache;
-  /** Drives the open → half-open transition (the operation timeout uses real timers). */
+  /** Drives the open → half-open transition. */
   clock: Clock;
   metrics: BrokerMetrics;
   logger: BrokerLogger;
@@ -19,8 +16,6 @@ export interface GuardedSharedCacheOptions {
   failureThreshold?: number;
   /** How long the circuit stays open before one probe call is let through. Default 30 000 ms. */
   openMs?: number;
-  /** A call slower than this counts as a failure: a slow table must not stall issuing. Default 1000 ms. */
-  operationTimeoutMs?: number;
 }
 
 /** Circuit state: closed (normal), open (inner not called), half-open (one probe call allowed). */
@@ -28,14 +23,16 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 type Operation = 'get' | 'tryAcquireLease' | 'put' | 'releaseLease';
 
-/** Rejection used when the inner call exceeds `operationTimeoutMs`. */
+/** What a call that did not answer by its deadline counts as. */
 class SharedCacheTimeoutError extends Error {
   override name = 'SharedCacheTimeoutError';
 }
 
 /**
  * Wraps a {@link SharedTokenCache} so that a failing, throttled or slow store never breaks token
- * issuing and is not hammered while it is down. Any error or timeout counts `CacheErrors`, logs a
+ * issuing and is not hammered while it is down. Each call is bounded by the deadline it is given
+ * (the inner cache gets it too, to abort its request); a call with no time left is not made. Any
+ * error, or no answer by the deadline, counts `CacheErrors`, logs a
  * warning with the error's name only (SDK messages are not trusted to be token-free) and degrades:
  * `get` → undefined (a miss), `tryAcquireLease` → true (no coordination possible, the caller fetches
  * itself), `put`/`releaseLease` → resolve. After `failureThreshold` consecutive failures the
@@ -50,7 +47,6 @@ export class GuardedSharedCache implements SharedTokenCache {
   readonly #logger: BrokerLogger;
   readonly #failureThreshold: number;
   readonly #openMs: number;
-  readonly #timeoutMs: number;
   #consecutiveFailures = 0;
   /** Epoch ms until which the circuit is open; undefined while closed. */
   #openUntil: number | undefined;
@@ -63,7 +59,6 @@ export class GuardedSharedCache implements SharedTokenCache {
     this.#logger = options.logger;
     this.#failureThreshold = positive(options.failureThreshold ?? 3, 'failureThreshold');
     this.#openMs = positive(options.openMs ?? 30_000, 'openMs');
-    this.#timeoutMs = positive(options.operationTimeoutMs ?? 1000, 'operationTimeoutMs');
   }
 
   /** The circuit state now (for tests and health checks). */
@@ -72,49 +67,68 @@ export class GuardedSharedCache implements SharedTokenCache {
     return this.#clock() < this.#openUntil ? 'open' : 'half-open';
   }
 
-  get(key: string, options?: { consistent?: boolean }): Promise<CachedToken | undefined> {
-    return this.#guard('get', () => this.#inner.get(key, options), undefined);
+  get(
+    key: string,
+    options: { consistent?: boolean },
+    deadline: Deadline,
+  ): Promise<CachedToken | undefined> {
+    return this.#guard('get', deadline, () => this.#inner.get(key, options, deadline), undefined);
   }
 
-  tryAcquireLease(key: string, lease: LeaseRequest): Promise<boolean> {
-    return this.#guard('tryAcquireLease', () => this.#inner.tryAcquireLease(key, lease), true);
+  tryAcquireLease(key: string, lease: LeaseRequest, deadline: Deadline): Promise<boolean> {
+    return this.#guard(
+      'tryAcquireLease',
+      deadline,
+      () => this.#inner.tryAcquireLease(key, lease, deadline),
+      true,
+    );
   }
 
-  put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void> {
-    return this.#guard('put', () => this.#inner.put(key, token, owner, options), undefined);
+  put(key: string, token: CachedToken, options: PutOptions, deadline: Deadline): Promise<void> {
+    return this.#guard(
+      'put',
+      deadline,
+      () => this.#inner.put(key, token, options, deadline),
+      undefined,
+    );
   }
 
-  releaseLease(key: string, owner: string): Promise<void> {
-    return this.#guard('releaseLease', () => this.#inner.releaseLease(key, owner), undefined);
+  releaseLease(key: string, owner: string, deadline: Deadline): Promise<void> {
+    return this.#guard(
+      'releaseLease',
+      deadline,
+      () => this.#inner.releaseLease(key, owner, deadline),
+      undefined,
+    );
   }
 
-  async #guard<T>(operation: Operation, call: () => Promise<T>, degraded: T): Promise<T> {
+  async #guard<T>(
+    operation: Operation,
+    deadline: Deadline,
+    call: () => Promise<T>,
+    degraded: T,
+  ): Promise<T> {
     const state = this.state();
     if (state === 'open' || (state === 'half-open' && this.#probeInFlight)) return degraded;
+    // No time left is the caller's budget, not the table's fault: nothing is called or counted.
+    if (deadline.remaining() <= 0) return degraded;
     const probe = state === 'half-open';
     if (probe) this.#probeInFlight = true;
     try {
-      const result = await this.#withTimeout(call);
+      // A synchronous throw from `call` becomes a rejection like any other failure.
+      const result = await untilAborted(Promise.resolve().then(call), deadline.signal);
       this.#onSuccess(probe);
       return result;
     } catch (error) {
-      this.#onFailure(operation, error, probe);
+      this.#onFailure(
+        operation,
+        deadline.signal.aborted ? new SharedCacheTimeoutError() : error,
+        probe,
+      );
       return degraded;
     } finally {
       if (probe) this.#probeInFlight = false;
     }
-  }
-
-  #withTimeout<T>(call: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SharedCacheTimeoutError()), this.#timeoutMs);
-    });
-    // A synchronous throw from `call` becomes a rejection like any other failure.
-    const pending = Promise.resolve().then(call);
-    // The abandoned call may still settle later: swallow its outcome, it was already accounted for.
-    pending.catch(() => {});
-    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
 
   #onSuccess(probe: boolean): void {

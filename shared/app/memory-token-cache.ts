@@ -1,4 +1,4 @@
-import type { CachedToken } from '../ports/token-cache.js';
+import type { CachedToken } from '../domain/cache-policy.js';
 
 export const DEFAULT_MEMORY_CACHE_ENTRIES = 10_000;
 

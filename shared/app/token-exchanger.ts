@@ -1,4 +1,5 @@
-import type { CachedToken } from '../ports/token-cache.js';
+import type { CachedToken } from '../domain/cache-policy.js';
+import type { Deadline } from '../ports/deadline.js';
 
 /**
  * A second kind of token made from a Maskinporten token (the Altinn token exchange). The broker
@@ -6,6 +7,6 @@ import type { CachedToken } from '../ports/token-cache.js';
  * expiry.
  */
 export interface TokenExchanger {
-  /** Resolves the new token or throws `BrokerError`; `deadline` is epoch ms. */
-  exchange(maskinportenToken: CachedToken, deadline: number): Promise<CachedToken>;
+  /** Resolves the new token or throws `BrokerError`. */
+  exchange(maskinportenToken: CachedToken, deadline: Deadline): Promise<CachedToken>;
 }

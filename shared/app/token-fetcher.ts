@@ -1,24 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { toCachedToken } from '../domain/cache-policy.js';
-import { BrokerError } from '../domain/errors.js';
+import { type CachedToken, toCachedToken } from '../domain/cache-policy.js';
 import { buildGrantClaims, type GrantClaims } from '../domain/jwt-grant.js';
 import type { TokenRequest } from '../domain/token-request.js';
-import {
-  classifyFailure,
-  exhaustedToBrokerError,
-  isRetryable,
-  rejectionToBrokerError,
-} from '../domain/upstream-errors.js';
 import {
   type AuthorizationServer,
   UpstreamError,
   type UpstreamFailure,
 } from '../ports/authorization-server.js';
 import type { Clock } from '../ports/clock.js';
+import { type Deadline, sleep, untilAborted } from '../ports/deadline.js';
 import type { GrantSigner } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetricName, BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
+import {
+  classifyFailure,
+  exhaustedToBrokerError,
+  isRetryable,
+  rejectionToBrokerError,
+  signingFailure,
+} from './upstream-errors.js';
 
 export interface TokenFetcherOptions {
   server: AuthorizationServer;
@@ -29,7 +29,7 @@ export interface TokenFetcherOptions {
   logger: BrokerLogger;
   /** Attempts per request, the first included (default 3). */
   maxAttempts?: number;
-  /** Timeout for one attempt (default 2000 ms); the request's deadline caps it. */
+  /** Time for one attempt (default 2000 ms): a sub-deadline of the request's. */
   attemptTimeoutMs?: number;
   /** First backoff; doubled per attempt, with full jitter (default 200 ms). */
   backoffMs?: number;
@@ -53,12 +53,12 @@ export class TokenFetcher {
 
   constructor(options: TokenFetcherOptions) {
     this.#options = {
-      maxAttempts: 3,
-      attemptTimeoutMs: 2_000,
-      backoffMs: 200,
-      newJti: randomUUID,
-      random: Math.random,
       ...options,
+      maxAttempts: options.maxAttempts ?? 3,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 2_000,
+      backoffMs: options.backoffMs ?? 200,
+      newJti: options.newJti ?? randomUUID,
+      random: options.random ?? Math.random,
     };
   }
 
@@ -67,25 +67,27 @@ export class TokenFetcher {
     return this.#options.signer;
   }
 
-  /** Resolves a fresh token or throws `BrokerError`; `deadline` is epoch ms. */
-  async fetch(request: TokenRequest, deadline: number): Promise<CachedToken> {
-    const { clock, maxAttempts } = this.#options;
+  /** Resolves a fresh token by `deadline`, or throws `BrokerError`. */
+  async fetch(request: TokenRequest, deadline: Deadline): Promise<CachedToken> {
+    const { maxAttempts, attemptTimeoutMs } = this.#options;
     let last: UpstreamFailure | undefined;
     let attempts = 0;
     while (attempts < maxAttempts) {
-      const remaining = deadline - clock();
-      if (remaining <= 0) break;
+      if (deadline.remaining() <= 0) break;
       attempts++;
+      const attempt = deadline.within(attemptTimeoutMs);
       try {
-        return await this.#attempt(request, remaining);
+        return await this.#attempt(request, attempt);
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         last = error.failure;
         this.#countFailure(last);
         if (!isRetryable(last)) throw rejectionToBrokerError(last);
         const wait = this.#backoff(attempts, last);
-        if (attempts >= maxAttempts || clock() + wait >= deadline) break;
+        if (attempts >= maxAttempts || wait >= deadline.remaining()) break;
         await sleep(wait);
+      } finally {
+        attempt.dispose();
       }
     }
     const error = exhaustedToBrokerError(last, attempts);
@@ -93,16 +95,15 @@ export class TokenFetcher {
     throw error;
   }
 
-  async #attempt(request: TokenRequest, remaining: number): Promise<CachedToken> {
-    const { server, clientId, clock, metrics, newJti, attemptTimeoutMs } = this.#options;
-    const signal = AbortSignal.timeout(Math.min(attemptTimeoutMs, remaining));
-    const { issuer } = await server.metadata(signal);
+  async #attempt(request: TokenRequest, deadline: Deadline): Promise<CachedToken> {
+    const { server, clientId, clock, metrics, newJti } = this.#options;
+    const { issuer } = await server.metadata(deadline);
     const claims = buildGrantClaims(request, { issuer, clientId, now: clock(), jti: newJti() });
-    const assertion = await this.#sign(claims, signal);
+    const assertion = await this.#sign(claims, deadline);
     const started = clock();
     metrics.count('MaskinportenCalls');
     try {
-      const response = await server.requestToken(assertion, signal);
+      const response = await server.requestToken(assertion, deadline);
       return toCachedToken(response, claims.scope, clock());
     } finally {
       metrics.timing('MaskinportenLatency', clock() - started);
@@ -110,25 +111,15 @@ export class TokenFetcher {
   }
 
   /** Signs within the attempt's time: a KMS call that never returns must not outlive the deadline. */
-  async #sign(claims: GrantClaims, signal: AbortSignal): Promise<string> {
+  async #sign(claims: GrantClaims, deadline: Deadline): Promise<string> {
     const { signer, clock, metrics } = this.#options;
     const started = clock();
     try {
-      const assertion = await untilAborted(signer.sign(claims), signal);
+      const assertion = await untilAborted(signer.sign(claims, deadline), deadline.signal);
       metrics.count('Signatures');
       return assertion;
     } catch (error) {
-      if (signal.aborted) {
-        throw new BrokerError(
-          'upstream_timeout',
-          'signing the grant took too long (no answer from the signer before the deadline)',
-          {
-            cause: error,
-            retryAfter: 1,
-          },
-        );
-      }
-      throw signingError(error);
+      throw signingFailure(error, deadline.signal.aborted);
     } finally {
       metrics.timing('SigningLatency', clock() - started);
     }
@@ -147,35 +138,3 @@ export class TokenFetcher {
     return Math.max(jittered, retryAfter);
   }
 }
-
-/** A signer failure is the broker's own fault; KMS throttling is the one worth retrying later. */
-function signingError(error: unknown): BrokerError {
-  const name = errorName(error);
-  if (/Throttl|TooManyRequests|LimitExceeded/.test(name)) {
-    return new BrokerError('upstream_unavailable', `signing the grant was throttled (${name})`, {
-      cause: error,
-      retryAfter: 1,
-    });
-  }
-  return new BrokerError('internal', `the broker could not sign the grant (${name})`, {
-    cause: error,
-  });
-}
-
-function errorName(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const cause = error.cause instanceof Error ? error.cause.name : undefined;
-  return cause && cause !== 'Error' ? cause : error.name;
-}
-
-/** Settles like `promise`, or rejects once `signal` aborts (the promise is left to settle unobserved). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,17 @@ import { isValidOrgnr } from '../domain/orgnr.js';
 import { requireSecureUrl } from '../domain/secure-url.js';
 import { ENV } from './env-names.js';
 
+/** A request's deadline unless `BROKER_DEADLINE_MS` says otherwise. */
 export const DEFAULT_DEADLINE_MS = 6_000;
+
+/**
+ * What the Lambda keeps back after a request's deadline to answer (the API's own last-resort 504
+ * comes 250 ms after the deadline): a request's deadline is the sooner of `BROKER_DEADLINE_MS` and
+ * the invocation's remaining time less this margin, so the broker always answers before Lambda
+ * stops it. A function timeout of at least the deadline plus this margin keeps `BROKER_DEADLINE_MS`
+ * whole on a warm invocation.
+ */
+export const LAMBDA_DEADLINE_MARGIN_MS = 1_000;
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { describeIssue } from '../domain/token-request.js';
+import { describeIssue } from '../domain/schema-fields.js';
 import { isSystemId } from './env-config.js';
 
 /**

@@ -1,4 +1,13 @@
-import type { CachedToken } from '../ports/token-cache.js';
+/** A Maskinporten (or exchanged Altinn) token as the broker caches it. */
+export interface CachedToken {
+  accessToken: string;
+  tokenType: string;
+  scope: string;
+  /** Epoch milliseconds when the token expires (receipt time + `expires_in`). */
+  expiresAt: number;
+  /** The lifetime in seconds the token had when it was received (`expires_in`). */
+  lifetime: number;
+}
 
 /** The longest refresh margin: a token is refreshed once it has less than this left. */
 export const MAX_REFRESH_MARGIN_SECONDS = 60;

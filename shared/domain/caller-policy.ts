@@ -1,8 +1,16 @@
 import * as z from 'zod';
 import { BrokerError } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
+import { describeIssue } from './schema-fields.js';
 import type { TokenRequest } from './token-request.js';
-import { describeIssue } from './token-request.js';
+
+/** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
+export interface CallerIdentity {
+  /** IAM role ARN (the STS session mapped to its role), or a local name. */
+  id: string;
+  /** Where the identity came from; a header-named identity is trusted only on the local server. */
+  source: 'iam' | 'local-default' | 'local-header';
+}
 
 /**
  * Who may ask for what. A rule names callers (exact IAM role ARNs, or ARNs with `*` in the role
@@ -11,6 +19,8 @@ import { describeIssue } from './token-request.js';
  */
 export interface CallerPolicy {
   rules: readonly PolicyRule[];
+  /** Every caller may do anything: the local server without a policy file, never AWS. */
+  open?: boolean;
 }
 
 export interface PolicyRule {
@@ -29,15 +39,18 @@ export interface PolicyRule {
   systemUserRequests: boolean;
 }
 
-/** What a caller asks to do, as far as the policy cares. */
-export interface PolicyAction {
-  scopes?: readonly string[];
-  org?: string;
-  consumerOrg?: string;
-  skipCache?: boolean;
-  /** Onboarding (system-user requests and lookups) rather than a token. */
-  systemUserRequests?: boolean;
-}
+/**
+ * What a caller asks to do, as far as the policy cares. A new kind of call gets a member here and
+ * a case in `allows` (issue 9 adds `{ kind: 'change-request'; org: string }`).
+ */
+export type PolicyAction =
+  /** `POST /v1/token`: the validated request, all of it (a rule may look at any field). */
+  | { kind: 'token'; request: TokenRequest }
+  /** Onboarding: system-user requests and lookups. `org` is unknown until Altinn names it. */
+  | { kind: 'onboarding'; org?: string };
+
+/** The policy's answer: the rule that allowed it (for the audit log), or why not (for the caller). */
+export type PolicyDecision = { allowed: true; rule: string } | { allowed: false; reason: string };
 
 const ROLE_ARN = /^arn:aws[\w-]*:(iam|sts)::[^:]*:[\w+=,.@/*-]+$/;
 const ACCOUNT = /^arn:[^:]+:[^:]+::(\d{12}):/;
@@ -90,48 +103,60 @@ export function parsePolicy(value: unknown, source: string): CallerPolicy {
   };
 }
 
-/** The policy that allows nothing: AWS without a configured policy. */
+/** Allows nothing to anyone: AWS without a configured policy. */
 export const DENY_ALL: CallerPolicy = { rules: [] };
 
+/** Allows everything to everyone: the local server without a policy file. */
+export const OPEN_POLICY: CallerPolicy = { rules: [], open: true };
+
 /**
- * Checks an action against the policy; throws `access_denied` naming what was denied (not which
- * rule or why not), or returns the name of the rule that allowed it, for the audit log.
+ * The one authorisation decision: may this caller do this? A caller is allowed when one rule that
+ * names it allows all of the action. A denial says what was denied, never which rule or why not.
  */
-export function authorizeAction(
+export function decide(
   policy: CallerPolicy,
-  callerId: string | undefined,
+  caller: CallerIdentity | undefined,
   action: PolicyAction,
-): string | undefined {
-  if (!callerId) throw new BrokerError('access_denied', 'the caller has no identity');
+): PolicyDecision {
+  if (policy.open) return { allowed: true, rule: 'open (no policy)' };
+  const callerId = caller?.id;
+  if (!callerId) return { allowed: false, reason: 'the caller has no identity' };
   const rules = policy.rules.filter((rule) =>
     rule.callers.some((pattern) => matchesArn(pattern, callerId)),
   );
-  if (rules.length === 0)
-    throw new BrokerError('access_denied', `caller ${callerId} is not allowed to use the broker`);
+  if (rules.length === 0) {
+    return { allowed: false, reason: `caller ${callerId} is not allowed to use the broker` };
+  }
   const allowing = rules.find((rule) => allows(rule, action));
-  if (allowing) return allowing.name ?? 'unnamed rule';
-  throw new BrokerError('access_denied', `caller ${callerId} may not ${describeAction(action)}`);
+  if (allowing) return { allowed: true, rule: allowing.name ?? 'unnamed rule' };
+  return { allowed: false, reason: `caller ${callerId} may not ${describeAction(action)}` };
 }
 
-/** Adapts the policy to the token route's authoriser. */
-export function tokenAction(request: TokenRequest): PolicyAction {
-  const action: PolicyAction = { scopes: request.scopes, skipCache: request.skipCache };
-  if (request.org) action.org = request.org;
-  if (request.consumerOrg) action.consumerOrg = request.consumerOrg;
-  return action;
+/** {@link decide}, with a denial thrown as `access_denied`; resolves the allowing rule's name. */
+export function requireAllowed(
+  policy: CallerPolicy,
+  caller: CallerIdentity | undefined,
+  action: PolicyAction,
+): string {
+  const decision = decide(policy, caller, action);
+  if (!decision.allowed) throw new BrokerError('access_denied', decision.reason);
+  return decision.rule;
 }
 
 function allows(rule: PolicyRule, action: PolicyAction): boolean {
-  if (action.systemUserRequests && !rule.systemUserRequests) return false;
-  if (action.skipCache && !rule.skipCache) return false;
-  if (
-    action.scopes &&
-    !action.scopes.every((scope) => rule.scopes.some((allowed) => matchesScope(allowed, scope)))
-  ) {
-    return false;
+  switch (action.kind) {
+    case 'onboarding':
+      return rule.systemUserRequests && orgAllowed(rule, action.org);
+    case 'token': {
+      const { scopes, org, consumerOrg, skipCache } = action.request;
+      if (skipCache && !rule.skipCache) return false;
+      if (!scopes.every((scope) => rule.scopes.some((allowed) => matchesScope(allowed, scope)))) {
+        return false;
+      }
+      if (org === undefined && !rule.vendorTokens) return false;
+      return orgAllowed(rule, org) && orgAllowed(rule, consumerOrg);
+    }
   }
-  if (action.org === undefined && !action.systemUserRequests && !rule.vendorTokens) return false;
-  return orgAllowed(rule, action.org) && orgAllowed(rule, action.consumerOrg);
 }
 
 function orgAllowed(rule: PolicyRule, org: string | undefined): boolean {
@@ -160,15 +185,12 @@ function escapeRegex(text: string): string {
 }
 
 function describeAction(action: PolicyAction): string {
-  const what = action.systemUserRequests
-    ? 'manage system-user requests'
-    : `get scope ${(action.scopes ?? []).join(' ')}`;
-  const forWhom = action.org
-    ? ` for org ${action.org}`
-    : action.systemUserRequests
-      ? ''
-      : ' as a plain vendor token';
-  const delegated = action.consumerOrg ? ` on behalf of ${action.consumerOrg}` : '';
-  const refresh = action.skipCache ? ' with skipCache' : '';
-  return `${what}${forWhom}${delegated}${refresh}`;
+  if (action.kind === 'onboarding') {
+    return `manage system-user requests${action.org ? ` for org ${action.org}` : ''}`;
+  }
+  const { scopes, org, consumerOrg, skipCache } = action.request;
+  const forWhom = org ? ` for org ${org}` : ' as a plain vendor token';
+  const delegated = consumerOrg ? ` on behalf of ${consumerOrg}` : '';
+  const refresh = skipCache ? ' with skipCache' : '';
+  return `get scope ${scopes.join(' ')}${forWhom}${delegated}${refresh}`;
 }

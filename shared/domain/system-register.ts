@@ -1,10 +1,10 @@
 import * as z from 'zod';
+import { ACCESS_PACKAGE, RESOURCE_URN } from './altinn-identifiers.js';
 import { parseOrgnr } from './orgnr.js';
-import { requiredOr } from './zod-messages.js';
+import { describeIssue, requiredOr } from './schema-fields.js';
+import { isHttpsUrl } from './secure-url.js';
 
 const VENDOR_AUTHORITY = 'iso6523-actorid-upis';
-const RESOURCE_URN = 'urn:altinn:resource';
-const ACCESS_PACKAGE = /^urn:altinn:accesspackage:[a-z0-9][a-z0-9-]{0,99}$/;
 
 /**
  * Access packages that only exist through a client relationship registered in the Entity Register
@@ -117,7 +117,7 @@ const systemSchema = z.strictObject({
     .array(
       z
         .string({ message: 'must be strings' })
-        .refine(isHttpsUrl, 'must be absolute https URLs (AUTH.VLD-00005)'),
+        .refine((url) => isHttpsUrl(url), 'must be absolute https URLs (AUTH.VLD-00005)'),
     )
     .optional(),
   softDeleted: z.boolean({ message: 'must be true or false' }).optional(),
@@ -161,7 +161,9 @@ export function checkSystemRegistration(
   const problems: string[] = [];
   const parsed = systemSchema.safeParse(system);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describe(issue));
+    for (const issue of parsed.error.issues) {
+      problems.push(describeIssue(issue, { root: 'document', locateUnknown: true }));
+    }
   }
   problems.push(...crossFieldProblems(system, context));
   return { system, problems: [...new Set(problems)] };
@@ -267,26 +269,10 @@ function renameKeys(value: unknown, names: Record<string, string>): unknown {
   );
 }
 
-function describe(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'document';
-  if (issue.code === 'unrecognized_keys') {
-    return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  }
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
-    return `${path}: is required`;
-  return `${path}: ${issue.message}`;
-}
-
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isHttpsUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  return url.protocol === 'https:' && url.hostname.length > 0;
 }

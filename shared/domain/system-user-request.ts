@@ -1,26 +1,22 @@
 import * as z from 'zod';
-import type {
-  AltinnSystemUser,
-  AltinnSystemUserRequest,
-  CreateSystemUserRequestBody,
-  SystemUserType,
-} from '../ports/altinn.js';
+import { ACCESS_PACKAGE, ACCESS_PACKAGE_PREFIX, RESOURCE_ID } from './altinn-identifiers.js';
 import { invalidRequest } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
-import { orgnrField } from './orgnr-field.js';
-import { describeIssue, MAX_EXTERNAL_REF_LENGTH } from './token-request.js';
-import { requiredOr } from './zod-messages.js';
+import {
+  describeIssue,
+  externalRefField,
+  MAX_EXTERNAL_REF_LENGTH,
+  orgnrField,
+  requiredOr,
+} from './schema-fields.js';
+import { isHttpsUrl } from './secure-url.js';
+
+/** Own (standard) or client (agent) system user. */
+export type SystemUserType = 'standard' | 'agent';
 
 export const MAX_RIGHTS = 50;
 export const MAX_ACCESS_PACKAGES = 50;
 export const MAX_INTEGRATION_TITLE_LENGTH = 255;
-const RESOURCE_URN = 'urn:altinn:resource';
-const ACCESS_PACKAGE_PREFIX = 'urn:altinn:accesspackage:';
-/** Altinn resource ids: lower-case letters, digits, `-` and `_` (e.g. `ske-krav-og-betalinger`, `app_ttd_x`). */
-const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
-const ACCESS_PACKAGE = /^urn:altinn:accesspackage:[a-z0-9][a-z0-9-]{0,99}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F-\u009F]/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A validated `POST /v1/systemuser-requests` body. */
@@ -38,14 +34,7 @@ export interface SystemUserRequestInput {
 
 const orgField = orgnrField(requiredOr('must be a string'));
 
-const externalRefField = z
-  .string({ message: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`)
-  .refine(
-    (value) => !WHITESPACE_OR_CONTROL.test(value),
-    'must not contain whitespace or control characters',
-  );
+const externalRef = externalRefField({ message: 'must be a string' });
 
 const uniqueList = (item: z.ZodString, max: number, what: string) =>
   z
@@ -70,10 +59,10 @@ const requestSchema = z.strictObject({
     MAX_ACCESS_PACKAGES,
     'access package URNs',
   ).optional(),
-  externalRef: externalRefField.optional(),
+  externalRef: externalRef.optional(),
   redirectUrl: z
     .string({ message: 'must be a string' })
-    .refine(isHttpsUrl, 'must be an absolute https URL')
+    .refine((value) => isHttpsUrl(value), 'must be an absolute https URL')
     .optional(),
   integrationTitle: z
     .string({ message: 'must be a string' })
@@ -123,23 +112,6 @@ export function parseSystemUserRequestInput(body: unknown): SystemUserRequestInp
   return input;
 }
 
-/** Altinn's `CreateRequestSystemUser` (or agent) body for the broker's system. */
-export function toAltinnRequestBody(
-  input: SystemUserRequestInput,
-  systemId: string,
-): CreateSystemUserRequestBody {
-  const body: CreateSystemUserRequestBody = { systemId, partyOrgNo: input.org };
-  if (input.externalRef !== undefined) body.externalRef = input.externalRef;
-  if (input.type === 'standard' && input.rights.length > 0) {
-    body.rights = input.rights.map((value) => ({ resource: [{ id: RESOURCE_URN, value }] }));
-  }
-  if (input.accessPackages.length > 0)
-    body.accessPackages = input.accessPackages.map((urn) => ({ urn }));
-  if (input.redirectUrl !== undefined) body.redirectUrl = input.redirectUrl;
-  if (input.integrationTitle !== undefined) body.integrationTitle = input.integrationTitle;
-  return body;
-}
-
 /** What to look up: `GET /v1/systemuser-requests?org=&externalRef=&type=` and `GET /v1/systemusers`. */
 export interface SystemUserQuery {
   org: string;
@@ -162,7 +134,7 @@ export function parseSystemUserQuery(
       'org: must be a 9-digit Norwegian organisation number with a valid check digit',
     );
   const rawRef = single(query, 'externalRef');
-  if (rawRef !== undefined && !externalRefField.safeParse(rawRef).success) {
+  if (rawRef !== undefined && !externalRef.safeParse(rawRef).success) {
     throw invalidRequest(
       `externalRef: must be 1 to ${MAX_EXTERNAL_REF_LENGTH} characters without whitespace or control characters`,
     );
@@ -191,91 +163,8 @@ export function requireRequestId(id: string): string {
   return id.toLowerCase();
 }
 
-/** A system-user request as the broker answers it. */
-export interface SystemUserRequestView {
-  id: string;
-  type: SystemUserType;
-  /** `New`, `Accepted`, `Rejected`, `Denied` or `Timedout`; timed out requests always read `Timedout`. */
-  status: string;
-  timedOut: boolean;
-  confirmUrl?: string;
-  externalRef: string;
-  systemId: string;
-  partyOrgNo: string;
-  redirectUrl?: string;
-  rights: string[];
-  accessPackages: string[];
-  integrationTitle?: string;
-  created?: string;
-}
-
-/**
- * Altinn's request as the broker answers it. Timeouts are normalised: before Nov 2025 Altinn set
- * `status: Timedout`; since then it sets `timedOut: true` and leaves `status` alone. Either way the
- * view says `status: "Timedout", timedOut: true`, because a timed-out request can no longer be
- * approved whatever status it had. `externalRef` defaults to the org, as in Altinn.
- */
-export function toRequestView(
-  request: AltinnSystemUserRequest,
-  type: SystemUserType,
-): SystemUserRequestView {
-  const timedOut = request.timedOut === true || request.status.toLowerCase() === 'timedout';
-  const view: SystemUserRequestView = {
-    id: request.id,
-    type,
-    status: timedOut ? 'Timedout' : request.status,
-    timedOut,
-    externalRef: request.externalRef ?? request.partyOrgNo,
-    systemId: request.systemId,
-    partyOrgNo: request.partyOrgNo,
-    rights: request.rights.flatMap((right) =>
-      right.resource
-        .filter((attribute) => attribute.id === RESOURCE_URN)
-        .map((attribute) => attribute.value),
-    ),
-    accessPackages: request.accessPackages.map((entry) => entry.urn),
-  };
-  if (request.confirmUrl) view.confirmUrl = request.confirmUrl;
-  if (request.redirectUrl) view.redirectUrl = request.redirectUrl;
-  if (request.integrationTitle) view.integrationTitle = request.integrationTitle;
-  if (request.created) view.created = request.created;
-  return view;
-}
-
-/** An approved system user as the broker answers it. */
-export interface SystemUserView {
-  id: string;
-  type: SystemUserType;
-  systemId: string;
-  partyOrgNo: string;
-  externalRef: string;
-  integrationTitle?: string;
-  created?: string;
-}
-
-/** `SystemUserExternalDTO` as the broker answers it; older DTOs without `userType` read as standard. */
-export function toSystemUserView(user: AltinnSystemUser): SystemUserView {
-  const view: SystemUserView = {
-    id: user.id,
-    type: user.userType?.toLowerCase() === 'agent' ? 'agent' : 'standard',
-    systemId: user.systemId,
-    partyOrgNo: user.reporteeOrgNo,
-    externalRef: user.externalRef ?? user.reporteeOrgNo,
-  };
-  if (user.integrationTitle) view.integrationTitle = user.integrationTitle;
-  if (user.created) view.created = user.created;
-  return view;
-}
-
 function single(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name);
   if (values.length > 1) throw invalidRequest(`${name}: must be given once`);
   return values[0];
-}
-
-function isHttpsUrl(value: string): boolean {
-  if (value.length > 2048 || WHITESPACE_OR_CONTROL.test(value) || !URL.canParse(value))
-    return false;
-  const url = new URL(value);
-  return url.protocol === 'https:' && url.hostname.length > 0;
 }

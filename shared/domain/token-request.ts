@@ -1,19 +1,17 @@
 import * as z from 'zod';
 import { invalidRequest } from './errors.js';
-import { orgnrField } from './orgnr-field.js';
+import { describeIssue, externalRefField, orgnrField } from './schema-fields.js';
+import { isHttpsUrl } from './secure-url.js';
 
 /** Digdir advises one scope per token; the broker allows a few, never unbounded. */
 export const MAX_SCOPES = 20;
 export const MAX_SCOPE_LENGTH = 256;
-export const MAX_EXTERNAL_REF_LENGTH = 255;
 export const MAX_RESOURCES = 10;
 export const MAX_RESOURCE_LENGTH = 2048;
 export const MAX_MIN_TTL_SECONDS = 3600;
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F-\u009F]/u;
 
 /**
  * A validated, normalised token request: scopes sorted and unique, org numbers bare digits.
@@ -76,15 +74,7 @@ const resourceList = z
 const tokenRequestSchema = z.strictObject({
   scope: scopeList,
   org: orgnrSchema.optional(),
-  externalRef: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`)
-    .refine(
-      (value) => !WHITESPACE_OR_CONTROL.test(value),
-      'must not contain whitespace or control characters',
-    )
-    .optional(),
+  externalRef: externalRefField().optional(),
   resource: resourceList.optional(),
   consumerOrg: orgnrSchema.optional(),
   exchange: z.literal('altinn', { message: 'must be "altinn"' }).optional(),
@@ -106,7 +96,9 @@ export function parseTokenRequest(body: unknown): TokenRequest {
     throw invalidRequest('the body must be a JSON object');
   }
   const parsed = tokenRequestSchema.safeParse(body);
-  if (!parsed.success) throw invalidRequest(describeIssue(parsed.error.issues[0]));
+  if (!parsed.success) {
+    throw invalidRequest(describeIssue(parsed.error.issues[0], { union: unionMessage }));
+  }
   const { scope, org, externalRef, resource, consumerOrg, exchange, minTtl, skipCache } =
     parsed.data;
   if (externalRef !== undefined && org === undefined) {
@@ -131,20 +123,12 @@ export function parseTokenRequest(body: unknown): TokenRequest {
   return request;
 }
 
-/** Turns the first zod issue into `field: rule`, never echoing the offending value. */
-export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (!issue) return 'the body is invalid';
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.slice(0, 3).map((key) => JSON.stringify(key.slice(0, 64)));
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
-  }
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  // zod 4 drops `issue.input` unless asked to report it, so a missing value shows in the message.
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-    return `${field}: is required`;
-  }
-  if (issue.code === 'invalid_union') return `${field}: ${unionMessage(field)}`;
-  return `${field}: ${issue.message}`;
+/** RFC 8707: an absolute URI without a fragment; here always https, written in lower case. */
+function isAudienceUri(value: string): boolean {
+  return (
+    value.startsWith('https://') &&
+    isHttpsUrl(value, { maxLength: MAX_RESOURCE_LENGTH, fragment: false })
+  );
 }
 
 function unionMessage(field: string): string {
@@ -156,10 +140,4 @@ function unionMessage(field: string): string {
     default:
       return 'has the wrong type';
   }
-}
-
-function isAudienceUri(value: string): boolean {
-  if (value.length > MAX_RESOURCE_LENGTH || WHITESPACE_OR_CONTROL.test(value)) return false;
-  if (!value.startsWith('https://') || value.includes('#')) return false;
-  return URL.canParse(value) && new URL(value).hostname.length > 0;
 }

@@ -1,10 +1,4 @@
-/** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
-export interface CallerIdentity {
-  /** IAM role ARN (the STS session mapped to its role), or a local name. */
-  id: string;
-  /** Where the identity came from; a header-named identity is trusted only on the local server. */
-  source: 'iam' | 'local-default' | 'local-header';
-}
+import type { CallerIdentity } from '../domain/caller-policy.js';
 
 /** One HTTP request as the broker API sees it, whether from node:http or API Gateway. */
 export interface ApiRequest {
@@ -20,6 +14,11 @@ export interface ApiRequest {
   bodyTooLarge?: boolean;
   caller?: CallerIdentity;
   requestId?: string;
+  /**
+   * How long the transport itself can wait for this answer, if it is bounded (Lambda: the
+   * invocation's remaining time less a margin); the request's deadline is never later.
+   */
+  timeLimitMs?: number;
 }
 
 export interface ApiResponse {

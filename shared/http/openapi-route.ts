@@ -1,6 +1,6 @@
 import type { ApiResponse } from './api-types.js';
 import document from './openapi.json' with { type: 'json' };
-import type { RouteHandler } from './router.js';
+import type { Route } from './router.js';
 
 /** The OpenAPI 3.1 document, the machine-readable form of the contract in `openapi.json`. */
 export const OPENAPI_DOCUMENT: Readonly<typeof document> = document;
@@ -13,11 +13,15 @@ let answer: ApiResponse | undefined;
  *
  * @see https://spec.openapis.org/oas/v3.1.1.html
  */
-export const openApiRoute: RouteHandler = async () => {
-  answer ??= {
-    status: 200,
-    headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
-    body: JSON.stringify(document),
-  };
-  return answer;
+export const openApiRoute: Route = {
+  method: 'GET',
+  path: '/v1/openapi.json',
+  handler: async () => {
+    answer ??= {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
+      body: JSON.stringify(document),
+    };
+    return answer;
+  },
 };

@@ -1,58 +1,79 @@
 import { BrokerError } from '../domain/errors.js';
+import type { Deadline } from '../ports/deadline.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
 
-export type RouteHandler = (
-  request: ApiRequest,
-  params: Readonly<Record<string, string>>,
-) => Promise<ApiResponse>;
+/** What a route gets besides the request. */
+export interface RouteCall {
+  /** The `{name}` segments of the path, decoded. */
+  params: Readonly<Record<string, string>>;
+  /** The request's one deadline: every port the route reaches gets it. */
+  deadline: Deadline;
+  /** What the route learns (org, scopes, outcome...) for the request's one audit line; never a token. */
+  audit: Record<string, unknown>;
+}
+
+/** One endpoint: parse, authorise, call a use case, format. Errors are thrown as `BrokerError`. */
+export type RouteHandler = (request: ApiRequest, call: RouteCall) => Promise<ApiResponse>;
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `/v1/token`, or with `{name}` segments: `/v1/systemuser-requests/{id}`. */
   path: string;
   handler: RouteHandler;
+  /** The audit line's message (`token request`); a route without one writes none. */
+  audit?: string;
 }
 
-interface CompiledRoute extends Route {
+/** The route a request is for, and its path parameters. */
+export interface RouteMatch {
+  route: Route;
+  params: Readonly<Record<string, string>>;
+}
+
+interface CompiledRoute {
+  route: Route;
   segments: readonly string[];
 }
 
 /**
- * Matches method and path. Exact paths are a map lookup (the token path is hot); templated paths
- * are compared segment by segment. A known path with another method is 405 with `Allow`.
+ * Finds the route for a request's method and path. Exact paths are a map lookup (the token path is
+ * hot); templated paths are compared segment by segment. No such path is 404; a known path with
+ * another method is 405 with `Allow`.
  */
-export function createRouter(routes: readonly Route[]) {
-  const exact = new Map<string, Map<string, RouteHandler>>();
+export function createRouter(routes: readonly Route[]): (request: ApiRequest) => RouteMatch {
+  const exact = new Map<string, Map<string, RouteMatch>>();
   const templated: CompiledRoute[] = [];
   for (const route of routes) {
     if (route.path.includes('{')) {
-      templated.push({ ...route, segments: route.path.split('/') });
+      templated.push({ route, segments: route.path.split('/') });
       continue;
     }
-    const methods = exact.get(route.path) ?? new Map<string, RouteHandler>();
-    methods.set(route.method, route.handler);
+    const methods = exact.get(route.path) ?? new Map<string, RouteMatch>();
+    methods.set(route.method, { route, params: NO_PARAMS });
     exact.set(route.path, methods);
   }
 
-  return async function route(request: ApiRequest): Promise<ApiResponse> {
+  return function match(request: ApiRequest): RouteMatch {
     const methods = exact.get(request.path);
     if (methods) {
-      const handler = methods.get(request.method);
-      if (handler) return handler(request, {});
+      const found = methods.get(request.method);
+      if (found) return found;
       throw methodNotAllowed([...methods.keys()]);
     }
     const segments = request.path.split('/');
     const allowed: string[] = [];
-    for (const candidate of templated) {
-      const params = matchSegments(candidate.segments, segments);
+    for (const { route, segments: template } of templated) {
+      const params = matchSegments(template, segments);
       if (!params) continue;
-      if (candidate.method === request.method) return candidate.handler(request, params);
-      allowed.push(candidate.method);
+      if (route.method === request.method) return { route, params };
+      allowed.push(route.method);
     }
     if (allowed.length > 0) throw methodNotAllowed(allowed);
     throw new BrokerError('not_found', 'no such endpoint');
   };
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function matchSegments(
   template: readonly string[],

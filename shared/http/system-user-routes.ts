@@ -1,173 +1,92 @@
-import {
-  altinnToBrokerError,
-  SYSTEM_USER_EXISTS,
-  WRONG_REQUEST_TYPE,
-} from '../app/altinn-errors.js';
+import type { FoundRequest, SystemUserService } from '../app/system-user-service.js';
+import { type CallerPolicy, decide, requireAllowed } from '../domain/caller-policy.js';
 import { BrokerError } from '../domain/errors.js';
 import {
   parseSystemUserQuery,
   parseSystemUserRequestInput,
   parseTypeParam,
   requireRequestId,
-  type SystemUserQuery,
-  toAltinnRequestBody,
-  toRequestView,
-  toSystemUserView,
 } from '../domain/system-user-request.js';
-import {
-  AltinnError,
-  type AltinnSystemUserRequest,
-  type AltinnVendorApi,
-  type SystemUserType,
-} from '../ports/altinn.js';
-import type { Clock } from '../ports/clock.js';
-import type { BrokerLogger } from '../ports/logger.js';
-import type { BrokerMetrics } from '../ports/metrics.js';
-import type { ActionAuthorizer } from './action-authorizer.js';
-import type { ApiRequest, ApiResponse } from './api-types.js';
+import type { ApiRequest } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { jsonResponse } from './responses.js';
-import type { Route, RouteHandler } from './router.js';
+import type { Route, RouteCall, RouteHandler } from './router.js';
+import { toRequestView, toSystemUserView } from './system-user-views.js';
 
 export interface SystemUserRoutesOptions {
-  altinn: AltinnVendorApi;
-  /** The broker's system in Altinn's register (`<vendor orgno>_<name>`). */
-  systemId: string;
-  authorize: ActionAuthorizer;
-  clock: Clock;
-  logger: BrokerLogger;
-  metrics: BrokerMetrics;
+  systemUsers: SystemUserService;
+  policy: CallerPolicy;
 }
-
-/** What one call was about, for its audit line. */
-interface CallContext {
-  org?: string;
-  type?: SystemUserType;
-}
-
-type Handler = (
-  request: ApiRequest,
-  params: Readonly<Record<string, string>>,
-  context: CallContext,
-) => Promise<ApiResponse>;
 
 /**
- * The system-user lifecycle for the vendor's onboarding flows, on Altinn's vendor APIs with the
- * broker's own vendor tokens: create a request, follow it, and check whether a system user exists.
- * The caller policy (`systemUserRequests` and the org) is checked before Altinn is called.
+ * The system-user endpoints for the vendor's onboarding flows: each parses its input, checks the
+ * caller policy (onboarding, for the org) before Altinn is called, runs the use case and formats
+ * Altinn's answer. One audit line per call names the action, org and type.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuserrequest/external/
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/systemuser/external/
  */
 export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[] {
-  const { altinn, systemId, authorize } = options;
+  const { systemUsers, policy } = options;
 
-  const create: Handler = async (request, _params, context) => {
+  const create: RouteHandler = async (request, { deadline, audit }) => {
     const input = parseSystemUserRequestInput(readJsonBody(request));
-    context.org = input.org;
-    context.type = input.type;
-    authorize(request.caller, { org: input.org, systemUserRequests: true });
-    let answer: Awaited<ReturnType<AltinnVendorApi['createRequest']>>;
-    try {
-      answer = await altinn.createRequest(input.type, toAltinnRequestBody(input, systemId));
-    } catch (error) {
-      const mapped = altinnToBrokerError(error, {
-        what: 'creating the system-user request',
-        callerFault: true,
-      });
-      if (
-        error instanceof AltinnError &&
-        error.code === SYSTEM_USER_EXISTS &&
-        mapped instanceof BrokerError
-      ) {
-        const ref = input.externalRef ? ` and externalRef ${input.externalRef}` : '';
-        throw new BrokerError(
-          'conflict',
-          `a system user already exists for org ${input.org}${ref}, so Altinn takes no new request (see GET /v1/systemusers?org=${input.org}); to change it, the customer deletes it in Altinn first`,
-          { upstreamSource: 'altinn', ...(mapped.upstream ? { upstream: mapped.upstream } : {}) },
-        );
-      }
-      throw mapped;
-    }
-    return jsonResponse(answer.created ? 201 : 200, toRequestView(answer.request, input.type));
+    audit['org'] = input.org;
+    audit['type'] = input.type;
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: input.org });
+    const { created, request: found, type } = await systemUsers.createRequest(input, deadline);
+    return jsonResponse(created ? 201 : 200, toRequestView(found, type));
   };
 
   /** The request behind `{id}`, once the caller may see its org (unknown until Altinn answers). */
-  const findAuthorized = async (
-    request: Parameters<Handler>[0],
-    params: Parameters<Handler>[1],
-    context: Parameters<Handler>[2],
-  ) => {
+  const readAllowed = async (
+    request: ApiRequest,
+    { params, deadline, audit }: RouteCall,
+  ): Promise<FoundRequest> => {
     const id = requireRequestId(params['id'] ?? '');
     const type = parseTypeParam(request.query);
     // The org is known only from Altinn's answer: check onboarding rights now, the org after.
-    authorize(request.caller, { systemUserRequests: true });
-    const found = await withTypeFallback(
-      type,
-      (t) => altinn.getRequest(t, id),
-      'reading the system-user request',
-    );
-    context.org = found.request.partyOrgNo;
-    context.type = found.type;
-    try {
-      authorize(request.caller, { org: found.request.partyOrgNo, systemUserRequests: true });
-    } catch (error) {
+    requireAllowed(policy, request.caller, { kind: 'onboarding' });
+    const found = await systemUsers.getRequest(id, type, deadline);
+    audit['org'] = found.request.partyOrgNo;
+    audit['type'] = found.type;
+    const org = found.request.partyOrgNo;
+    if (!decide(policy, request.caller, { kind: 'onboarding', org }).allowed) {
       // Do not tell a caller which org an id it may not see belongs to.
-      if (error instanceof BrokerError && error.kind === 'access_denied') {
-        throw new BrokerError(
-          'access_denied',
-          `caller ${request.caller?.id ?? ''} may not read system-user request ${id}`,
-        );
-      }
-      throw error;
+      throw new BrokerError(
+        'access_denied',
+        `caller ${request.caller?.id ?? ''} may not read system-user request ${id}`,
+      );
     }
     return found;
   };
 
-  const byId: Handler = async (request, params, context) => {
-    const found = await findAuthorized(request, params, context);
+  const byId: RouteHandler = async (request, call) => {
+    const found = await readAllowed(request, call);
     return jsonResponse(200, toRequestView(found.request, found.type));
   };
 
-  /** Altinn takes no new request for a key while a rejected one exists: it must be deleted first. */
-  const remove: Handler = async (request, params, context) => {
-    const found = await findAuthorized(request, params, context);
-    try {
-      await altinn.deleteRequest(found.request.id);
-    } catch (error) {
-      throw altinnToBrokerError(error, {
-        what: 'deleting the system-user request',
-        callerFault: true,
-      });
-    }
+  const remove: RouteHandler = async (request, call) => {
+    const found = await readAllowed(request, call);
+    await systemUsers.deleteRequest(found.request.id, call.deadline);
     return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
   };
 
-  const byExternalRef: Handler = async (request, _params, context) => {
+  const byExternalRef: RouteHandler = async (request, { deadline, audit }) => {
     const query = parseSystemUserQuery(request.query, { allowType: true });
-    context.org = query.org;
-    authorize(request.caller, { org: query.org, systemUserRequests: true });
-    const key = altinnKey(systemId, query);
-    const found = await withTypeFallback(
-      query.type,
-      (t) => altinn.getRequestByExternalRef(t, key),
-      'reading the system-user request',
-    );
-    context.type = found.type;
+    audit['org'] = query.org;
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
+    const found = await systemUsers.findRequest(query, deadline);
+    audit['type'] = found.type;
     return jsonResponse(200, toRequestView(found.request, found.type));
   };
 
-  const systemUser: Handler = async (request, _params, context) => {
+  const systemUser: RouteHandler = async (request, { deadline, audit }) => {
     const query = parseSystemUserQuery(request.query, { allowType: false });
-    context.org = query.org;
-    authorize(request.caller, { org: query.org, systemUserRequests: true });
-    let user: Awaited<ReturnType<AltinnVendorApi['findSystemUser']>>;
-    try {
-      user = await altinn.findSystemUser(altinnKey(systemId, query));
-    } catch (error) {
-      throw altinnToBrokerError(error, { what: 'looking up the system user', callerFault: true });
-    }
-    if (!user || user.isDeleted) return jsonResponse(200, { exists: false });
+    audit['org'] = query.org;
+    requireAllowed(policy, request.caller, { kind: 'onboarding', org: query.org });
+    const user = await systemUsers.findSystemUser(query, deadline);
+    if (!user) return jsonResponse(200, { exists: false });
     return jsonResponse(200, { exists: true, systemUser: toSystemUserView(user) });
   };
 
@@ -175,11 +94,15 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     method: Route['method'],
     path: string,
     action: string,
-    handler: Handler,
+    handler: RouteHandler,
   ): Route => ({
     method,
     path,
-    handler: audited(options, action, handler),
+    audit: 'system-user call',
+    handler: (request, call) => {
+      call.audit['action'] = action;
+      return handler(request, call);
+    },
   });
   return [
     route('POST', '/v1/systemuser-requests', 'create request', create),
@@ -188,74 +111,4 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     route('DELETE', '/v1/systemuser-requests/{id}', 'delete request', remove),
     route('GET', '/v1/systemusers', 'read system user', systemUser),
   ];
-}
-
-/**
- * Asks for the given type, or standard then agent: Altinn keeps the two apart (a standard id on
- * the agent route is AUTH-00025, an unknown one 404 AUTH-00010).
- */
-async function withTypeFallback(
-  type: SystemUserType | undefined,
-  read: (type: SystemUserType) => Promise<AltinnSystemUserRequest>,
-  what: string,
-): Promise<{ request: AltinnSystemUserRequest; type: SystemUserType }> {
-  const attempt = async (t: SystemUserType) => ({ request: await read(t), type: t });
-  try {
-    if (type) return await attempt(type);
-    try {
-      return await attempt('standard');
-    } catch (error) {
-      if (!isWrongTypeOrMissing(error)) throw error;
-      return await attempt('agent');
-    }
-  } catch (error) {
-    throw altinnToBrokerError(error, { what, callerFault: true });
-  }
-}
-
-function isWrongTypeOrMissing(error: unknown): boolean {
-  return (
-    error instanceof AltinnError &&
-    error.kind === 'http' &&
-    (error.status === 404 || error.code === WRONG_REQUEST_TYPE)
-  );
-}
-
-function altinnKey(systemId: string, query: SystemUserQuery) {
-  return { systemId, orgNo: query.org, externalRef: query.externalRef };
-}
-
-/** One audit line per call (caller, action, org, outcome), never a token; counts denials and bad input. */
-function audited(options: SystemUserRoutesOptions, action: string, handler: Handler): RouteHandler {
-  const { clock, logger, metrics } = options;
-  return async (request, params) => {
-    const started = clock();
-    const context: CallContext = {};
-    const fields = () => ({
-      caller: request.caller?.id,
-      requestId: request.requestId,
-      action,
-      org: context.org,
-      type: context.type,
-      latencyMs: clock() - started,
-    });
-    try {
-      const response = await handler(request, params, context);
-      logger.info('system-user call', { ...fields(), outcome: response.status });
-      return response;
-    } catch (error) {
-      if (error instanceof BrokerError) {
-        if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
-        if (error.kind === 'access_denied') metrics.count('AccessDenied');
-        logger.warn('system-user call failed', {
-          ...fields(),
-          outcome: error.kind,
-          reason: error.message,
-          upstreamStatus: error.upstream?.status,
-          upstreamCode: error.upstream?.code,
-        });
-      }
-      throw error;
-    }
-  };
 }

@@ -1,23 +1,14 @@
 import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
-import { BrokerError } from '../domain/errors.js';
+import type { CachedToken } from '../domain/cache-policy.js';
+import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
-import type { Clock } from '../ports/clock.js';
-import type { BrokerLogger } from '../ports/logger.js';
-import type { BrokerMetrics } from '../ports/metrics.js';
-import type { CachedToken } from '../ports/token-cache.js';
-import type { ApiRequest, ApiResponse, CallerIdentity } from './api-types.js';
 import { readJsonBody } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
-
-/** Decides whether a caller may have the token it asks for; throws `access_denied` if not. */
-export type TokenAuthorizer = (caller: CallerIdentity | undefined, request: TokenRequest) => void;
+import type { Route } from './router.js';
 
 export interface TokenRouteOptions {
   broker: BrokerService;
-  authorize: TokenAuthorizer;
-  clock: Clock;
-  logger: BrokerLogger;
-  metrics: BrokerMetrics;
+  policy: CallerPolicy;
 }
 
 /** The response header that says where the token came from (`stale` while Maskinporten fails). */
@@ -25,27 +16,37 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
 
 /**
  * `POST /v1/token`: validate, authorise (before the cache, so a cached token never reaches a
- * caller that may not have it), get the token, and write one audit line.
+ * caller that may not have it), get the token, and answer RFC 6749 §5.1. The audit line says who
+ * asked for what and where the token came from; never the token.
  */
-export function createTokenRoute(options: TokenRouteOptions) {
-  const { broker, authorize, clock, logger, metrics } = options;
-  return async function tokenRoute(request: ApiRequest): Promise<ApiResponse> {
-    const started = clock();
-    let tokenRequest: TokenRequest | undefined;
-    try {
-      tokenRequest = parseTokenRequest(readJsonBody(request));
-      authorize(request.caller, tokenRequest);
-      const result = await broker.getToken(tokenRequest);
-      audit(logger, request, tokenRequest, clock() - started, result);
+export function createTokenRoute(options: TokenRouteOptions): Route {
+  const { broker, policy } = options;
+  return {
+    method: 'POST',
+    path: '/v1/token',
+    audit: 'token request',
+    handler: async (request, { deadline, audit }) => {
+      const tokenRequest = parseTokenRequest(readJsonBody(request));
+      Object.assign(audit, auditFields(tokenRequest));
+      requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
+      const result = await broker.getToken(tokenRequest, deadline);
+      audit['outcome'] = result.source;
+      audit['expiresIn'] = result.expiresIn;
       return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
-    } catch (error) {
-      if (error instanceof BrokerError) {
-        if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
-        if (error.kind === 'access_denied') metrics.count('AccessDenied');
-      }
-      audit(logger, request, tokenRequest, clock() - started, undefined, error);
-      throw error;
-    }
+    },
+  };
+}
+
+/** What a token request was for, as the audit line shows it. */
+function auditFields(request: TokenRequest): Record<string, unknown> {
+  return {
+    org: request.org,
+    scopes: request.scopes,
+    externalRef: request.externalRef,
+    resource: request.resource,
+    consumerOrg: request.consumerOrg,
+    exchange: request.exchange,
+    skipCache: request.skipCache || undefined,
   };
 }
 
@@ -75,43 +76,4 @@ function tokenBody(result: TokenResult): string {
     serialised.set(result.token, parts);
   }
   return `${parts.head}${result.expiresIn}${parts.tail}`;
-}
-
-/** One line per token request: who asked for what and what happened. Never the token itself. */
-function audit(
-  logger: BrokerLogger,
-  request: ApiRequest,
-  tokenRequest: TokenRequest | undefined,
-  latencyMs: number,
-  result?: TokenResult,
-  error?: unknown,
-): void {
-  const fields: Record<string, unknown> = {
-    caller: request.caller?.id,
-    requestId: request.requestId,
-    org: tokenRequest?.org,
-    scopes: tokenRequest?.scopes,
-    externalRef: tokenRequest?.externalRef,
-    resource: tokenRequest?.resource,
-    consumerOrg: tokenRequest?.consumerOrg,
-    exchange: tokenRequest?.exchange,
-    skipCache: tokenRequest?.skipCache || undefined,
-    latencyMs,
-  };
-  if (result) {
-    fields['outcome'] = result.source;
-    fields['expiresIn'] = result.expiresIn;
-    logger.info('token request', fields);
-    return;
-  }
-  if (error instanceof BrokerError) {
-    fields['outcome'] = error.kind;
-    fields['reason'] = error.message;
-    fields['upstreamStatus'] = error.upstream?.status;
-    fields['upstreamError'] = error.upstream?.error;
-    fields['mpCode'] = error.upstream?.code;
-  } else {
-    fields['outcome'] = 'internal';
-  }
-  logger.warn('token request failed', fields);
 }

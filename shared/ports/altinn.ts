@@ -6,8 +6,8 @@
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/
  */
 
-/** Own (standard) or client (agent) system user. */
-export type SystemUserType = 'standard' | 'agent';
+import type { SystemUserType } from '../domain/system-user-request.js';
+import type { Deadline } from './deadline.js';
 
 /** One right: `{resource: [{id: 'urn:altinn:resource', value: <resource id>}]}`. */
 export interface AltinnRight {
@@ -87,43 +87,54 @@ export type AltinnSystem = Record<string, unknown>;
 /**
  * Altinn's vendor APIs. Every method gets a vendor Maskinporten token with the endpoint's scope
  * and throws `AltinnError` when Altinn says no (or `BrokerError` when the token could not be had).
+ * The deadline covers the whole call: the vendor token, the request, a retry and every page.
  */
 export interface AltinnVendorApi {
   /** `POST systemregister/vendor`; resolves Altinn's internal id of the new system. */
-  createSystem(system: AltinnSystem): Promise<string>;
+  createSystem(system: AltinnSystem, deadline: Deadline): Promise<string>;
   /** `PUT systemregister/vendor/{systemId}`: replaces the whole system, rights included. */
-  updateSystem(systemId: string, system: AltinnSystem): Promise<unknown>;
+  updateSystem(systemId: string, system: AltinnSystem, deadline: Deadline): Promise<unknown>;
   /** `GET systemregister/vendor/{systemId}`; undefined on 404. */
-  getSystem(systemId: string): Promise<AltinnSystem | undefined>;
+  getSystem(systemId: string, deadline: Deadline): Promise<AltinnSystem | undefined>;
   /** `GET systemregister/vendor`: the vendor's own systems. */
-  listSystems(): Promise<AltinnSystem[]>;
+  listSystems(deadline: Deadline): Promise<AltinnSystem[]>;
   createRequest(
     type: SystemUserType,
     body: CreateSystemUserRequestBody,
+    deadline: Deadline,
   ): Promise<CreatedSystemUserRequest>;
-  getRequest(type: SystemUserType, requestId: string): Promise<AltinnSystemUserRequest>;
+  getRequest(
+    type: SystemUserType,
+    requestId: string,
+    deadline: Deadline,
+  ): Promise<AltinnSystemUserRequest>;
   getRequestByExternalRef(
     type: SystemUserType,
     key: SystemUserKey,
+    deadline: Deadline,
   ): Promise<AltinnSystemUserRequest>;
   /** Every page of `GET systemuser/request/vendor[/agent]/bysystem/{systemId}`. */
-  listRequests(type: SystemUserType, systemId: string): Promise<AltinnSystemUserRequest[]>;
+  listRequests(
+    type: SystemUserType,
+    systemId: string,
+    deadline: Deadline,
+  ): Promise<AltinnSystemUserRequest[]>;
   /** `DELETE systemuser/request/vendor/{requestId}` (needed before retrying a rejected request). */
-  deleteRequest(requestId: string): Promise<void>;
+  deleteRequest(requestId: string, deadline: Deadline): Promise<void>;
   /** `GET systemuser/vendor/byquery`; undefined on 404 (none, or another vendor's). */
-  findSystemUser(key: SystemUserKey): Promise<AltinnSystemUser | undefined>;
+  findSystemUser(key: SystemUserKey, deadline: Deadline): Promise<AltinnSystemUser | undefined>;
   /** Every page of `GET systemuser/vendor/bysystem/{systemId}`. */
-  listSystemUsers(systemId: string): Promise<AltinnSystemUser[]>;
+  listSystemUsers(systemId: string, deadline: Deadline): Promise<AltinnSystemUser[]>;
 }
 
 /** `GET exchange/maskinporten`: a Maskinporten access token in, an Altinn token out. */
 export interface AltinnTokenExchangeApi {
-  /** Resolves the Altinn JWT; `deadline` is epoch ms. */
-  exchangeMaskinportenToken(accessToken: string, deadline: number): Promise<string>;
+  /** Resolves the Altinn JWT. */
+  exchangeMaskinportenToken(accessToken: string, deadline: Deadline): Promise<string>;
 }
 
 /** Gets a vendor Maskinporten access token with these scopes (the broker's own, cached). */
-export type AltinnTokenProvider = (scopes: string[]) => Promise<string>;
+export type AltinnTokenProvider = (scopes: string[], deadline: Deadline) => Promise<string>;
 
 /** One entry of a ProblemDetails `validationErrors` array. */
 export interface AltinnValidationError {

@@ -1,3 +1,5 @@
+import type { Deadline } from './deadline.js';
+
 /**
  * The parts of Maskinporten's RFC 8414 metadata the broker uses.
  *
@@ -65,8 +67,11 @@ function describeFailure(failure: UpstreamFailure): string {
 
 /** Maskinporten (or the sandbox) seen from the broker. */
 export interface AuthorizationServer {
-  /** Metadata, cached by the adapter; the last good copy is kept when a refresh fails. */
-  metadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata>;
+  /**
+   * Metadata, cached by the adapter; the last good copy is kept when a refresh fails. A caller
+   * stops waiting at its deadline (a refresh shared with others is not cancelled by it).
+   */
+  metadata(deadline: Deadline): Promise<AuthorizationServerMetadata>;
   /** `POST token_endpoint` with the jwt-bearer grant. Throws `UpstreamError`. */
-  requestToken(assertion: string, signal: AbortSignal): Promise<TokenEndpointResponse>;
+  requestToken(assertion: string, deadline: Deadline): Promise<TokenEndpointResponse>;
 }

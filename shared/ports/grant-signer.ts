@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { GrantClaims } from '../domain/jwt-grant.js';
+import type { Deadline } from './deadline.js';
 
 /** The public half of a signing key as registered on the Maskinporten client. */
 export interface PublicSigningJwk extends JWK {
@@ -21,7 +22,7 @@ export interface GrantSigner {
   /** The `kid` that goes in every header; registered with the public key at Maskinporten. */
   readonly kid: string;
   /** Returns the compact JWS `header.payload.signature` over the given claims. */
-  sign(claims: Readonly<GrantClaims>): Promise<string>;
+  sign(claims: Readonly<GrantClaims>, deadline: Deadline): Promise<string>;
   /** The public key as a JWK with `kid`, `alg` and `use`, ready to register at Maskinporten. */
   publicJwk(): Promise<PublicSigningJwk>;
 }

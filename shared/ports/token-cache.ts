@@ -1,13 +1,5 @@
-/** A Maskinporten (or exchanged Altinn) token as the broker caches it. */
-export interface CachedToken {
-  accessToken: string;
-  tokenType: string;
-  scope: string;
-  /** Epoch milliseconds when the token expires (receipt time + `expires_in`). */
-  expiresAt: number;
-  /** The lifetime in seconds the token had when it was received (`expires_in`). */
-  lifetime: number;
-}
+import type { CachedToken } from '../domain/cache-policy.js';
+import type { Deadline } from './deadline.js';
 
 /** Input for taking the cross-process refresh lease on one cache key. */
 export interface LeaseRequest {
@@ -26,23 +18,30 @@ export interface LeaseRequest {
 
 /** Options for {@link SharedTokenCache.put}. */
 export interface PutOptions {
+  /** The lease holder storing its token: the lease is released with the write. */
+  owner?: string;
   /** Overwrite the stored token even if it expires later than this one. */
   replace?: boolean;
 }
 
 /**
  * The cache shared by every broker process (DynamoDB in AWS). Expiry is always checked by the
- * caller against `expiresAt`: the store's own TTL is garbage collection only.
+ * caller against `expiresAt`: the store's own TTL is garbage collection only. Every call takes the
+ * deadline it must finish by.
  */
 export interface SharedTokenCache {
-  get(key: string, options?: { consistent?: boolean }): Promise<CachedToken | undefined>;
+  get(
+    key: string,
+    options: { consistent?: boolean },
+    deadline: Deadline,
+  ): Promise<CachedToken | undefined>;
   /** Conditional write: true if this owner now holds the lease. */
-  tryAcquireLease(key: string, lease: LeaseRequest): Promise<boolean>;
+  tryAcquireLease(key: string, lease: LeaseRequest, deadline: Deadline): Promise<boolean>;
   /**
    * Stores the token and releases the lease if `owner` still holds it. A stored token that expires
    * later is kept, unless `replace` (a `skipCache` refresh, whose new token may expire sooner).
    */
-  put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void>;
+  put(key: string, token: CachedToken, options: PutOptions, deadline: Deadline): Promise<void>;
   /** Releases the lease if `owner` still holds it (after a failed fetch). */
-  releaseLease(key: string, owner: string): Promise<void>;
+  releaseLease(key: string, owner: string, deadline: Deadline): Promise<void>;
 }

@@ -53,15 +53,15 @@ export const DEFAULT_BASE_PATH = '/sandbox';
 export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const origin = new URL(options.origin).origin;
   const basePath = normaliseBasePath(options.basePath ?? DEFAULT_BASE_PATH);
-  const altinn = new AltinnRegistry(options.clock ? { clock: options.clock } : {});
+  const altinn = new AltinnRegistry({ clock: options.clock });
   for (const orgNo of options.altinn?.organisations ?? []) altinn.entityRegister.add(orgNo);
   const faults = new FaultQueue();
   const maskinporten = await MaskinportenSimulator.create({
     issuer: `${origin}${basePath}/maskinporten/`,
     registry: altinn,
     faults,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+    clock: options.clock,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds,
   });
   const altinnApi = await AltinnSimulator.create({
     origin,
@@ -69,7 +69,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     registry: altinn,
     maskinporten,
     faults,
-    ...(options.clock ? { clock: options.clock } : {}),
+    clock: options.clock,
     ...altinnSettings(options.altinn),
   });
   const controlPrefix = `${basePath}/_control/`;
@@ -108,10 +108,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 function altinnSettings(options: SandboxAltinnOptions = {}) {
   return {
-    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-    ...(options.tokenLifetimeSeconds === undefined
-      ? {}
-      : { altinnTokenLifetimeSeconds: options.tokenLifetimeSeconds }),
+    pageSize: options.pageSize,
+    altinnTokenLifetimeSeconds: options.tokenLifetimeSeconds,
   };
 }
 
@@ -157,10 +155,10 @@ export async function startSandboxServer(
   const url = `http://${urlHost(host)}:${port}`;
   sandbox = await createSandbox({
     origin: url,
-    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
-    ...(options.altinn ? { altinn: options.altinn } : {}),
+    basePath: options.basePath,
+    clock: options.clock,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    altinn: options.altinn,
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {

@@ -80,7 +80,7 @@ export async function altinn(
       ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
       ...options.headers,
     },
-    ...(body === undefined ? {} : { body }),
+    body,
     redirect: 'manual',
     signal: AbortSignal.timeout(5000),
   });

@@ -1,10 +1,10 @@
+import { startLocalServer } from '../../functions/local/server.js';
 import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
-import { startLocalServer } from '../../shared/runtime/local-server.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
 import { readFixture } from './fixtures.js';
@@ -43,6 +43,8 @@ export interface TransportOptions {
   /** Lambda only: the caller policy in the secret (default: the fixture's role may do anything). */
   policy?: unknown;
   sharedCache?: SharedTokenCache;
+  /** Lambda only: what the invocation context says is left of its time (default: plenty). */
+  remainingTimeMs?: number;
 }
 
 /** The IAM principal of the recorded SigV4 event, mapped from its STS session to the role. */
@@ -84,7 +86,7 @@ export async function startLocalTransport(
       const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body === undefined ? {} : { body: encode(body) }),
+        body: body === undefined ? undefined : encode(body),
       });
       const text = await response.text();
       return assertConforms(
@@ -118,7 +120,7 @@ export async function startLambdaTransport(
           BROKER_DEADLINE_MS: '1500',
           ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
           ALTINN_SYSTEM_ID: DEMO.systemId,
-          ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
+          TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
           ...options.env,
         },
         clock: systemClock,
@@ -126,9 +128,7 @@ export async function startLambdaTransport(
         metrics,
         secrets: { getJson: async () => secret },
         kmsClient: () => client,
-        ...(options.sharedCache
-          ? { sharedCache: () => options.sharedCache as SharedTokenCache }
-          : {}),
+        sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
       }),
     logger,
   );
@@ -165,7 +165,8 @@ export async function startLambdaTransport(
           [...new Set(params.keys())].map((key) => [key, params.getAll(key)]),
         );
       }
-      const result = await handler(event);
+      const context = { getRemainingTimeInMillis: () => options.remainingTimeMs ?? 30_000 };
+      const result = await handler(event, context);
       return assertConforms(
         { method, path },
         toResult(result.statusCode, lowerCaseKeys(result.headers), result.body),

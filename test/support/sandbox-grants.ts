@@ -91,7 +91,7 @@ export const systemUserDetails = (orgNo: string, externalRef?: string) => [
   {
     type: 'urn:altinn:systemuser',
     systemuser_org: { authority: 'iso6523-actorid-upis', ID: `0192:${orgNo}` },
-    ...(externalRef === undefined ? {} : { externalRef }),
+    externalRef,
   },
 ];
 

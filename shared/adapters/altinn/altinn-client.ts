@@ -1,3 +1,4 @@
+import type { SystemUserType } from '../../domain/system-user-request.js';
 import {
   AltinnError,
   type AltinnSystem,
@@ -9,8 +10,8 @@ import {
   type CreatedSystemUserRequest,
   type CreateSystemUserRequestBody,
   type SystemUserKey,
-  type SystemUserType,
 } from '../../ports/altinn.js';
+import type { Deadline } from '../../ports/deadline.js';
 import {
   isObject,
   parseJsonText,
@@ -56,27 +57,30 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
   }
 
   /** Altinn answers 200 with the new system's internal id as a JSON string. */
-  async createSystem(system: AltinnSystem): Promise<string> {
+  async createSystem(system: AltinnSystem, deadline: Deadline): Promise<string> {
     const { text } = await this.#call(
-      'POST',
-      'systemregister/vendor',
+      { method: 'POST', path: 'systemregister/vendor', body: system },
       ALTINN_SCOPES.systemRegisterWrite,
-      system,
+      deadline,
     );
     const parsed = parseJsonText(text);
     return typeof parsed === 'string' ? parsed : text.trim();
   }
 
-  async updateSystem(systemId: string, system: AltinnSystem): Promise<unknown> {
+  async updateSystem(systemId: string, system: AltinnSystem, deadline: Deadline): Promise<unknown> {
     const path = `systemregister/vendor/${segment(systemId)}`;
-    const { text } = await this.#call('PUT', path, ALTINN_SCOPES.systemRegisterWrite, system);
+    const { text } = await this.#call(
+      { method: 'PUT', path, body: system },
+      ALTINN_SCOPES.systemRegisterWrite,
+      deadline,
+    );
     return parseJsonText(text) ?? (text.trim() || undefined);
   }
 
-  async getSystem(systemId: string): Promise<AltinnSystem | undefined> {
+  async getSystem(systemId: string, deadline: Deadline): Promise<AltinnSystem | undefined> {
     const path = `systemregister/vendor/${segment(systemId)}`;
     const answer = await notFoundAsUndefined(
-      this.#call('GET', path, ALTINN_SCOPES.systemRegisterWrite),
+      this.#call({ method: 'GET', path }, ALTINN_SCOPES.systemRegisterWrite, deadline),
     );
     if (!answer) return undefined;
     const parsed = parseJsonText(answer.text);
@@ -84,11 +88,11 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
     return parsed;
   }
 
-  async listSystems(): Promise<AltinnSystem[]> {
+  async listSystems(deadline: Deadline): Promise<AltinnSystem[]> {
     const answer = await this.#call(
-      'GET',
-      'systemregister/vendor',
+      { method: 'GET', path: 'systemregister/vendor' },
       ALTINN_SCOPES.systemRegisterWrite,
+      deadline,
     );
     const parsed = parseJsonText(answer.text);
     const list = Array.isArray(parsed) ? parsed : readPage(parsed)?.data;
@@ -100,42 +104,64 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
   async createRequest(
     type: SystemUserType,
     body: CreateSystemUserRequestBody,
+    deadline: Deadline,
   ): Promise<CreatedSystemUserRequest> {
     const path = type === 'agent' ? 'systemuser/request/vendor/agent' : 'systemuser/request/vendor';
-    const answer = await this.#call('POST', path, ALTINN_SCOPES.requestWrite, body);
+    const answer = await this.#call(
+      { method: 'POST', path, body },
+      ALTINN_SCOPES.requestWrite,
+      deadline,
+    );
     return { created: answer.status === 201, request: requestFrom(answer) };
   }
 
-  async getRequest(type: SystemUserType, requestId: string): Promise<AltinnSystemUserRequest> {
+  async getRequest(
+    type: SystemUserType,
+    requestId: string,
+    deadline: Deadline,
+  ): Promise<AltinnSystemUserRequest> {
     const path = `systemuser/request/vendor/${agentSegment(type)}${segment(requestId)}`;
-    return requestFrom(await this.#call('GET', path, ALTINN_SCOPES.requestRead));
+    return requestFrom(
+      await this.#call({ method: 'GET', path }, ALTINN_SCOPES.requestRead, deadline),
+    );
   }
 
   async getRequestByExternalRef(
     type: SystemUserType,
     key: SystemUserKey,
+    deadline: Deadline,
   ): Promise<AltinnSystemUserRequest> {
     const path = `systemuser/request/vendor/${agentSegment(type)}byexternalref/${keySegments(key)}`;
-    return requestFrom(await this.#call('GET', path, ALTINN_SCOPES.requestRead));
-  }
-
-  listRequests(type: SystemUserType, systemId: string): Promise<AltinnSystemUserRequest[]> {
-    const path = `systemuser/request/vendor/${agentSegment(type)}bysystem/${segment(systemId)}`;
-    return this.#pages(path, ALTINN_SCOPES.requestRead, readSystemUserRequest);
-  }
-
-  async deleteRequest(requestId: string): Promise<void> {
-    await this.#call(
-      'DELETE',
-      `systemuser/request/vendor/${segment(requestId)}`,
-      ALTINN_SCOPES.requestWrite,
+    return requestFrom(
+      await this.#call({ method: 'GET', path }, ALTINN_SCOPES.requestRead, deadline),
     );
   }
 
-  async findSystemUser(key: SystemUserKey): Promise<AltinnSystemUser | undefined> {
+  listRequests(
+    type: SystemUserType,
+    systemId: string,
+    deadline: Deadline,
+  ): Promise<AltinnSystemUserRequest[]> {
+    const path = `systemuser/request/vendor/${agentSegment(type)}bysystem/${segment(systemId)}`;
+    return this.#pages(path, ALTINN_SCOPES.requestRead, readSystemUserRequest, deadline);
+  }
+
+  async deleteRequest(requestId: string, deadline: Deadline): Promise<void> {
+    const path = `systemuser/request/vendor/${segment(requestId)}`;
+    await this.#call({ method: 'DELETE', path }, ALTINN_SCOPES.requestWrite, deadline);
+  }
+
+  async findSystemUser(
+    key: SystemUserKey,
+    deadline: Deadline,
+  ): Promise<AltinnSystemUser | undefined> {
     const query = { 'system-id': key.systemId, orgno: key.orgNo, 'external-ref': key.externalRef };
     const answer = await notFoundAsUndefined(
-      this.#call('GET', 'systemuser/vendor/byquery', ALTINN_SCOPES.requestWrite, undefined, query),
+      this.#call(
+        { method: 'GET', path: 'systemuser/vendor/byquery', query },
+        ALTINN_SCOPES.requestWrite,
+        deadline,
+      ),
     );
     if (!answer) return undefined;
     const user = readSystemUser(parseJsonText(answer.text));
@@ -143,11 +169,12 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
     return user;
   }
 
-  listSystemUsers(systemId: string): Promise<AltinnSystemUser[]> {
+  listSystemUsers(systemId: string, deadline: Deadline): Promise<AltinnSystemUser[]> {
     return this.#pages(
       `systemuser/vendor/bysystem/${segment(systemId)}`,
       ALTINN_SCOPES.systemRegisterWrite,
       readSystemUser,
+      deadline,
     );
   }
 
@@ -157,7 +184,7 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
    *
    * @see https://github.com/Altinn/altinn-authentication/blob/main/src/Authentication/Controllers/AuthenticationController.cs
    */
-  async exchangeMaskinportenToken(accessToken: string, deadline: number): Promise<string> {
+  async exchangeMaskinportenToken(accessToken: string, deadline: Deadline): Promise<string> {
     const answer = await this.#transport.send({
       method: 'GET',
       url: this.#transport.url('exchange/maskinporten'),
@@ -171,19 +198,14 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
     return token;
   }
 
-  async #call(
-    method: AltinnCall['method'],
-    path: string,
-    scope: string,
-    body?: unknown,
-    query?: Record<string, string | undefined>,
-  ): Promise<AltinnAnswer> {
-    const token = await this.#tokens([scope]);
+  async #call(call: VendorCall, scope: string, deadline: Deadline): Promise<AltinnAnswer> {
+    const token = await this.#tokens([scope], deadline);
     return this.#transport.send({
-      method,
-      url: this.#transport.url(path, query),
+      method: call.method,
+      url: this.#transport.url(call.path, call.query),
       token,
-      ...(body === undefined ? {} : { body }),
+      body: call.body,
+      deadline,
     });
   }
 
@@ -192,13 +214,14 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
     path: string,
     scope: string,
     read: (value: unknown) => T | undefined,
+    deadline: Deadline,
   ): Promise<T[]> {
-    const token = await this.#tokens([scope]);
+    const token = await this.#tokens([scope], deadline);
     const items: T[] = [];
     const seen = new Set<string>();
     let url = this.#transport.url(path);
     for (let page = 0; page < this.#maxPages; page++) {
-      const answer = await this.#transport.send({ method: 'GET', url, token });
+      const answer = await this.#transport.send({ method: 'GET', url, token, deadline });
       const parsed = readPage(parseJsonText(answer.text));
       if (!parsed) throw malformed(answer, 'a page without a data array');
       for (const raw of parsed.data) {
@@ -213,6 +236,14 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
     }
     throw new AltinnError('malformed', `Altinn's list did not end within ${this.#maxPages} pages`);
   }
+}
+
+/** One vendor API call: the path under the API base, its query and JSON body. */
+interface VendorCall {
+  method: AltinnCall['method'];
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
 }
 
 function requestFrom(answer: AltinnAnswer): AltinnSystemUserRequest {

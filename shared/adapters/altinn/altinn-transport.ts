@@ -1,6 +1,8 @@
 import { requireSecureUrl } from '../../domain/secure-url.js';
 import { AltinnError } from '../../ports/altinn.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Deadline } from '../../ports/deadline.js';
+import { sleep } from '../../ports/deadline.js';
+import { fetchFailure, readLimited } from '../upstream-http.js';
 import { parseProblemDetails } from './problem-details.js';
 
 const API_PATH = 'authentication/api/v1/';
@@ -23,12 +25,7 @@ const notSent = new WeakSet<AltinnError>();
 export interface AltinnTransportOptions {
   /** `https://platform.tt02.altinn.no` (https only outside loopback). */
   platformUrl: string;
-  clock: Clock;
   fetch?: typeof fetch;
-  /** Timeout for one attempt (default 5000 ms); the deadline caps it. */
-  attemptTimeoutMs?: number;
-  /** Time for one call, retry included (default 10000 ms). */
-  deadlineMs?: number;
 }
 
 export interface AltinnCall {
@@ -39,8 +36,8 @@ export interface AltinnCall {
   token: string;
   body?: unknown;
   accept?: string;
-  /** Epoch ms; default now + `deadlineMs`. */
-  deadline?: number;
+  /** The request's deadline: it covers the call and its retry. */
+  deadline: Deadline;
 }
 
 export interface AltinnAnswer {
@@ -49,28 +46,22 @@ export interface AltinnAnswer {
 }
 
 /**
- * HTTP to `{platform}/authentication/api/v1/`: one bearer token per call, a per-attempt timeout
- * under an overall deadline, and one retry where it is safe: idempotent methods (GET, PUT, DELETE)
- * on network errors, timeouts, 5xx and 429; a POST only when the connection failed before anything
- * was sent. A non-2xx answer becomes `AltinnError` carrying Altinn's ProblemDetails.
+ * HTTP to `{platform}/authentication/api/v1/`: one bearer token per call, aborted at the request's
+ * deadline, and one retry where it is safe and time is left: idempotent methods (GET, PUT, DELETE)
+ * on network errors, 5xx and 429; a POST only when the connection failed before anything was sent.
+ * A non-2xx answer becomes `AltinnError` carrying Altinn's ProblemDetails.
  *
  * @see https://docs.altinn.studio/api/authentication/systemuserapi/
  */
 export class AltinnTransport {
   readonly #apiBase: URL;
-  readonly #clock: Clock;
   readonly #fetch: typeof fetch;
-  readonly #attemptTimeoutMs: number;
-  readonly #deadlineMs: number;
 
   constructor(options: AltinnTransportOptions) {
     const platform = requireSecureUrl(options.platformUrl, 'ALTINN_PLATFORM_URL');
     const base = platform.href.endsWith('/') ? platform.href : `${platform.href}/`;
     this.#apiBase = new URL(API_PATH, base);
-    this.#clock = options.clock;
     this.#fetch = options.fetch ?? fetch;
-    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 5_000;
-    this.#deadlineMs = options.deadlineMs ?? 10_000;
   }
 
   /** `{apiBase}{path}?{query}`; path segments must already be encoded. */
@@ -104,29 +95,27 @@ export class AltinnTransport {
   }
 
   async send(call: AltinnCall): Promise<AltinnAnswer> {
-    const deadline = call.deadline ?? this.#clock() + this.#deadlineMs;
+    const { deadline } = call;
     let attempt = 0;
     for (;;) {
       attempt++;
-      const remaining = deadline - this.#clock();
-      if (remaining <= 0)
+      if (deadline.remaining() <= 0)
         throw new AltinnError('timeout', 'no answer from Altinn before the deadline');
       try {
-        return await this.#attempt(call, Math.min(this.#attemptTimeoutMs, remaining));
+        return await this.#attempt(call, deadline.signal);
       } catch (error) {
         const failure = error as AltinnError;
         const retry =
           attempt < MAX_ATTEMPTS &&
           mayRetry(call.method, failure) &&
-          deadline - this.#clock() > RETRY_PAUSE_MS;
+          deadline.remaining() > RETRY_PAUSE_MS;
         if (!retry) throw failure;
         await sleep(RETRY_PAUSE_MS);
       }
     }
   }
 
-  async #attempt(call: AltinnCall, timeoutMs: number): Promise<AltinnAnswer> {
-    const signal = AbortSignal.timeout(timeoutMs);
+  async #attempt(call: AltinnCall, signal: AbortSignal): Promise<AltinnAnswer> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${call.token}`,
       accept: call.accept ?? 'application/json',
@@ -138,11 +127,11 @@ export class AltinnTransport {
       response = await this.#fetch(call.url, {
         method: call.method,
         headers,
-        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal,
         redirect: 'error',
       });
-      text = await readLimited(response, MAX_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
       throw transportError(error, signal);
     }
@@ -159,7 +148,7 @@ export class AltinnTransport {
 function mayRetry(method: AltinnCall['method'], failure: AltinnError): boolean {
   if (!(failure instanceof AltinnError)) return false;
   if (method === 'POST') return notSent.has(failure);
-  if (failure.kind === 'network' || failure.kind === 'timeout') return true;
+  if (failure.kind === 'network') return true;
   return (
     failure.kind === 'http' &&
     failure.status !== undefined &&
@@ -169,44 +158,25 @@ function mayRetry(method: AltinnCall['method'], failure: AltinnError): boolean {
 
 function transportError(error: unknown, signal: AbortSignal): AltinnError {
   if (error instanceof AltinnError) return error;
-  const name = error instanceof Error ? error.name : 'Error';
-  if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
-    return new AltinnError('timeout', 'no answer from Altinn before the timeout');
+  const failure = fetchFailure(error, signal);
+  if (failure.kind === 'timeout') {
+    return new AltinnError('timeout', 'no answer from Altinn before the deadline');
   }
-  const cause =
-    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const failure = new AltinnError(
+  const { code } = failure;
+  const network = new AltinnError(
     'network',
     `Altinn could not be reached${code ? ` (${code})` : ''}`,
   );
-  if (code && NOT_SENT.has(code)) notSent.add(failure);
-  return failure;
+  if (code && NOT_SENT.has(code)) notSent.add(network);
+  return network;
 }
 
-/** Reads the body but refuses to buffer more than `limit` bytes. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  if (Number(response.headers.get('content-length') ?? 0) > limit) {
-    await response.body.cancel();
-    return tooLarge(response);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > limit) return tooLarge(response);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A too-large success cannot be read; a too-large error is read as "no details". */
-function tooLarge(response: Response): string {
+/** The body; a too-large success cannot be read, a too-large error is read as "no details". */
+async function readBody(response: Response): Promise<string> {
+  const text = await readLimited(response, MAX_RESPONSE_BYTES);
+  if (text !== undefined) return text;
   if (!response.ok) return '';
   throw new AltinnError('malformed', 'Altinn answered with too large a body', {
     status: response.status,
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

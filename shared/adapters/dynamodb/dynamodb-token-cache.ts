@@ -4,12 +4,9 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  CachedToken,
-  LeaseRequest,
-  PutOptions,
-  SharedTokenCache,
-} from '../../ports/token-cache.js';
+import type { CachedToken } from '../../domain/cache-policy.js';
+import type { Deadline } from '../../ports/deadline.js';
+import type { LeaseRequest, PutOptions, SharedTokenCache } from '../../ports/token-cache.js';
 import { TOKEN_TABLE } from './token-table.js';
 
 /** Options for {@link DynamoDbTokenCache}. */
@@ -50,7 +47,8 @@ const NOT_NEWER = '(attribute_not_exists(#expiresAt) OR #expiresAt <= :expiresAt
  * `pk`, the token attributes, `expiresAt` (epoch ms), `ttl` (epoch s, garbage collection only) and
  * an optional refresh lease (`leaseOwner`, `leaseUntil` epoch ms). Uses the low-level client with
  * hand-written AttributeValues. SDK errors propagate as-is (wrap in `GuardedSharedCache`);
- * `ConditionalCheckFailedException` is an answer, not an error.
+ * `ConditionalCheckFailedException` is an answer, not an error. Each call is aborted at its
+ * deadline (the SDK's own timeouts are a backstop); without one (tests, scripts) only they apply.
  *
  * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
@@ -74,12 +72,16 @@ export class DynamoDbTokenCache implements SharedTokenCache {
    * Reads the token with GetItem. Does NOT filter on expiry (the caller compares `expiresAt`);
    * returns undefined for a missing item, a lease-only item or a malformed one.
    */
-  async get(key: string, options?: { consistent?: boolean }): Promise<CachedToken | undefined> {
+  async get(
+    key: string,
+    options: { consistent?: boolean } = {},
+    deadline?: Deadline,
+  ): Promise<CachedToken | undefined> {
     const out = await this.#client.send(
       new GetItemCommand({
         TableName: this.#tableName,
         Key: this.#key(key),
-        ConsistentRead: options?.consistent ?? false,
+        ConsistentRead: options.consistent ?? false,
         ProjectionExpression: '#accessToken, #tokenType, #scope, #expiresAt, #lifetime',
         ExpressionAttributeNames: names(
           '#accessToken',
@@ -89,6 +91,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
           '#lifetime',
         ),
       }),
+      abortAt(deadline),
     );
     return out.Item ? toCachedToken(out.Item) : undefined;
   }
@@ -101,7 +104,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
    * garbage-collected; the value covers both the lease and any stored token (which expires before
    * `freshAfter`, or the condition fails).
    */
-  async tryAcquireLease(key: string, lease: LeaseRequest): Promise<boolean> {
+  async tryAcquireLease(key: string, lease: LeaseRequest, deadline?: Deadline): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
@@ -120,6 +123,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
             ':ttl': num(this.#ttl(Math.max(lease.leaseUntil, lease.freshAfter))),
           },
         }),
+        abortAt(deadline),
       );
       return true;
     } catch (error) {
@@ -141,7 +145,13 @@ export class DynamoDbTokenCache implements SharedTokenCache {
    * - With `replace` (a `skipCache` refresh): the "not newer" condition is dropped, so the new
    *   token replaces the stored one even if that one would have expired later.
    */
-  async put(key: string, token: CachedToken, owner?: string, options?: PutOptions): Promise<void> {
+  async put(
+    key: string,
+    token: CachedToken,
+    options: PutOptions = {},
+    deadline?: Deadline,
+  ): Promise<void> {
+    const { owner } = options;
     if (!Number.isFinite(token.expiresAt) || !Number.isFinite(token.lifetime)) {
       throw new TypeError('CachedToken expiresAt and lifetime must be finite numbers');
     }
@@ -161,7 +171,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
       '#lifetime',
       '#ttl',
     );
-    const replace = options?.replace === true;
+    const replace = options.replace === true;
     // Without NOT_NEWER every value is still used by the SET (DynamoDB rejects unused ones).
     const notNewer = replace ? [] : [NOT_NEWER];
     try {
@@ -172,7 +182,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
                 TableName: this.#tableName,
                 Key: this.#key(key),
                 UpdateExpression: `SET ${TOKEN_SET}`,
-                ...(replace ? {} : { ConditionExpression: NOT_NEWER }),
+                ConditionExpression: replace ? undefined : NOT_NEWER,
                 ExpressionAttributeNames: tokenNames,
                 ExpressionAttributeValues: values,
               }
@@ -188,15 +198,16 @@ export class DynamoDbTokenCache implements SharedTokenCache {
                 ExpressionAttributeValues: { ...values, ':owner': { S: owner } },
               },
         ),
+        abortAt(deadline),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      if (owner !== undefined) await this.releaseLease(key, owner);
+      if (owner !== undefined) await this.releaseLease(key, owner, deadline);
     }
   }
 
   /** Removes the lease if `owner` holds it; otherwise a no-op. */
-  async releaseLease(key: string, owner: string): Promise<void> {
+  async releaseLease(key: string, owner: string, deadline?: Deadline): Promise<void> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
@@ -207,6 +218,7 @@ export class DynamoDbTokenCache implements SharedTokenCache {
           ExpressionAttributeNames: names('#leaseOwner', '#leaseUntil'),
           ExpressionAttributeValues: { ':owner': { S: owner } },
         }),
+        abortAt(deadline),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -224,6 +236,9 @@ export class DynamoDbTokenCache implements SharedTokenCache {
 }
 
 const num = (value: number): AttributeValue => ({ N: String(value) });
+
+/** The SDK's per-call options: aborted at the deadline, if there is one. */
+const abortAt = (deadline: Deadline | undefined) => ({ abortSignal: deadline?.signal });
 
 function isConditionFailure(error: unknown): boolean {
   // By name rather than instanceof: robust to a second copy of the SDK in the bundle.

@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   type TableStatus,
 } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../../ports/deadline.js';
 
 /**
  * The token-cache table contract shared by the adapter and infra: a single string partition key and
@@ -60,7 +61,7 @@ export async function ensureTokenTable(
         `Token table ${tableName} not ACTIVE in time (status ${status ?? 'missing'})`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
   }
   return outcome;
 }

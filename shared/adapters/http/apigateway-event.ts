@@ -1,4 +1,5 @@
-import type { ApiRequest, ApiResponse, CallerIdentity } from '../../http/api-types.js';
+import type { CallerIdentity } from '../../domain/caller-policy.js';
+import type { ApiRequest, ApiResponse } from '../../http/api-types.js';
 
 /** The fields of an API Gateway REST (payload v1) proxy event the broker reads. Any may be null. */
 export interface ApiGatewayProxyEvent {

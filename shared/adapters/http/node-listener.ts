@@ -1,13 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { CallerIdentity } from '../../domain/caller-policy.js';
 import { BrokerError } from '../../domain/errors.js';
 import { isLoopbackHost } from '../../domain/secure-url.js';
-import {
-  type ApiHandler,
-  type ApiRequest,
-  type CallerIdentity,
-  MAX_BODY_BYTES,
-} from '../../http/api-types.js';
+import { type ApiHandler, type ApiRequest, MAX_BODY_BYTES } from '../../http/api-types.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { jsonResponse } from '../../http/responses.js';
 

@@ -1,16 +1,16 @@
 import { type OAuthErrorBody, UpstreamError } from '../../ports/authorization-server.js';
+import { fetchFailure } from '../upstream-http.js';
 
 const MAX_DESCRIPTION_LENGTH = 500;
 
 /** Turns a fetch rejection into a network or timeout `UpstreamError`. */
 export function toTransportError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  const name = error instanceof Error ? error.name : 'Error';
-  if (signal?.aborted || name === 'TimeoutError' || name === 'AbortError') {
+  const failure = fetchFailure(error, signal);
+  if (failure.kind === 'timeout') {
     return new UpstreamError({ kind: 'timeout', message: 'no answer before the timeout' });
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-  const code = (cause as { code?: string } | undefined)?.code;
+  const { code } = failure;
   return new UpstreamError({
     kind: 'network',
     message: `connection failed${code ? ` (${code})` : ''}`,

@@ -6,6 +6,8 @@ import {
   UpstreamError,
 } from '../../ports/authorization-server.js';
 import type { Clock } from '../../ports/clock.js';
+import { Deadline, untilAborted } from '../../ports/deadline.js';
+import { readLimited } from '../upstream-http.js';
 import { parseOAuthErrorBody, parseRetryAfter, toTransportError } from './http-errors.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -55,24 +57,25 @@ export class MaskinportenHttpClient implements AuthorizationServer {
     this.#metadataTimeoutMs = options.metadataTimeoutMs ?? 2_000;
   }
 
-  async metadata(signal?: AbortSignal): Promise<AuthorizationServerMetadata> {
+  async metadata(deadline: Deadline): Promise<AuthorizationServerMetadata> {
     const cached = this.#metadata;
     if (cached && this.#clock() - cached.fetchedAt < this.#metadataTtlMs) return cached.value;
     // The shared refresh runs on the client's own timeout: one caller's deadline must not cancel it
-    // for the others who joined; each caller stops waiting at its own signal instead.
+    // for the others who joined; each caller stops waiting at its own deadline instead.
     this.#metadataInFlight ??= this.#refreshMetadata().finally(() => {
       this.#metadataInFlight = undefined;
     });
     try {
-      return await untilAborted(this.#metadataInFlight, signal);
+      return await untilAborted(this.#metadataInFlight, deadline.signal);
     } catch (error) {
       if (cached) return cached.value;
-      throw error instanceof UpstreamError ? error : toTransportError(error, signal);
+      throw error instanceof UpstreamError ? error : toTransportError(error, deadline.signal);
     }
   }
 
-  async requestToken(assertion: string, signal: AbortSignal): Promise<TokenEndpointResponse> {
-    const { token_endpoint: endpoint } = await this.metadata(signal);
+  async requestToken(assertion: string, deadline: Deadline): Promise<TokenEndpointResponse> {
+    const { token_endpoint: endpoint } = await this.metadata(deadline);
+    const { signal } = deadline;
     const body = new URLSearchParams({ grant_type: JWT_BEARER, assertion });
     let response: Response;
     let text: string;
@@ -86,7 +89,7 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         body,
         signal,
       });
-      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
       throw toTransportError(error, signal);
     }
@@ -97,24 +100,26 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         kind: 'http',
         status: response.status,
         body: parseOAuthErrorBody(text, contentType),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        retryAfterMs,
       });
     }
     return parseTokenResponse(text, response.status);
   }
 
   async #refreshMetadata(): Promise<AuthorizationServerMetadata> {
-    const combined = AbortSignal.timeout(this.#metadataTimeoutMs);
+    const own = Deadline.after(this.#metadataTimeoutMs, this.#clock);
     let response: Response;
     let text: string;
     try {
       response = await this.#fetch(this.#metadataUrl, {
         headers: { accept: 'application/json' },
-        signal: combined,
+        signal: own.signal,
       });
-      text = await readLimited(response, MAX_TOKEN_RESPONSE_BYTES);
+      text = await readBody(response);
     } catch (error) {
-      throw toTransportError(error, combined);
+      throw toTransportError(error, own.signal);
+    } finally {
+      own.dispose();
     }
     if (response.status !== 200) {
       throw new UpstreamError({
@@ -196,38 +201,7 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Reads the body but refuses to buffer more than `limit` bytes from a misbehaving server. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? 0) > limit || !response.body) {
-    await response.body?.cancel();
-    return '';
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > limit) return '';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The promise, or a rejection as soon as `signal` aborts (the promise itself keeps running). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+/** The body, read as empty when a misbehaving server sends more than `limit` bytes. */
+async function readBody(response: Response): Promise<string> {
+  return (await readLimited(response, MAX_TOKEN_RESPONSE_BYTES)) ?? '';
 }

@@ -19,7 +19,7 @@ export class PowertoolsSecretStore implements SecretStore {
   readonly #maxAge: number;
 
   constructor(options: PowertoolsSecretStoreOptions = {}) {
-    this.#provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
+    this.#provider = new SecretsProvider({ awsSdkV3Client: options.client });
     this.#maxAge = options.maxAgeSeconds ?? 300;
   }
 

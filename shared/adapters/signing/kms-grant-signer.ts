@@ -44,7 +44,7 @@ export async function createKmsGrantSigner(options: KmsGrantSignerOptions): Prom
   const kid = await resolveKid(publicKey, { configured: options.kid });
   const jwk = toPublicSigningJwk(publicKey, kid);
 
-  const sign = createCompactSigner(kid, async (signingInput) => {
+  const sign = createCompactSigner(kid, async (signingInput, deadline) => {
     const digest = createHash('sha256').update(signingInput).digest();
     const output = await sendOrWrap('Sign', () =>
       client.send(
@@ -54,6 +54,7 @@ export async function createKmsGrantSigner(options: KmsGrantSignerOptions): Prom
           MessageType: 'DIGEST',
           SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
         }),
+        { abortSignal: deadline.signal },
       ),
     );
     if (!output.Signature?.length) throw new Error('KMS Sign returned no signature');

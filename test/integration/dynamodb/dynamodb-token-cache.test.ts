@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 
 const NOW = 1_800_000_000_000;
@@ -220,7 +220,7 @@ describe('DynamoDbTokenCache (dynalite)', () => {
       const key = randomUUID();
       await cache.tryAcquireLease(key, lease('a'));
       const fresh = token(NOW + 120_000);
-      await cache.put(key, fresh, 'a');
+      await cache.put(key, fresh, { owner: 'a' });
       const item = await rawItem(key);
       expect(item).not.toHaveProperty('leaseOwner');
       expect(item).not.toHaveProperty('leaseUntil');
@@ -230,7 +230,7 @@ describe('DynamoDbTokenCache (dynalite)', () => {
     it('put with an owner writes when no lease exists (the lease was skipped or degraded)', async () => {
       const key = randomUUID();
       const fresh = token(NOW + 120_000);
-      await cache.put(key, fresh, 'a');
+      await cache.put(key, fresh, { owner: 'a' });
       expect(await cache.get(key, { consistent: true })).toEqual(fresh);
     });
 
@@ -238,11 +238,11 @@ describe('DynamoDbTokenCache (dynalite)', () => {
       const key = randomUUID();
       await cache.tryAcquireLease(key, lease('a', NOW, { leaseUntil: NOW + 1000 }));
       expect(await cache.tryAcquireLease(key, lease('b', NOW + 2000))).toBe(true);
-      await expect(cache.put(key, token(NOW + 120_000), 'a')).resolves.toBeUndefined();
+      await expect(cache.put(key, token(NOW + 120_000), { owner: 'a' })).resolves.toBeUndefined();
       expect(await cache.get(key, { consistent: true })).toBeUndefined();
       expect((await rawItem(key))?.['leaseOwner']).toEqual({ S: 'b' });
       const fromB = token(NOW + 122_000);
-      await cache.put(key, fromB, 'b');
+      await cache.put(key, fromB, { owner: 'b' });
       expect(await cache.get(key, { consistent: true })).toEqual(fromB);
     });
 
@@ -251,7 +251,7 @@ describe('DynamoDbTokenCache (dynalite)', () => {
       await cache.tryAcquireLease(key, lease('a'));
       const later = token(NOW + 180_000);
       await cache.put(key, later); // skip-lease writer, meanwhile
-      await cache.put(key, token(NOW + 120_000), 'a');
+      await cache.put(key, token(NOW + 120_000), { owner: 'a' });
       const item = await rawItem(key);
       expect(item).not.toHaveProperty('leaseOwner');
       expect(await cache.get(key, { consistent: true })).toEqual(later);

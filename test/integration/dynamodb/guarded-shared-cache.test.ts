@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { GuardedSharedCache } from '../../../shared/app/guarded-shared-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import type { BrokerLogger } from '../../../shared/ports/logger.js';
 import type { BrokerMetricName, BrokerMetrics } from '../../../shared/ports/metrics.js';
-import type { CachedToken, SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
+
+/** A deadline far enough away not to matter (the table answers or fails at once). */
+const inTime = () => Deadline.after(10_000);
 
 // GuardedSharedCache against a scripted inner cache, then wrapped around a real dynalite that is
 // stopped and restarted.
@@ -65,7 +70,7 @@ function scriptedInner() {
   return { inner, state };
 }
 
-function setup(options: { failureThreshold?: number; operationTimeoutMs?: number } = {}) {
+function setup(options: { failureThreshold?: number } = {}) {
   const { inner, state } = scriptedInner();
   const rec = recorders();
   const clock = { now: 1_000_000 };
@@ -83,9 +88,9 @@ function setup(options: { failureThreshold?: number; operationTimeoutMs?: number
 describe('GuardedSharedCache (scripted inner)', () => {
   it('passes answers through while the inner cache works', async () => {
     const { cache, cacheErrors } = setup();
-    expect(await cache.get('k')).toEqual(stored);
-    expect(await cache.tryAcquireLease('k', lease)).toBe(false);
-    await expect(cache.put('k', stored, 'me')).resolves.toBeUndefined();
+    expect(await cache.get('k', {}, inTime())).toEqual(stored);
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(false);
+    await expect(cache.put('k', stored, { owner: 'me' }, inTime())).resolves.toBeUndefined();
     expect(cacheErrors()).toBe(0);
     expect(cache.state()).toBe('closed');
   });
@@ -93,10 +98,10 @@ describe('GuardedSharedCache (scripted inner)', () => {
   it('degrades every operation on errors, counts CacheErrors and logs the error name only', async () => {
     const { cache, state, cacheErrors, logs } = setup({ failureThreshold: 10 });
     state.mode = 'fail';
-    expect(await cache.get('k')).toBeUndefined();
-    expect(await cache.tryAcquireLease('k', lease)).toBe(true);
-    await expect(cache.put('k', stored, 'me')).resolves.toBeUndefined();
-    await expect(cache.releaseLease('k', 'me')).resolves.toBeUndefined();
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(true);
+    await expect(cache.put('k', stored, { owner: 'me' }, inTime())).resolves.toBeUndefined();
+    await expect(cache.releaseLease('k', 'me', inTime())).resolves.toBeUndefined();
     expect(cacheErrors()).toBe(4);
     expect(logs.filter((l) => l.level === 'warn').map((l) => l.fields)).toEqual([
       { operation: 'get', error: 'ThrottlingException' },
@@ -115,22 +120,22 @@ describe('GuardedSharedCache (scripted inner)', () => {
       },
     } as unknown as SharedTokenCache;
     const cache = new GuardedSharedCache({ inner: throwing, clock: () => 0, metrics, logger });
-    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
   });
 
   it('opens after the threshold of consecutive failures and stops calling the inner cache', async () => {
     const { cache, state, cacheErrors } = setup({ failureThreshold: 3 });
     state.mode = 'fail';
-    await cache.get('k');
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
+    await cache.get('k', {}, inTime());
     expect(cache.state()).toBe('closed');
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     expect(cache.state()).toBe('open');
     expect(state.calls).toBe(3);
 
-    expect(await cache.get('k')).toBeUndefined();
-    expect(await cache.tryAcquireLease('k', lease)).toBe(true);
-    await cache.put('k', stored);
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(true);
+    await cache.put('k', stored, {}, inTime());
     expect(state.calls).toBe(3);
     expect(cacheErrors()).toBe(3);
   });
@@ -138,30 +143,30 @@ describe('GuardedSharedCache (scripted inner)', () => {
   it('resets the failure count on success: failures must be consecutive', async () => {
     const { cache, state } = setup({ failureThreshold: 2 });
     state.mode = 'fail';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     state.mode = 'ok';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     state.mode = 'fail';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     expect(cache.state()).toBe('closed');
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     expect(cache.state()).toBe('open');
   });
 
   it('goes half-open after openMs, lets one probe through, and closes on its success', async () => {
     const { cache, state, clock, logs } = setup({ failureThreshold: 1 });
     state.mode = 'fail';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     expect(cache.state()).toBe('open');
     clock.now += 29_999;
     expect(cache.state()).toBe('open');
-    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
     expect(state.calls).toBe(1);
 
     clock.now += 1;
     expect(cache.state()).toBe('half-open');
     state.mode = 'ok';
-    expect(await cache.get('k')).toEqual(stored);
+    expect(await cache.get('k', {}, inTime())).toEqual(stored);
     expect(state.calls).toBe(2);
     expect(cache.state()).toBe('closed');
     expect(logs.some((l) => l.message.includes('closed'))).toBe(true);
@@ -170,9 +175,9 @@ describe('GuardedSharedCache (scripted inner)', () => {
   it('re-opens for another openMs when the probe fails', async () => {
     const { cache, state, clock } = setup({ failureThreshold: 1 });
     state.mode = 'fail';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     clock.now += 30_000;
-    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
     expect(state.calls).toBe(2);
     expect(cache.state()).toBe('open');
     clock.now += 29_999;
@@ -180,27 +185,24 @@ describe('GuardedSharedCache (scripted inner)', () => {
   });
 
   it('lets only one probe through while half-open', async () => {
-    const { cache, state, clock } = setup({ failureThreshold: 1, operationTimeoutMs: 50 });
+    const { cache, state, clock } = setup({ failureThreshold: 1 });
     state.mode = 'fail';
-    await cache.get('k');
+    await cache.get('k', {}, inTime());
     clock.now += 30_000;
     state.mode = 'hang';
-    const probe = cache.get('k');
-    expect(await cache.tryAcquireLease('k', lease)).toBe(true); // degraded, not sent
+    const probe = cache.get('k', {}, Deadline.after(50));
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(true); // degraded, not sent
     expect(state.calls).toBe(2);
     expect(await probe).toBeUndefined();
   });
 
-  it('times out a slow inner call: degraded answer, CacheErrors, and it counts towards opening', async () => {
-    const { cache, state, cacheErrors, logs } = setup({
-      failureThreshold: 2,
-      operationTimeoutMs: 20,
-    });
+  it('gives up on a slow inner call at its deadline: degraded answer, CacheErrors, and it counts towards opening', async () => {
+    const { cache, state, cacheErrors, logs } = setup({ failureThreshold: 2 });
     state.mode = 'hang';
     const started = performance.now();
-    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.get('k', {}, Deadline.after(20))).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(500);
-    expect(await cache.tryAcquireLease('k', lease)).toBe(true);
+    expect(await cache.tryAcquireLease('k', lease, Deadline.after(20))).toBe(true);
     expect(cacheErrors()).toBe(2);
     expect(logs[0]?.fields).toEqual({ operation: 'get', error: 'SharedCacheTimeoutError' });
     expect(cache.state()).toBe('open');
@@ -232,10 +234,10 @@ describe('GuardedSharedCache over a stopped dynalite', () => {
         return call(...args);
       };
     const counting: SharedTokenCache = {
-      get: counted((key, options) => table.get(key, options)),
-      tryAcquireLease: counted((key, l) => table.tryAcquireLease(key, l)),
-      put: counted((key, token, owner) => table.put(key, token, owner)),
-      releaseLease: counted((key, owner) => table.releaseLease(key, owner)),
+      get: counted((key, options, deadline) => table.get(key, options, deadline)),
+      tryAcquireLease: counted((key, l, deadline) => table.tryAcquireLease(key, l, deadline)),
+      put: counted((key, token, options, deadline) => table.put(key, token, options, deadline)),
+      releaseLease: counted((key, owner, deadline) => table.releaseLease(key, owner, deadline)),
     };
     const { metrics, logger, logs, cacheErrors } = recorders();
     const clock = { now: 1_000_000 };
@@ -247,27 +249,27 @@ describe('GuardedSharedCache over a stopped dynalite', () => {
       failureThreshold: 2,
       openMs: 30_000,
     });
-    await cache.put('k', stored);
-    expect(await cache.get('k', { consistent: true })).toEqual(stored);
+    await cache.put('k', stored, {}, inTime());
+    expect(await cache.get('k', { consistent: true }, inTime())).toEqual(stored);
 
     await db.stop();
     const started = performance.now();
-    expect(await cache.get('k')).toBeUndefined();
-    expect(await cache.tryAcquireLease('k', lease)).toBe(true);
+    expect(await cache.get('k', {}, inTime())).toBeUndefined();
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(true);
     expect(performance.now() - started).toBeLessThan(2000); // fails fast, no retries
     expect(cacheErrors()).toBe(2);
     expect(cache.state()).toBe('open');
     expect(JSON.stringify(logs)).not.toContain(SECRET);
 
-    await cache.get('k');
-    await cache.put('k', stored);
+    await cache.get('k', {}, inTime());
+    await cache.put('k', stored, {}, inTime());
     expect(innerCalls).toBe(4); // 2 before the stop, 2 failures; none while open
 
     await db.restart();
     clock.now += 30_000;
     expect(cache.state()).toBe('half-open');
     // The restarted dynalite kept its data: the probe reads the token stored before the stop.
-    expect(await cache.get('k', { consistent: true })).toEqual(stored);
+    expect(await cache.get('k', { consistent: true }, inTime())).toEqual(stored);
     expect(cache.state()).toBe('closed');
     expect(innerCalls).toBe(5);
     expect(cacheErrors()).toBe(2);

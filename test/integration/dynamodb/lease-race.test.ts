@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 
 // The thundering-herd race from aws-notes.md §4: with only "lease free or expired" in the lease
@@ -36,7 +36,7 @@ async function caller(cache: DynamoDbTokenCache, key: string, owner: string, fet
     if (won) {
       fetches.push(owner); // the simulated Maskinporten call, as fast as possible to widen the race
       const fetched = token(Date.now() + 120_000);
-      await cache.put(key, fetched, owner);
+      await cache.put(key, fetched, { owner: owner });
       return fetched.accessToken;
     }
     await sleep(2 + Math.random() * 8);
@@ -87,7 +87,7 @@ describe('lease race (dynalite, one client per simulated instance)', () => {
     // A wins, fetches, stores and releases.
     expect(await a.tryAcquireLease(key, lease('a', now + MARGIN_MS))).toBe(true);
     const stored = token(now + 120_000);
-    await a.put(key, stored, 'a');
+    await a.put(key, stored, { owner: 'a' });
     const item = await db.client.send(
       new GetItemCommand({
         TableName: db.tableName,

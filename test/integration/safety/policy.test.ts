@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startLocalServer } from '../../../functions/local/server.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { startLocalServer } from '../../../shared/runtime/local-server.js';
 import { DEMO } from '../../../shared/sandbox/demo.js';
 import type { CallResult } from '../../support/broker-transports.js';
 import { FIXTURE_ROLE_ARN } from '../../support/broker-transports.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { SignCommand } from '@aws-sdk/client-kms';
+import { type LocalServer, startLocalServer } from '../../../functions/local/server.js';
 import {
   createLambdaRuntime,
   createProxyHandler,
@@ -16,8 +17,7 @@ import { kmsPublicJwk } from '../../../shared/adapters/signing/kms-grant-signer.
 import { systemClock } from '../../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../../shared/ports/logger.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
-import type { BrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
-import { type LocalServer, startLocalServer } from '../../../shared/runtime/local-server.js';
+import type { BrokerRuntime } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import type { Sandbox } from '../../../shared/sandbox/sandbox.js';
 import { startSandboxServer } from '../../../shared/sandbox/sandbox.js';
@@ -114,7 +114,7 @@ export async function startLocalHarness(options: LocalHarnessOptions = {}): Prom
       const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { ...(isJson(body) ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body === undefined ? {} : { body: encode(body) }),
+        body: body === undefined ? undefined : encode(body),
       });
       const text = await response.text();
       return assertConforms(
@@ -189,7 +189,7 @@ export async function startLambdaHarness(
         BROKER_CONFIG_SECRET: 'maskinporten-broker/test/config',
         BROKER_ENVIRONMENT: 'test',
         BROKER_DEADLINE_MS: '1500',
-        ...(options.sharedCache ? { TOKEN_CACHE_TABLE: 'tokens' } : {}),
+        TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
         ...options.env,
       },
       clock: options.clock ?? systemClock,
@@ -197,9 +197,7 @@ export async function startLambdaHarness(
       metrics,
       secrets: { getJson: async () => structuredClone(secret) },
       kmsClient: () => client,
-      ...(options.sharedCache
-        ? { sharedCache: () => options.sharedCache as SharedTokenCache }
-        : {}),
+      sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
     });
     return built;
   }, logger);

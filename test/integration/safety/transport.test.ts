@@ -2,6 +2,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localCallerResolver } from '../../../functions/local/local-caller.js';
+import { startLocalServer } from '../../../functions/local/server.js';
 import {
   createNodeListener,
   guardNodeServer,
@@ -13,12 +15,11 @@ import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing
 import { loadEnvConfig } from '../../../shared/config/env-config.js';
 import { UpstreamError } from '../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../shared/ports/clock.js';
-import { createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
-import { localCallerResolver } from '../../../shared/runtime/local-caller.js';
-import { startLocalServer } from '../../../shared/runtime/local-server.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
+import { createTestBroker } from '../../support/test-broker.js';
 import { type LocalHarness, SCOPE, standard, startLocalHarness } from './support.js';
 
 const ISSUER = 'https://maskinporten.example/';
@@ -112,7 +113,7 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
     async (_what, metadata, message) => {
       const { fake, server } = client({ [METADATA_URL]: json(metadata) });
 
-      const failure = server.requestToken('grant', AbortSignal.timeout(1000));
+      const failure = server.requestToken('grant', Deadline.after(1000));
 
       await expect(failure).rejects.toBeInstanceOf(UpstreamError);
       await expect(failure).rejects.toThrow(message);
@@ -127,7 +128,7 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
       [tokenEndpoint]: json({ access_token: 'opaque', token_type: 'Bearer', expires_in: 120 }),
     });
 
-    await server.requestToken('grant', AbortSignal.timeout(1000));
+    await server.requestToken('grant', Deadline.after(1000));
 
     expect(fake.urls).toEqual([METADATA_URL, tokenEndpoint]);
   });
@@ -151,14 +152,11 @@ describe('`resource` is validated and passed on, never fetched', () => {
       urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       return fetch(input, init);
     }) as typeof fetch;
-    const runtime = createBrokerRuntime({
+    const { runtime } = createTestBroker({
       issuer: sandbox.issuer,
       clientId: DEMO.clientId,
-      keys: { active: signer, published: [signer] },
+      signer,
       clock: systemClock,
-      logger: new RecordingLogger(),
-      metrics: new InMemoryMetrics(),
-      authorize: () => {},
       fetch: recording,
     });
     const resources = [

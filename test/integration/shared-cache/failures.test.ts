@@ -1,8 +1,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../../../functions/local/server.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
-import { type LocalServer, startLocalServer } from '../../../shared/runtime/local-server.js';
 import type { Sandbox } from '../../../shared/sandbox/sandbox.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { RecordingLogger } from '../../support/recording-logger.js';

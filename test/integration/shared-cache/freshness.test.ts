@@ -8,6 +8,7 @@ import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import type { TokenRequest } from '../../../shared/domain/token-request.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import type { GrantSigner } from '../../../shared/ports/grant-signer.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
@@ -15,11 +16,13 @@ import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { type ManualClock, manualClock } from '../../support/sandbox-grants.js';
 import {
   createTestBroker,
-  freshResource,
   type TestBroker,
   type TestBrokerOptions,
-  tokenRequest,
-} from './support.js';
+} from '../../support/test-broker.js';
+import { freshResource, tokenRequest } from './support.js';
+
+/** The edge's deadline for each call (the default `BROKER_DEADLINE_MS`). */
+const inTime = () => Deadline.after(6_000);
 
 // Freshness rules of the tiered cache, on a clock the test moves: the sandbox Maskinporten, the
 // brokers and the DynamoDB items all live on the same manual clock.
@@ -98,26 +101,26 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const b = broker();
       const request = tokenRequest({ resource: freshResource('margin') });
 
-      const first = await a.service.getToken(request);
+      const first = await a.service.getToken(request, inTime());
       expect(first).toMatchObject({ source: 'maskinporten', expiresIn: lifetime });
 
       clock.advance((lifetime - margin) * 1000);
       // Exactly the margin left: still served, from memory and from the shared table.
-      expect(await a.service.getToken(request)).toMatchObject({
+      expect(await a.service.getToken(request, inTime())).toMatchObject({
         source: 'memory',
         expiresIn: margin,
       });
-      const fromShared = await b.service.getToken(request);
+      const fromShared = await b.service.getToken(request, inTime());
       expect(fromShared).toMatchObject({ source: 'shared', expiresIn: margin });
       expect(fromShared.token.accessToken).toBe(first.token.accessToken);
       expect(calls()).toBe(1);
 
       clock.advance(1);
       // One millisecond inside the margin: neither tier serves it, one new fetch replaces it.
-      const refreshed = await a.service.getToken(request);
+      const refreshed = await a.service.getToken(request, inTime());
       expect(refreshed).toMatchObject({ source: 'maskinporten', expiresIn: lifetime });
       expect(refreshed.token.accessToken).not.toBe(first.token.accessToken);
-      const bAfter = await b.service.getToken(request);
+      const bAfter = await b.service.getToken(request, inTime());
       expect(bAfter.source).toBe('shared');
       expect(bAfter.token.accessToken).toBe(refreshed.token.accessToken);
       expect(calls()).toBe(2);
@@ -128,24 +131,24 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     const a = broker();
     const b = broker();
     const body = { resource: freshResource('min-ttl') };
-    const first = await a.service.getToken(tokenRequest(body));
+    const first = await a.service.getToken(tokenRequest(body), inTime());
     clock.advance(20_000); // 100 s left
 
-    const covered = await a.service.getToken(tokenRequest({ ...body, minTtl: 100 }));
+    const covered = await a.service.getToken(tokenRequest({ ...body, minTtl: 100 }), inTime());
     expect(covered).toMatchObject({ source: 'memory', expiresIn: 100 });
     expect(covered.token.accessToken).toBe(first.token.accessToken);
     expect(calls()).toBe(1);
 
-    const longer = await a.service.getToken(tokenRequest({ ...body, minTtl: 101 }));
+    const longer = await a.service.getToken(tokenRequest({ ...body, minTtl: 101 }), inTime());
     expect(longer).toMatchObject({ source: 'maskinporten', expiresIn: LIFETIME });
     expect(longer.token.accessToken).not.toBe(first.token.accessToken);
     expect(calls()).toBe(2);
 
     // The new token replaced the old one in both tiers.
-    expect((await a.service.getToken(tokenRequest(body))).token.accessToken).toBe(
+    expect((await a.service.getToken(tokenRequest(body), inTime())).token.accessToken).toBe(
       longer.token.accessToken,
     );
-    const shared = await b.service.getToken(tokenRequest({ ...body, minTtl: 101 }));
+    const shared = await b.service.getToken(tokenRequest({ ...body, minTtl: 101 }), inTime());
     expect(shared.source).toBe('shared');
     expect(shared.token.accessToken).toBe(longer.token.accessToken);
     expect(calls()).toBe(2);
@@ -160,7 +163,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     });
 
     // The lifetime is only known after the first fetch: one call is unavoidable, then none.
-    const error = await rejection(a.service.getToken(request));
+    const error = await rejection(a.service.getToken(request, inTime()));
     expect(error.kind).toBe('invalid_request');
     expect(error.message).toContain('minTtl');
     expect(toErrorResponse(error).status).toBe(400);
@@ -168,7 +171,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
 
     clock.advance(5_000);
     for (const instance of [a, b, a, b]) {
-      const again = await rejection(instance.service.getToken(request));
+      const again = await rejection(instance.service.getToken(request, inTime()));
       expect(toErrorResponse(again).status).toBe(400);
       expect(again.message).toContain('minTtl');
     }
@@ -179,14 +182,23 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     const a = broker();
     const b = broker();
     const request = tokenRequest({ resource: freshResource('expires-in') });
-    expect((await a.service.getToken(request)).expiresIn).toBe(LIFETIME);
+    expect((await a.service.getToken(request, inTime())).expiresIn).toBe(LIFETIME);
 
     clock.advance(37_500);
 
-    expect(await a.service.getToken(request)).toMatchObject({ source: 'memory', expiresIn: 82 });
-    expect(await b.service.getToken(request)).toMatchObject({ source: 'shared', expiresIn: 82 });
+    expect(await a.service.getToken(request, inTime())).toMatchObject({
+      source: 'memory',
+      expiresIn: 82,
+    });
+    expect(await b.service.getToken(request, inTime())).toMatchObject({
+      source: 'shared',
+      expiresIn: 82,
+    });
     clock.advance(10_000);
-    expect(await b.service.getToken(request)).toMatchObject({ source: 'memory', expiresIn: 72 });
+    expect(await b.service.getToken(request, inTime())).toMatchObject({
+      source: 'memory',
+      expiresIn: 72,
+    });
   });
 
   describe('skipCache', () => {
@@ -196,20 +208,23 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const body = { resource: freshResource('skip-cache') };
       const request = tokenRequest(body);
       const key = tokenCacheKey(a.service.identity, request);
-      const first = await a.service.getToken(request);
+      const first = await a.service.getToken(request, inTime());
       clock.advance(1_000);
 
-      const refreshed = await a.service.getToken(tokenRequest({ ...body, skipCache: true }));
+      const refreshed = await a.service.getToken(
+        tokenRequest({ ...body, skipCache: true }),
+        inTime(),
+      );
 
       expect(refreshed.source).toBe('maskinporten');
       expect(refreshed.token.accessToken).not.toBe(first.token.accessToken);
       expect(calls()).toBe(2);
       expect((await readItem(key))?.['accessToken']?.S).toBe(refreshed.token.accessToken);
-      expect(await a.service.getToken(request)).toMatchObject({
+      expect(await a.service.getToken(request, inTime())).toMatchObject({
         source: 'memory',
         token: { accessToken: refreshed.token.accessToken },
       });
-      expect(await b.service.getToken(request)).toMatchObject({
+      expect(await b.service.getToken(request, inTime())).toMatchObject({
         source: 'shared',
         token: { accessToken: refreshed.token.accessToken },
       });
@@ -222,20 +237,23 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const body = { resource: freshResource('skip-cache-shorter') };
       const request = tokenRequest(body);
       const key = tokenCacheKey(a.service.identity, request);
-      const first = await a.service.getToken(request);
+      const first = await a.service.getToken(request, inTime());
       clock.advance(1_000);
       // Maskinporten now issues shorter-lived tokens (a changed client setting).
       sandbox.maskinporten.setTokenLifetime(100);
 
-      const refreshed = await a.service.getToken(tokenRequest({ ...body, skipCache: true }));
+      const refreshed = await a.service.getToken(
+        tokenRequest({ ...body, skipCache: true }),
+        inTime(),
+      );
 
       expect(refreshed.token.accessToken).not.toBe(first.token.accessToken);
       expect(refreshed.expiresIn).toBe(100);
-      expect((await a.service.getToken(request)).token.accessToken).toBe(
+      expect((await a.service.getToken(request, inTime())).token.accessToken).toBe(
         refreshed.token.accessToken,
       );
       expect((await readItem(key))?.['accessToken']?.S).toBe(refreshed.token.accessToken);
-      expect((await b.service.getToken(request)).token.accessToken).toBe(
+      expect((await b.service.getToken(request, inTime())).token.accessToken).toBe(
         refreshed.token.accessToken,
       );
       expect(calls()).toBe(2);
@@ -268,7 +286,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const request = tokenRequest({ resource: freshResource('expired-item') });
       const key = await plantItem(request, 'planted-expired-token', clock() - 1);
 
-      const result = await broker().service.getToken(request);
+      const result = await broker().service.getToken(request, inTime());
 
       expect(result.source).toBe('maskinporten');
       expect(result.token.accessToken).not.toBe('planted-expired-token');
@@ -280,7 +298,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const request = tokenRequest({ resource: freshResource('margin-item') });
       await plantItem(request, 'planted-near-expiry', clock() + 59_000);
 
-      const result = await broker().service.getToken(request);
+      const result = await broker().service.getToken(request, inTime());
 
       expect(result.source).toBe('maskinporten');
       expect(result.token.accessToken).not.toBe('planted-near-expiry');
@@ -290,7 +308,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       const request = tokenRequest({ resource: freshResource('fresh-item') });
       await plantItem(request, 'planted-fresh', clock() + 90_000);
 
-      const result = await broker().service.getToken(request);
+      const result = await broker().service.getToken(request, inTime());
 
       expect(result).toMatchObject({
         source: 'shared',
@@ -323,11 +341,11 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     const otherIdentity = broker({ memory, clientId: otherClient, signer: otherSigner });
     const request = tokenRequest({ resource: freshResource('identity') });
 
-    const t1 = await original.service.getToken(request);
+    const t1 = await original.service.getToken(request, inTime());
     clock.advance(1_000);
-    const t2 = await afterRotation.service.getToken(request);
+    const t2 = await afterRotation.service.getToken(request, inTime());
     clock.advance(1_000);
-    const t3 = await otherIdentity.service.getToken(request);
+    const t3 = await otherIdentity.service.getToken(request, inTime());
 
     expect(rotated.kid).not.toBe(signer.kid);
     expect([t1.source, t2.source, t3.source]).toEqual([
@@ -339,11 +357,13 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     expect(decodeJwt(t3.token.accessToken)['client_id']).toBe(otherClient);
     expect(calls()).toBe(3);
     // Each identity keeps getting its own token back.
-    expect((await original.service.getToken(request)).token.accessToken).toBe(t1.token.accessToken);
-    expect((await afterRotation.service.getToken(request)).token.accessToken).toBe(
+    expect((await original.service.getToken(request, inTime())).token.accessToken).toBe(
+      t1.token.accessToken,
+    );
+    expect((await afterRotation.service.getToken(request, inTime())).token.accessToken).toBe(
       t2.token.accessToken,
     );
-    expect((await otherIdentity.service.getToken(request)).token.accessToken).toBe(
+    expect((await otherIdentity.service.getToken(request, inTime())).token.accessToken).toBe(
       t3.token.accessToken,
     );
     expect(calls()).toBe(3);
@@ -351,7 +371,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
     // Only the client id differs (same key): still a different cache entry. Maskinporten does not
     // know this client, so the answer is its refusal, never the token cached for the other one.
     const unknownClient = broker({ memory, clientId: 'c0ffee00-0000-4000-8000-000000000000' });
-    const refused = await rejection(unknownClient.service.getToken(request));
+    const refused = await rejection(unknownClient.service.getToken(request, inTime()));
     expect(refused.kind).not.toBe('invalid_request');
     expect(calls()).toBe(4);
   });

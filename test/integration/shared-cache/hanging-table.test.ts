@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
-import { BrokerService } from '../../../shared/app/broker-service.js';
-import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { TokenFetcher } from '../../../shared/app/token-fetcher.js';
+import type { BrokerService } from '../../../shared/app/broker-service.js';
 import { systemClock } from '../../../shared/ports/clock.js';
-import { silentLogger } from '../../../shared/ports/logger.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
+import { createTestBroker } from '../../support/test-broker.js';
 import { freshResource, SCOPE, tokenRequest } from './support.js';
+
+/** The edge's deadline for each call, as with `BROKER_DEADLINE_MS=1500`. */
+const inTime = () => Deadline.after(1_500);
 
 /** A table that accepts every call and never answers (a black-holed network path). */
 const never = () => new Promise<never>(() => {});
@@ -30,32 +30,23 @@ describe('a shared cache that never answers', () => {
     sandbox = await startSandboxServer();
     const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
     seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
-    const metrics = new InMemoryMetrics();
-    const server = new MaskinportenHttpClient({ issuer: sandbox.issuer, clock: systemClock });
-    broker = new BrokerService({
-      identity: { issuer: sandbox.issuer, clientId: DEMO.clientId },
-      fetcher: new TokenFetcher({
-        server,
-        signer,
-        clientId: DEMO.clientId,
-        clock: systemClock,
-        metrics,
-        logger: silentLogger,
-      }),
-      memory: new MemoryTokenCache(),
-      shared: hangingTable,
+    broker = createTestBroker({
+      issuer: sandbox.issuer,
+      clientId: DEMO.clientId,
+      signer,
       clock: systemClock,
-      metrics,
-      logger: silentLogger,
-      deadlineMs: 1500,
-    });
+      sharedCache: hangingTable,
+    }).service;
   });
   afterAll(() => sandbox.close());
 
   it('still issues a token, within the deadline', async () => {
     const started = Date.now();
 
-    const result = await broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }));
+    const result = await broker.getToken(
+      tokenRequest({ scope: SCOPE, resource: freshResource() }),
+      inTime(),
+    );
 
     expect(result.source).toBe('maskinporten');
     // Reads and the lease give up at half the deadline and the write waits at most 500 ms more,
@@ -69,7 +60,7 @@ describe('a shared cache that never answers', () => {
     const started = Date.now();
 
     await expect(
-      broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() })),
+      broker.getToken(tokenRequest({ scope: SCOPE, resource: freshResource() }), inTime()),
     ).rejects.toMatchObject({
       kind: 'upstream_unavailable',
     });

@@ -1,28 +1,22 @@
 import { SignCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
+import type { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import {
   createKmsGrantSigner,
   kmsPublicJwk,
 } from '../../../shared/adapters/signing/kms-grant-signer.js';
 import { tokenCacheKey } from '../../../shared/domain/cache-key.js';
 import { systemClock } from '../../../shared/ports/clock.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import type { BrokerMetricName } from '../../../shared/ports/metrics.js';
-import { type BrokerRuntime, createBrokerRuntime } from '../../../shared/runtime/broker-runtime.js';
+import type { BrokerRuntime } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../support/kms-mock.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
-import {
-  callApi,
-  createTestBroker,
-  freshResource,
-  type ParsedResponse,
-  timed,
-  tokenRequest,
-} from './support.js';
+import { createTestBroker } from '../../support/test-broker.js';
+import { callApi, freshResource, type ParsedResponse, timed, tokenRequest } from './support.js';
 
 // Several broker instances (own memory cache, own DynamoDB client, own KMS client) over one
 // dynalite table and one sandbox Maskinporten: the issue's "one Maskinporten call and one
@@ -53,17 +47,13 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
         // Separate KMS clients (as separate Lambda containers have) backed by the same key.
         const kms = mockKmsWithRealKey();
         const signer = await createKmsGrantSigner({ client: kms.client, keyId: TEST_KMS_KEY_ARN });
-        const metrics = new InMemoryMetrics();
-        const runtime = createBrokerRuntime({
+        const { runtime, metrics } = createTestBroker({
           issuer: sandbox.issuer,
           clientId: DEMO.clientId,
-          keys: { active: signer, published: [signer] },
+          signer,
           clock: systemClock,
-          logger: new RecordingLogger(),
-          metrics,
-          authorize: () => {},
+          dynamo: { client: db.createClient(), tableName: db.tableName },
           deadlineMs: DEADLINE_MS,
-          shared: new DynamoDbTokenCache({ client: db.createClient(), tableName: db.tableName }),
         });
         return { runtime, metrics, kms };
       }),
@@ -230,7 +220,7 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
           signer,
           clock: systemClock,
           dynamo: { client: db.createClient(), tableName: db.tableName },
-          service: { deadlineMs, fetchReserveMs },
+          service: { fetchReserveMs },
           fetcher: { maxAttempts: 1, attemptTimeoutMs: deadlineMs },
         });
       }),
@@ -240,7 +230,12 @@ describe(`stampede across ${INSTANCES} broker instances sharing one table`, () =
 
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, n) =>
-        timed(() => (brokers[n % INSTANCES] as (typeof brokers)[number]).service.getToken(request)),
+        timed(() =>
+          (brokers[n % INSTANCES] as (typeof brokers)[number]).service.getToken(
+            request,
+            Deadline.after(deadlineMs),
+          ),
+        ),
       ),
     );
 

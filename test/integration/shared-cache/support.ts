@@ -1,19 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
-import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { BrokerService, type BrokerServiceOptions } from '../../../shared/app/broker-service.js';
-import {
-  GuardedSharedCache,
-  type GuardedSharedCacheOptions,
-} from '../../../shared/app/guarded-shared-cache.js';
-import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
-import { TokenFetcher, type TokenFetcherOptions } from '../../../shared/app/token-fetcher.js';
 import { parseTokenRequest, type TokenRequest } from '../../../shared/domain/token-request.js';
 import type { ApiHandler, ApiResponse } from '../../../shared/http/api-types.js';
 import type { Clock } from '../../../shared/ports/clock.js';
-import type { GrantSigner } from '../../../shared/ports/grant-signer.js';
-import { RecordingLogger } from '../../support/recording-logger.js';
 
 /** Real time plus an offset the test moves: deadlines and timeouts stay real, freshness jumps. */
 export function shiftableClock() {
@@ -37,68 +25,6 @@ export function countDynamoCalls(client: DynamoDBClient): { readonly count: numb
     { step: 'initialize', name: `countCalls-${Math.random()}` },
   );
   return counter;
-}
-
-export interface TestBrokerOptions {
-  issuer: string;
-  clientId: string;
-  signer: GrantSigner;
-  clock: Clock;
-  /** The DynamoDB client and table of the shared cache; absent means memory only. */
-  dynamo?: { client: DynamoDBClient; tableName: string };
-  /** Share one memory cache between brokers (default: a new one). */
-  memory?: MemoryTokenCache;
-  service?: Partial<
-    Pick<BrokerServiceOptions, 'deadlineMs' | 'leaseMs' | 'fetchReserveMs' | 'leasePollMs'>
-  >;
-  fetcher?: Partial<Pick<TokenFetcherOptions, 'maxAttempts' | 'attemptTimeoutMs' | 'backoffMs'>>;
-  guard?: Partial<Pick<GuardedSharedCacheOptions, 'failureThreshold' | 'openMs'>>;
-}
-
-export interface TestBroker {
-  service: BrokerService;
-  memory: MemoryTokenCache;
-  shared?: GuardedSharedCache;
-  metrics: InMemoryMetrics;
-  logger: RecordingLogger;
-}
-
-/** A BrokerService wired like `createBrokerRuntime` does, with the knobs tests need exposed. */
-export function createTestBroker(options: TestBrokerOptions): TestBroker {
-  const { clock } = options;
-  const metrics = new InMemoryMetrics();
-  const logger = new RecordingLogger();
-  const server = new MaskinportenHttpClient({ issuer: options.issuer, clock });
-  const fetcher = new TokenFetcher({
-    server,
-    signer: options.signer,
-    clientId: options.clientId,
-    clock,
-    metrics,
-    logger,
-    ...options.fetcher,
-  });
-  const memory = options.memory ?? new MemoryTokenCache();
-  const shared = options.dynamo
-    ? new GuardedSharedCache({
-        inner: new DynamoDbTokenCache(options.dynamo),
-        clock,
-        metrics,
-        logger,
-        ...options.guard,
-      })
-    : undefined;
-  const service = new BrokerService({
-    identity: { issuer: options.issuer, clientId: options.clientId },
-    fetcher,
-    memory,
-    ...(shared ? { shared } : {}),
-    clock,
-    metrics,
-    logger,
-    ...options.service,
-  });
-  return { service, memory, metrics, logger, ...(shared ? { shared } : {}) };
 }
 
 let unique = 0;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProblemDetails } from '../../../shared/adapters/altinn/problem-details.js';
-import { altinnToBrokerError, vendorTokenError } from '../../../shared/app/altinn-errors.js';
+import { altinnToBrokerError, vendorTokenError } from '../../../shared/app/upstream-errors.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
 import { AltinnError, type AltinnProblem } from '../../../shared/ports/altinn.js';
@@ -109,7 +109,7 @@ describe('vendorTokenError', () => {
     const mapped = vendorTokenError(refused, [
       'altinn:authentication/systemuser.request.write',
     ]) as BrokerError;
-    expect(mapped.kind).toBe('upstream_rejected_grant');
+    expect(mapped.kind).toBe('broker_misconfigured');
     expect(toErrorResponse(mapped).status).toBe(502);
     expect(mapped.message).toContain('altinn:authentication/systemuser.request.write');
     expect(mapped.upstream?.error).toBe('invalid_scope');

@@ -7,12 +7,17 @@ import { MemoryTokenCache } from '../../../shared/app/memory-token-cache.js';
 import type { TokenExchanger } from '../../../shared/app/token-exchanger.js';
 import type { TokenFetcher } from '../../../shared/app/token-fetcher.js';
 import { altinnTokenCacheKey, tokenCacheKey } from '../../../shared/domain/cache-key.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
 import { AltinnError } from '../../../shared/ports/altinn.js';
-import type { CachedToken, SharedTokenCache } from '../../../shared/ports/token-cache.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
+import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
+
+/** A deadline far enough away never to matter here. */
+const inTime = () => Deadline.after(10_000);
 
 const NOW = 1_800_000_000_000;
 const SCOPE = 'krr:global/kontaktinformasjon.read';
@@ -101,9 +106,9 @@ describe('BrokerService with exchange: altinn', () => {
   it('exchanges the Maskinporten token and caches the Altinn token under its own key', async () => {
     const { service, fetched, exchanged } = broker();
 
-    const first = await service.getToken(exchangeRequest());
-    const second = await service.getToken(exchangeRequest());
-    const plain = await service.getToken(parseTokenRequest({ scope: SCOPE, org: ORG }));
+    const first = await service.getToken(exchangeRequest(), inTime());
+    const second = await service.getToken(exchangeRequest(), inTime());
+    const plain = await service.getToken(parseTokenRequest({ scope: SCOPE, org: ORG }), inTime());
 
     expect(first).toMatchObject({
       source: 'altinn',
@@ -121,8 +126,8 @@ describe('BrokerService with exchange: altinn', () => {
     const a = broker({ shared });
     const b = broker({ shared });
 
-    await a.service.getToken(exchangeRequest());
-    const fromB = await b.service.getToken(exchangeRequest());
+    await a.service.getToken(exchangeRequest(), inTime());
+    const fromB = await b.service.getToken(exchangeRequest(), inTime());
 
     const mpKey = tokenCacheKey(
       { issuer: 'https://test.maskinporten.no/', clientId: 'client', kid: 'kid-1' },
@@ -136,12 +141,12 @@ describe('BrokerService with exchange: altinn', () => {
   it('refreshes the Altinn token shortly before its own exp, reusing a still-good Maskinporten token', async () => {
     let now = NOW;
     const { service, fetched, exchanged } = broker({ clock: () => now });
-    await service.getToken(exchangeRequest());
+    await service.getToken(exchangeRequest(), inTime());
 
     now += 30_000;
-    expect((await service.getToken(exchangeRequest())).source).toBe('memory');
+    expect((await service.getToken(exchangeRequest(), inTime())).source).toBe('memory');
     now = NOW + 1_800_000 - 59_000; // inside the 60 s refresh margin of the Altinn token
-    const refreshed = await service.getToken(exchangeRequest());
+    const refreshed = await service.getToken(exchangeRequest(), inTime());
 
     expect(refreshed.source).toBe('altinn');
     expect(fetched).toEqual(['mp-1', 'mp-2']); // the first Maskinporten token had expired by then
@@ -169,11 +174,11 @@ describe('BrokerService with exchange: altinn', () => {
         },
       },
     });
-    await service.getToken(exchangeRequest());
+    await service.getToken(exchangeRequest(), inTime());
     fail = true;
     now += 1_800_000 - 30_000;
 
-    expect(await service.getToken(exchangeRequest())).toMatchObject({
+    expect(await service.getToken(exchangeRequest(), inTime())).toMatchObject({
       source: 'stale',
       token: { accessToken: 'altinn-mp-1' },
     });
@@ -181,7 +186,7 @@ describe('BrokerService with exchange: altinn', () => {
 
   it('refuses the exchange when Altinn is not configured', async () => {
     const { service } = broker({ exchanger: null });
-    await expect(service.getToken(exchangeRequest())).rejects.toMatchObject({
+    await expect(service.getToken(exchangeRequest(), inTime())).rejects.toMatchObject({
       kind: 'invalid_request',
       message: 'exchange: "altinn" is not configured on this broker',
     });
@@ -213,7 +218,7 @@ describe('AltinnTokenExchanger', () => {
     const jwt = await altinnJwt(NOW / 1000 + 1800);
     const { subject, metrics, calls } = exchanger(async () => jwt);
 
-    const token = await subject.exchange(maskinporten, NOW + 5000);
+    const token = await subject.exchange(maskinporten, inTime());
 
     expect(calls).toEqual(['mp-1']);
     expect(token).toEqual({
@@ -229,7 +234,7 @@ describe('AltinnTokenExchanger', () => {
 
   it('refuses a token without a future exp', async () => {
     const { subject, metrics } = exchanger(async () => altinnJwt(NOW / 1000 - 1));
-    await expect(subject.exchange(maskinporten, NOW + 5000)).rejects.toMatchObject({
+    await expect(subject.exchange(maskinporten, inTime())).rejects.toMatchObject({
       kind: 'upstream_unavailable',
       upstreamSource: 'altinn',
     });
@@ -263,7 +268,7 @@ describe('AltinnTokenExchanger', () => {
         throw failure;
       });
 
-      const error = await subject.exchange(maskinporten, NOW + 5000).catch((e: unknown) => e);
+      const error = await subject.exchange(maskinporten, inTime()).catch((e: unknown) => e);
 
       const response = toErrorResponse(error);
       expect(response.status).toBe(status);

@@ -4,7 +4,7 @@ import {
   DEFAULT_MEMORY_CACHE_ENTRIES,
   MemoryTokenCache,
 } from '../../../shared/app/memory-token-cache.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
+import type { CachedToken } from '../../../shared/domain/cache-policy.js';
 
 const NOW = 1_700_000_000_000;
 const token = (name: string, expiresAt = NOW + 600_000): CachedToken => ({

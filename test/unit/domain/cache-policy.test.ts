@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CachedToken,
   isServable,
   isUsableWhenStale,
   MAX_REFRESH_MARGIN_SECONDS,
@@ -8,7 +9,6 @@ import {
   requiredRemainingMs,
   toCachedToken,
 } from '../../../shared/domain/cache-policy.js';
-import type { CachedToken } from '../../../shared/ports/token-cache.js';
 
 const NOW = 1_700_000_000_000;
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  authorizeAction,
   type CallerPolicy,
   DENY_ALL,
+  decide,
+  OPEN_POLICY,
   type PolicyAction,
+  type PolicyDecision,
   parsePolicy,
-  tokenAction,
+  requireAllowed,
 } from '../../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
@@ -185,7 +187,32 @@ describe('parsePolicy', () => {
   });
 });
 
-describe('authorizeAction', () => {
+/** What a caller asks, written flat: a token unless `systemUserRequests` (onboarding). */
+interface Asked {
+  scopes?: string[];
+  org?: string;
+  consumerOrg?: string;
+  skipCache?: boolean;
+  systemUserRequests?: boolean;
+}
+
+function actionOf(asked: Asked): PolicyAction {
+  if (asked.systemUserRequests) return { kind: 'onboarding', org: asked.org };
+  const { scopes = [], org, consumerOrg, skipCache = false } = asked;
+  return { kind: 'token', request: { scopes, org, consumerOrg, skipCache, minTtl: 0 } };
+}
+
+/** The decision for an IAM caller (or none, for an empty or missing id). */
+const decideFor = (policy: CallerPolicy, caller: string | undefined, asked: Asked) =>
+  decide(policy, caller ? { id: caller, source: 'iam' } : undefined, actionOf(asked));
+
+/** The denial's reason; fails the test when the action was allowed. */
+function reasonOf(decision: PolicyDecision): string {
+  if (decision.allowed) throw new Error(`expected a denial, got rule ${decision.rule}`);
+  return decision.reason;
+}
+
+describe('decide', () => {
   const policy: CallerPolicy = parsePolicy(
     {
       rules: [
@@ -221,13 +248,13 @@ describe('authorizeAction', () => {
     'test',
   );
   const billing = 'arn:aws:iam::111111111111:role/billing-prod';
-  const tokenFor = (org?: string, extra: Partial<PolicyAction> = {}): PolicyAction => ({
+  const tokenFor = (org?: string, extra: Asked = {}): Asked => ({
     scopes: ['krr:global/kontaktinformasjon.read'],
-    ...(org ? { org } : {}),
+    org,
     ...extra,
   });
 
-  const allowed: [string, string, PolicyAction, string][] = [
+  const allowed: [string, string, Asked, string][] = [
     ['billing-* matches billing-prod', billing, tokenFor(ORG_A), 'RULE-BILLING'],
     [
       'billing-* matches the bare prefix',
@@ -290,10 +317,10 @@ describe('authorizeAction', () => {
   ];
 
   it.each(allowed)('allows %s', (_, caller, action, ruleName) => {
-    expect(authorizeAction(policy, caller, action)).toBe(ruleName);
+    expect(decideFor(policy, caller, action)).toEqual({ allowed: true, rule: ruleName });
   });
 
-  const denied: [string, string, PolicyAction, string][] = [
+  const denied: [string, string, Asked, string][] = [
     [
       'an ARN in another account',
       'arn:aws:iam::999999999999:role/billing-prod',
@@ -397,43 +424,52 @@ describe('authorizeAction', () => {
   ];
 
   it.each(denied)('denies %s', (_, caller, action, fragment) => {
-    let caught: unknown;
-    try {
-      authorizeAction(policy, caller, action);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(BrokerError);
-    const error = caught as BrokerError;
-    expect(error.kind).toBe('access_denied');
-    expect(error.message).toContain(`caller ${caller} `);
-    expect(error.message).toContain(fragment);
-    expect(error.message).not.toMatch(/RULE-|unnamed rule/);
+    const reason = reasonOf(decideFor(policy, caller, action));
+    expect(reason).toContain(`caller ${caller} `);
+    expect(reason).toContain(fragment);
+    expect(reason).not.toMatch(/RULE-|unnamed rule/);
   });
 
   it('says exactly what was denied', () => {
-    expect(() =>
-      authorizeAction(policy, billing, {
-        scopes: ['a', 'b'],
-        org: ORG_A,
-        consumerOrg: ORG_C,
-        skipCache: true,
-      }),
-    ).toThrow(
+    expect(
+      reasonOf(
+        decideFor(policy, billing, {
+          scopes: ['a', 'b'],
+          org: ORG_A,
+          consumerOrg: ORG_C,
+          skipCache: true,
+        }),
+      ),
+    ).toBe(
       `caller ${billing} may not get scope a b for org ${ORG_A} on behalf of ${ORG_C} with skipCache`,
     );
   });
 
   it.each([undefined, ''])('denies a caller without identity (%j)', (caller) => {
-    expect(() => authorizeAction(policy, caller, tokenFor(ORG_A))).toThrow(
-      new BrokerError('access_denied', 'the caller has no identity'),
-    );
+    expect(decideFor(policy, caller, tokenFor(ORG_A))).toEqual({
+      allowed: false,
+      reason: 'the caller has no identity',
+    });
   });
 
   it('DENY_ALL denies everyone', () => {
     expect(DENY_ALL.rules).toHaveLength(0);
-    expect(() => authorizeAction(DENY_ALL, OPS, tokenFor())).toThrow(
+    expect(reasonOf(decideFor(DENY_ALL, OPS, tokenFor()))).toBe(
       `caller ${OPS} is not allowed to use the broker`,
+    );
+  });
+
+  it('OPEN_POLICY allows everyone everything, even without an identity', () => {
+    expect(decideFor(OPEN_POLICY, undefined, { systemUserRequests: true }).allowed).toBe(true);
+    expect(decideFor(OPEN_POLICY, OPS, tokenFor(ORG_A, { skipCache: true })).allowed).toBe(true);
+  });
+
+  it('requireAllowed throws a denial as access_denied with the reason', () => {
+    expect(() =>
+      requireAllowed(DENY_ALL, { id: OPS, source: 'iam' }, actionOf(tokenFor())),
+    ).toThrow(new BrokerError('access_denied', `caller ${OPS} is not allowed to use the broker`));
+    expect(requireAllowed(policy, { id: OPS, source: 'iam' }, actionOf(tokenFor()))).toBe(
+      'RULE-OPS',
     );
   });
 
@@ -461,20 +497,17 @@ describe('authorizeAction', () => {
       [{ scopes: ['b'], org: ORG_A }, 'RULE-B'],
       [{ scopes: ['b'], org: ORG_B }, 'RULE-B'],
       [{ scopes: ['c'], org: ORG_C, skipCache: true }, 'RULE-C'],
-    ] as [PolicyAction, string][])(
-      'allows %j by the one rule that allows all of it',
-      (action, name) => {
-        expect(authorizeAction(multi, caller, action)).toBe(name);
-      },
-    );
+    ] as [Asked, string][])('allows %j by the one rule that allows all of it', (action, name) => {
+      expect(decideFor(multi, caller, action)).toEqual({ allowed: true, rule: name });
+    });
 
     it.each([
       [{ scopes: ['a', 'b'], org: ORG_A }, 'scopes split over two rules'],
       [{ scopes: ['a'], org: ORG_B }, 'scope from one rule, org from another'],
       [{ scopes: ['a'], org: ORG_A, skipCache: true }, 'skipCache from another rule'],
       [{ scopes: ['a', 'c'], org: ORG_A }, 'scope from a wildcard rule'],
-    ] as [PolicyAction, string][])('denies %j (%s)', (action) => {
-      expect(() => authorizeAction(multi, caller, action)).toThrow(BrokerError);
+    ] as [Asked, string][])('denies %j (%s)', (action) => {
+      expect(decideFor(multi, caller, action).allowed).toBe(false);
     });
   });
 
@@ -493,31 +526,32 @@ describe('authorizeAction', () => {
       },
       'test',
     );
-    expect(authorizeAction(dotted, 'arn:aws:iam::111111111111:role/a.b-1', { scopes: ['s'] })).toBe(
-      'R',
-    );
-    expect(() =>
-      authorizeAction(dotted, 'arn:aws:iam::111111111111:role/aXb-1', { scopes: ['s'] }),
-    ).toThrow(BrokerError);
+    expect(decideFor(dotted, 'arn:aws:iam::111111111111:role/a.b-1', { scopes: ['s'] })).toEqual({
+      allowed: true,
+      rule: 'R',
+    });
+    expect(
+      decideFor(dotted, 'arn:aws:iam::111111111111:role/aXb-1', { scopes: ['s'] }).allowed,
+    ).toBe(false);
   });
 });
 
-describe('tokenAction', () => {
+describe('a token action', () => {
+  const ops = parsePolicy(
+    { rules: [{ name: 'R', callers: [OPS], scopes: ['a'], orgs: [ORG_A] }] },
+    'test',
+  );
+
   it.each([
-    [{ scope: 'b a' }, { scopes: ['a', 'b'], skipCache: false }],
-    [
-      { scope: 'a', skipCache: true, minTtl: 30 },
-      { scopes: ['a'], skipCache: true },
-    ],
-    [
-      { scope: 'a', org: `0192:${ORG_A}`, externalRef: 'r' },
-      { scopes: ['a'], skipCache: false, org: ORG_A },
-    ],
-    [
-      { scope: 'a', consumerOrg: ORG_B, resource: 'https://a.no/' },
-      { scopes: ['a'], skipCache: false, consumerOrg: ORG_B },
-    ],
-  ])('maps %j', (body, action) => {
-    expect(tokenAction(parseTokenRequest(body))).toStrictEqual(action);
+    [{ scope: 'a', org: `0192:${ORG_A}`, externalRef: 'r', minTtl: 30 }, true],
+    [{ scope: 'a', org: ORG_A, resource: 'https://a.no/' }, true],
+    [{ scope: 'a', org: ORG_A, skipCache: true }, false],
+    [{ scope: 'a b', org: ORG_A }, false],
+    [{ scope: 'a', consumerOrg: ORG_B }, false],
+  ])('decides the whole parsed request %j (allowed: %s)', (body, allowed) => {
+    const request = parseTokenRequest(body);
+    expect(decide(ops, { id: OPS, source: 'iam' }, { kind: 'token', request }).allowed).toBe(
+      allowed,
+    );
   });
 });

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemUserRequest } from '../../../shared/adapters/altinn/altinn-json.js';
+import { toAltinnRequestBody } from '../../../shared/app/system-user-service.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import {
   parseSystemUserQuery,
   parseSystemUserRequestInput,
   parseTypeParam,
   requireRequestId,
-  toAltinnRequestBody,
-  toRequestView,
-  toSystemUserView,
 } from '../../../shared/domain/system-user-request.js';
+import { toRequestView, toSystemUserView } from '../../../shared/http/system-user-views.js';
 import type { AltinnSystemUserRequest } from '../../../shared/ports/altinn.js';
 import { readFixture } from '../../support/fixtures.js';
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../shared/domain/errors.js';
+import { describeIssue, MAX_EXTERNAL_REF_LENGTH } from '../../../shared/domain/schema-fields.js';
 import {
-  describeIssue,
-  MAX_EXTERNAL_REF_LENGTH,
   MAX_MIN_TTL_SECONDS,
   MAX_RESOURCE_LENGTH,
   MAX_RESOURCES,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError, type BrokerErrorKind } from '../../../shared/domain/errors.js';
-import { statusOf, toErrorResponse } from '../../../shared/http/error-response.js';
+import { BrokerError, type BrokerErrorKind, ERROR_KINDS } from '../../../shared/domain/errors.js';
+import { toErrorResponse } from '../../../shared/http/error-response.js';
 
 const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -18,8 +18,10 @@ const EXPECTED = {
   unsupported_media_type: [415, 'invalid_request'],
   upstream_refused: [403, 'access_denied'],
   upstream_rejected_grant: [502, 'server_error'],
+  broker_misconfigured: [502, 'server_error'],
   upstream_unavailable: [502, 'temporarily_unavailable'],
   upstream_timeout: [504, 'temporarily_unavailable'],
+  signing_failed: [500, 'server_error'],
   internal: [500, 'server_error'],
 } satisfies Record<BrokerErrorKind, [number, string]>;
 
@@ -29,7 +31,7 @@ describe('toErrorResponse', () => {
     (kind, [status, code]) => {
       const error = new BrokerError(kind, `message for ${kind}`);
       const response = toErrorResponse(error);
-      expect(statusOf(error)).toBe(status);
+      expect(ERROR_KINDS[kind].status).toBe(status);
       expect(response).toStrictEqual({
         status,
         headers: JSON_HEADERS,

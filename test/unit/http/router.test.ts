@@ -2,17 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';
 import { toErrorResponse } from '../../../shared/http/error-response.js';
-import { createRouter, type Route } from '../../../shared/http/router.js';
+import { createRouter, type Route, type RouteMatch } from '../../../shared/http/router.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
+
+const inTime = () => Deadline.after(10_000);
 
 const handler =
   (name: string): Route['handler'] =>
-  async (request, params) => ({
+  async (request, { params }) => ({
     status: 200,
     headers: {},
     body: JSON.stringify({ name, params, path: request.path }),
   });
 
-const route = createRouter([
+const match = createRouter([
   { method: 'POST', path: '/v1/token', handler: handler('token') },
   { method: 'GET', path: '/v1/jwks', handler: handler('jwks') },
   { method: 'GET', path: '/v1/health', handler: handler('health') },
@@ -22,6 +25,13 @@ const route = createRouter([
   { method: 'DELETE', path: '/v1/systemuser-requests/{id}', handler: handler('delete-request') },
   { method: 'GET', path: '/v1/systems/{systemId}/users/{org}', handler: handler('get-user') },
 ]);
+
+/** Finds the route and runs it, as the API handler does. */
+async function dispatch(find: (request: ApiRequest) => RouteMatch, request: ApiRequest) {
+  const { route, params } = find(request);
+  return route.handler(request, { params, deadline: inTime(), audit: {} });
+}
+const route = (request: ApiRequest) => dispatch(match, request);
 
 const call = (method: string, path: string): ApiRequest => ({
   method,
@@ -112,10 +122,14 @@ describe('createRouter', () => {
         },
       },
     ]);
-    await expect(failing(call('GET', '/x'))).rejects.toThrow(new BrokerError('conflict', 'busy'));
+    await expect(dispatch(failing, call('GET', '/x'))).rejects.toThrow(
+      new BrokerError('conflict', 'busy'),
+    );
   });
 
   it('routes with no routes to 404', async () => {
-    await expect(createRouter([])(call('GET', '/'))).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(dispatch(createRouter([]), call('GET', '/'))).rejects.toMatchObject({
+      kind: 'not_found',
+    });
   });
 });

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { parsePolicy } from '../../../shared/domain/caller-policy.js';
-import { policyAuthorizer } from '../../../shared/http/action-authorizer.js';
+import { SystemUserService } from '../../../shared/app/system-user-service.js';
+import { OPEN_POLICY, parsePolicy } from '../../../shared/domain/caller-policy.js';
+import type { SystemUserType } from '../../../shared/domain/system-user-request.js';
+import { createApiHandler } from '../../../shared/http/api-handler.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';
-import { toErrorResponse } from '../../../shared/http/error-response.js';
-import { createRouter } from '../../../shared/http/router.js';
 import { createSystemUserRoutes } from '../../../shared/http/system-user-routes.js';
 import {
   AltinnError,
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
-  type SystemUserType,
 } from '../../../shared/ports/altinn.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
@@ -49,7 +48,8 @@ function fakeAltinn(methods: Partial<AltinnVendorApi>) {
   const record =
     <A extends unknown[], R>(name: string, fn: ((...args: A) => Promise<R>) | undefined) =>
     async (...args: A): Promise<R> => {
-      calls.push([name, ...args]);
+      // The last argument is the request's deadline: recorded calls show what was asked.
+      calls.push([name, ...args.slice(0, -1)]);
       return (fn ?? notImplemented)(...args) as Promise<R>;
     };
   const api: AltinnVendorApi = {
@@ -72,15 +72,12 @@ function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
   const altinn = fakeAltinn(methods);
   const logger = new RecordingLogger();
   const metrics = new InMemoryMetrics();
-  const route = createRouter(
+  const api = createApiHandler(
     createSystemUserRoutes({
-      altinn: altinn.api,
-      systemId: SYSTEM,
-      authorize: policyAuthorizer(policy === undefined ? undefined : parsePolicy(policy, 'test')),
-      clock: Date.now,
-      logger,
-      metrics,
+      systemUsers: new SystemUserService({ altinn: altinn.api, systemId: SYSTEM }),
+      policy: policy === undefined ? OPEN_POLICY : parsePolicy(policy, 'test'),
     }),
+    { clock: Date.now, logger, metrics, deadlineMs: 10_000 },
   );
   const call = async (method: string, path: string, body?: unknown) => {
     const [pathOnly, query] = path.split('?');
@@ -92,7 +89,7 @@ function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
       ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
       caller: { id: ROLE, source: 'iam' },
     };
-    const response = await route(request).catch((error: unknown) => toErrorResponse(error));
+    const response = await api(request);
     return { status: response.status, json: JSON.parse(response.body) };
   };
   return { call, calls: altinn.calls, logger, metrics };

@@ -7,6 +7,7 @@ import {
   type AltinnSystem,
   type AltinnVendorApi,
 } from '../../../shared/ports/altinn.js';
+import { Deadline } from '../../../shared/ports/deadline.js';
 import { fakeFetch } from '../../support/fake-fetch.js';
 
 const CLIENT = '5f1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10';
@@ -256,7 +257,7 @@ describe('resolveTarget', () => {
       fetch: fake.fetch,
     });
 
-    await (await target.open()).listSystems();
+    await (await target.open()).listSystems(Deadline.after(10_000));
 
     expect(target).toMatchObject({ clientId: CLIENT, systemId: SYSTEM, vendorOrgNo: '310547891' });
     expect(fake.requests.map((r) => r.url)).toEqual([

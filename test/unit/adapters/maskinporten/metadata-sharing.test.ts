@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MaskinportenHttpClient } from '../../../../shared/adapters/maskinporten/maskinporten-client.js';
 import { UpstreamError } from '../../../../shared/ports/authorization-server.js';
 import { systemClock } from '../../../../shared/ports/clock.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
 
 const ISSUER = 'https://test.maskinporten.no/';
 
@@ -38,8 +39,8 @@ describe('metadata refresh shared by concurrent callers', () => {
       fetch: upstream.fetch,
     });
 
-    const impatient = client.metadata(AbortSignal.timeout(20));
-    const patient = client.metadata(AbortSignal.timeout(1_000));
+    const impatient = client.metadata(Deadline.after(20));
+    const patient = client.metadata(Deadline.after(1_000));
 
     await expect(impatient).rejects.toBeInstanceOf(UpstreamError);
     await expect(patient).resolves.toEqual({ issuer: ISSUER, token_endpoint: `${ISSUER}token` });
@@ -55,6 +56,8 @@ describe('metadata refresh shared by concurrent callers', () => {
       metadataTimeoutMs: 50,
     });
 
-    await expect(client.metadata()).rejects.toMatchObject({ failure: { kind: 'timeout' } });
+    await expect(client.metadata(Deadline.after(10_000))).rejects.toMatchObject({
+      failure: { kind: 'timeout' },
+    });
   });
 });

@@ -8,7 +8,10 @@ import {
   createFileGrantSigner,
   loadFileGrantSigner,
 } from '../../../../shared/adapters/signing/file-grant-signer.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
 import { testRsaPrivateKey } from '../../../support/kms-mock.js';
+
+const inTime = () => Deadline.after(10_000);
 
 const NOW = 1_760_000_000;
 const claims = {
@@ -55,7 +58,7 @@ describe('createFileGrantSigner', () => {
   it('signs with a PKCS#8 PEM key, verifiable with jose', async () => {
     const signer = await createFileGrantSigner({ key: pem });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     expect(await verifies(jwt)).toStrictEqual(claims);
     expect(decodeProtectedHeader(jwt)).toStrictEqual({ alg: 'RS256', typ: 'JWT', kid: signer.kid });
@@ -64,7 +67,7 @@ describe('createFileGrantSigner', () => {
   it('produces the same signature as crypto.sign over the signing input', async () => {
     const signer = await createFileGrantSigner({ key: pem });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     const cut = jwt.lastIndexOf('.');
     const expected = sign('sha256', Buffer.from(jwt.slice(0, cut)), privateKey);
@@ -76,7 +79,7 @@ describe('createFileGrantSigner', () => {
 
     const signer = await createFileGrantSigner({ key: pkcs1 });
 
-    await verifies(await signer.sign(claims));
+    await verifies(await signer.sign(claims, inTime()));
   });
 
   it('uses the thumbprint as kid for a PEM key', async () => {
@@ -91,7 +94,7 @@ describe('createFileGrantSigner', () => {
       key: JSON.stringify({ ...privateJwk, kid: 'jwk-kid', alg: 'RS256', use: 'sig' }),
     });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     expect(signer.kid).toBe('jwk-kid');
     expect(decodeProtectedHeader(jwt).kid).toBe('jwk-kid');
@@ -126,7 +129,7 @@ describe('createFileGrantSigner', () => {
     const signer = await createFileGrantSigner({ key: JSON.stringify(set) });
 
     expect(signer.kid).toBe('the-private-one');
-    await verifies(await signer.sign(claims));
+    await verifies(await signer.sign(claims, inTime()));
   });
 
   it('publishes only the public members', async () => {
@@ -300,7 +303,7 @@ describe('loadFileGrantSigner', () => {
     const signer = await loadFileGrantSigner(path, 'file-kid');
 
     expect(signer.kid).toBe('file-kid');
-    await verifies(await signer.sign(claims));
+    await verifies(await signer.sign(claims, inTime()));
   });
 
   it('names the path when the file is missing', async () => {

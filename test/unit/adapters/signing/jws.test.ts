@@ -1,6 +1,9 @@
 import { base64url } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { createCompactSigner } from '../../../../shared/adapters/signing/jws.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
+
+const deadline = Deadline.after(10_000);
 
 const decodeJson = (part: string | undefined) =>
   JSON.parse(new TextDecoder().decode(base64url.decode(part ?? ''))) as unknown;
@@ -13,7 +16,7 @@ describe('createCompactSigner', () => {
     const claims = { iss: 'client', scope: 'a b', consumer_org: '910753614', note: 'ø/æ?' };
 
     // Act
-    const jws = await sign(claims);
+    const jws = await sign(claims, deadline);
 
     // Assess
     const [header, payload, sig, ...rest] = jws.split('.');
@@ -24,14 +27,16 @@ describe('createCompactSigner', () => {
     expect(jws).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });
 
-  it('hands the exact signing input to the signature function, once', async () => {
-    const signature = vi.fn(async (_input: Uint8Array | string) => new Uint8Array([1]));
+  it('hands the exact signing input and the deadline to the signature function, once', async () => {
+    const signature = vi.fn(
+      async (_input: Uint8Array | string, _deadline: Deadline) => new Uint8Array([1]),
+    );
     const sign = createCompactSigner('kid-1', signature);
 
-    const jws = await sign({ a: 1 });
+    const jws = await sign({ a: 1 }, deadline);
 
     expect(signature).toHaveBeenCalledTimes(1);
-    expect(signature).toHaveBeenCalledWith(jws.slice(0, jws.lastIndexOf('.')));
+    expect(signature).toHaveBeenCalledWith(jws.slice(0, jws.lastIndexOf('.')), deadline);
   });
 
   it('propagates a failing signature function', async () => {
@@ -39,6 +44,6 @@ describe('createCompactSigner', () => {
       throw new Error('KMS Sign failed: ThrottlingException');
     });
 
-    await expect(sign({ a: 1 })).rejects.toThrow('KMS Sign failed: ThrottlingException');
+    await expect(sign({ a: 1 }, deadline)).rejects.toThrow('KMS Sign failed: ThrottlingException');
   });
 });

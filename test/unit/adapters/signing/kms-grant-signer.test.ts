@@ -13,7 +13,10 @@ import {
   createKmsGrantSigner,
   kmsPublicJwk,
 } from '../../../../shared/adapters/signing/kms-grant-signer.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
 import { kmsError, mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../../support/kms-mock.js';
+
+const inTime = () => Deadline.after(10_000);
 
 const NOW = 1_760_000_000;
 const claims = {
@@ -37,13 +40,24 @@ afterEach(() => {
 });
 
 describe('createKmsGrantSigner', () => {
+  it('hands KMS the deadline’s signal, so a Sign that hangs is aborted at the deadline', async () => {
+    const { client, keyId, kmsMock } = setup();
+    const signer = await createKmsGrantSigner({ client, keyId });
+    const deadline = inTime();
+
+    await signer.sign(claims, deadline);
+
+    const [call] = kmsMock.commandCalls(SignCommand);
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: deadline.signal });
+  });
+
   it('produces an RS256 grant that jose verifies against the KMS public key', async () => {
     // Prepare
     const { client, keyId, publicKey } = setup();
     const signer = await createKmsGrantSigner({ client, keyId });
 
     // Act
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     // Assess
     const { payload, protectedHeader } = await jwtVerify(jwt, publicKey, {
@@ -60,7 +74,7 @@ describe('createKmsGrantSigner', () => {
     const { client, keyId } = setup();
     const signer = await createKmsGrantSigner({ client, keyId, kid: 'my-kid' });
 
-    const header = decodeProtectedHeader(await signer.sign(claims));
+    const header = decodeProtectedHeader(await signer.sign(claims, inTime()));
 
     expect(header).toStrictEqual({ alg: 'RS256', typ: 'JWT', kid: 'my-kid' });
   });
@@ -69,7 +83,7 @@ describe('createKmsGrantSigner', () => {
     const { client, keyId, kmsMock } = setup();
     const signer = await createKmsGrantSigner({ client, keyId });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     const signingInput = jwt.slice(0, jwt.lastIndexOf('.'));
     const digest = createHash('sha256').update(signingInput, 'ascii').digest();
@@ -87,7 +101,7 @@ describe('createKmsGrantSigner', () => {
     const { client, keyId, privateKey } = setup();
     const signer = await createKmsGrantSigner({ client, keyId });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     const cut = jwt.lastIndexOf('.');
     const expected = sign('sha256', Buffer.from(jwt.slice(0, cut), 'ascii'), privateKey);
@@ -97,7 +111,7 @@ describe('createKmsGrantSigner', () => {
   it('fails verification when the payload is tampered with', async () => {
     const { client, keyId, publicKey } = setup();
     const signer = await createKmsGrantSigner({ client, keyId });
-    const [header, , signature] = (await signer.sign(claims)).split('.');
+    const [header, , signature] = (await signer.sign(claims, inTime())).split('.');
     const forged = base64url.encode(JSON.stringify({ ...claims, scope: 'admin' }));
 
     await expect(jwtVerify(`${header}.${forged}.${signature}`, publicKey)).rejects.toThrow(
@@ -113,7 +127,7 @@ describe('createKmsGrantSigner', () => {
     const thumbprint = await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256');
     expect(signer.kid).toBe(thumbprint);
     expect(signer.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(thumbprint);
+    expect(decodeProtectedHeader(await signer.sign(claims, inTime())).kid).toBe(thumbprint);
   });
 
   it('lets a configured kid win over the thumbprint', async () => {
@@ -129,7 +143,7 @@ describe('createKmsGrantSigner', () => {
     const { client, kmsMock, publicKey } = setup();
     const signer = await createKmsGrantSigner({ client, keyId: 'alias/grant-signing' });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     expect(kmsMock).toHaveReceivedCommandWith(GetPublicKeyCommand, {
       KeyId: 'alias/grant-signing',
@@ -145,7 +159,7 @@ describe('createKmsGrantSigner', () => {
     const signer = await createKmsGrantSigner({ client, keyId });
 
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => signer.sign({ ...claims, jti: `j${i}` })),
+      Array.from({ length: 5 }, (_, i) => signer.sign({ ...claims, jti: `j${i}` }, inTime())),
     );
     await signer.publicJwk();
     await signer.publicJwk();
@@ -179,7 +193,7 @@ describe('createKmsGrantSigner', () => {
     const { client, keyId, kmsMock, publicKey } = setup(privateKey);
     const signer = await createKmsGrantSigner({ client, keyId });
 
-    const jwt = await signer.sign(claims);
+    const jwt = await signer.sign(claims, inTime());
 
     expect(kmsMock.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
     await expect(
@@ -201,7 +215,7 @@ describe('createKmsGrantSigner', () => {
       kmsMock.on(SignCommand).rejects(sdkError);
 
       // Act
-      const error = await signer.sign(claims).then(
+      const error = await signer.sign(claims, inTime()).then(
         () => undefined,
         (caught: unknown) => caught,
       );
@@ -264,7 +278,7 @@ describe('createKmsGrantSigner', () => {
     const signer = await createKmsGrantSigner({ client, keyId });
     kmsMock.on(SignCommand).resolves({ KeyId: keyId });
 
-    await expect(signer.sign(claims)).rejects.toThrow('KMS Sign returned no signature');
+    await expect(signer.sign(claims, inTime())).rejects.toThrow('KMS Sign returned no signature');
   });
 });
 

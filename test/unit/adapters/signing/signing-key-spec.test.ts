@@ -13,7 +13,10 @@ import {
   generateRsaKeyPemAsync,
   parseSigningKeySpec,
 } from '../../../../shared/adapters/signing/signing-key-spec.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
 import { mockKmsWithRealKey, testRsaPrivateKey } from '../../../support/kms-mock.js';
+
+const inTime = () => Deadline.after(10_000);
 
 const KEY_ARN = 'arn:aws:kms:eu-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const iat = Math.floor(Date.now() / 1000);
@@ -116,7 +119,7 @@ describe('createGrantSigner and createSigningKeySet', () => {
     const signer = await createGrantSigner('kms:alias/grant', { kmsClient: () => client });
 
     expect(kmsMock).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/grant' });
-    const { protectedHeader } = await jwtVerify(await signer.sign(claims), publicKey);
+    const { protectedHeader } = await jwtVerify(await signer.sign(claims, inTime()), publicKey);
     expect(protectedHeader.kid).toBe(signer.kid);
   });
 
@@ -199,7 +202,9 @@ describe('generateRsaKeyPem', () => {
     expect(pem).not.toBe(await generate());
 
     const signer = await createGrantSigner(`file:${await writeTemp(pem)}`);
-    await expect(jwtVerify(await signer.sign(claims), createPublicKey(key))).resolves.toBeTruthy();
+    await expect(
+      jwtVerify(await signer.sign(claims, inTime()), createPublicKey(key)),
+    ).resolves.toBeTruthy();
   });
 });
 

@@ -3,29 +3,31 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDbTokenCache } from '../adapters/dynamodb/dynamodb-token-cache.js';
-import { ensureTokenTable } from '../adapters/dynamodb/token-table.js';
-import { createTokenTableClient } from '../adapters/dynamodb/token-table-client.js';
-import { createNodeListener, guardNodeServer } from '../adapters/http/node-listener.js';
-import { createFileGrantSigner } from '../adapters/signing/file-grant-signer.js';
+import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
+import { ensureTokenTable } from '../../shared/adapters/dynamodb/token-table.js';
+import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import { createNodeListener, guardNodeServer } from '../../shared/adapters/http/node-listener.js';
+import { createFileGrantSigner } from '../../shared/adapters/signing/file-grant-signer.js';
 import {
   createSigningKeySet,
   generateRsaKeyPemAsync,
-} from '../adapters/signing/signing-key-spec.js';
-import { type EnvConfig, loadEnvConfig, requireUpstreamConfig } from '../config/env-config.js';
-import { parsePolicy } from '../domain/caller-policy.js';
-import { isLoopbackHost } from '../domain/secure-url.js';
-import { policyAuthorizer, tokenAuthorizer } from '../http/action-authorizer.js';
-import { type Clock, systemClock } from '../ports/clock.js';
-import type { SigningKeySet } from '../ports/grant-signer.js';
-import type { BrokerLogger } from '../ports/logger.js';
-import type { BrokerMetrics } from '../ports/metrics.js';
-import type { SharedTokenCache } from '../ports/token-cache.js';
-import { DEMO, seedDemo } from '../sandbox/demo.js';
-import { createSandbox, type Sandbox } from '../sandbox/sandbox.js';
-import { type BrokerRuntime, createBrokerRuntime } from './broker-runtime.js';
+} from '../../shared/adapters/signing/signing-key-spec.js';
+import {
+  type EnvConfig,
+  loadEnvConfig,
+  requireUpstreamConfig,
+} from '../../shared/config/env-config.js';
+import { OPEN_POLICY, parsePolicy } from '../../shared/domain/caller-policy.js';
+import { isLoopbackHost } from '../../shared/domain/secure-url.js';
+import { type Clock, systemClock } from '../../shared/ports/clock.js';
+import type { SigningKeySet } from '../../shared/ports/grant-signer.js';
+import type { BrokerLogger } from '../../shared/ports/logger.js';
+import type { BrokerMetrics } from '../../shared/ports/metrics.js';
+import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
+import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
+import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
+import { createSandbox, type Sandbox } from '../../shared/sandbox/sandbox.js';
 import { localCallerResolver } from './local-caller.js';
-import { systemUserRoutes } from './system-user-wiring.js';
 
 export interface LocalServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
@@ -49,7 +51,7 @@ export interface LocalServer {
 }
 
 /**
- * The broker on node:http: the same runtime the Lambda builds, over a loopback listener. Without
+ * The broker on node:http: the same composition the Lambda uses, over a loopback listener. Without
  * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten and Altinn under `/sandbox`)
  * with a generated key registered on a demo client.
  */
@@ -69,48 +71,36 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const upstream = config.issuer
       ? await realUpstream(config, options)
       : await sandboxUpstream(url, config, clock);
-    const shared = config.tokenCacheTable
-      ? await sharedCache(config.tokenCacheTable, options)
+    const sharedCache = config.tokenCacheTable
+      ? await tokenTable(config.tokenCacheTable, options)
       : undefined;
     const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
-    const authorize = policyAuthorizer(policy);
-    const runtime = createBrokerRuntime({
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      keys: upstream.keys,
-      clock,
-      logger: options.logger,
-      metrics: options.metrics,
-      authorize: tokenAuthorizer(authorize),
-      deadlineMs: config.deadlineMs,
-      ...(shared ? { shared } : {}),
-      ...(upstream.altinnPlatformUrl ? { altinnPlatformUrl: upstream.altinnPlatformUrl } : {}),
-      routes: systemUserRoutes({
-        ...(upstream.systemId ? { systemId: upstream.systemId } : {}),
-        authorize,
-        clock,
-        logger: options.logger,
-        metrics: options.metrics,
-      }),
-    });
-    const sandbox = upstream.sandbox;
+    const runtime = composeBroker(
+      {
+        issuer: upstream.issuer,
+        clientId: upstream.clientId,
+        policy: policy ?? OPEN_POLICY,
+        deadlineMs: config.deadlineMs,
+        altinnPlatformUrl: upstream.altinnPlatformUrl,
+        systemId: upstream.systemId,
+      },
+      { keys: upstream.keys, clock, logger: options.logger, metrics: options.metrics, sharedCache },
+    );
+    const { sandbox } = upstream;
     const listener = createNodeListener(runtime.api, {
       resolveCaller: localCallerResolver(policy !== undefined),
       loopbackHostOnly: isLoopbackHost(config.host),
       // A prefix test first: most requests are token requests and never need the sandbox's URL parse.
-      ...(sandbox
-        ? {
-            intercept: (req, res) =>
-              req.url?.startsWith('/sandbox') === true && sandbox.handle(req, res),
-          }
-        : {}),
+      intercept:
+        sandbox &&
+        ((req, res) => req.url?.startsWith('/sandbox') === true && sandbox.handle(req, res)),
     });
     server.on('request', listener);
     return {
       url,
       config,
       runtime,
-      ...(sandbox ? { sandbox } : {}),
+      sandbox,
       clientId: upstream.clientId,
       kid: upstream.keys.active.kid,
       close: () => close(server),
@@ -135,7 +125,7 @@ async function realUpstream(config: EnvConfig, options: LocalServerOptions): Pro
   let kms = options.kmsClient;
   const keys = await createSigningKeySet({
     active: signingKey,
-    ...(config.signingKeyNext ? { next: config.signingKeyNext } : {}),
+    next: config.signingKeyNext,
     kmsClient: () => {
       kms ??= new KMSClient({});
       return kms;
@@ -145,8 +135,8 @@ async function realUpstream(config: EnvConfig, options: LocalServerOptions): Pro
     issuer,
     clientId,
     keys,
-    ...(config.altinnPlatform ? { altinnPlatformUrl: config.altinnPlatform } : {}),
-    ...(config.systemId ? { systemId: config.systemId } : {}),
+    altinnPlatformUrl: config.altinnPlatform,
+    systemId: config.systemId,
   };
 }
 
@@ -169,7 +159,7 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
   };
 }
 
-async function sharedCache(
+async function tokenTable(
   tableName: string,
   options: LocalServerOptions,
 ): Promise<SharedTokenCache> {

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createFileGrantSigner } from '../../../../shared/adapters/signing/file-grant-signer.js';
-import { publicJwkSet } from '../../../../shared/adapters/signing/jwks.js';
-import type { GrantSigner, PublicSigningJwk } from '../../../../shared/ports/grant-signer.js';
-import { testRsaPrivateKey } from '../../../support/kms-mock.js';
+import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
+import { publicJwkSet } from '../../../shared/http/jwks-route.js';
+import type { GrantSigner, PublicSigningJwk } from '../../../shared/ports/grant-signer.js';
+import { testRsaPrivateKey } from '../../support/kms-mock.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
 const activeKey = testRsaPrivateKey();

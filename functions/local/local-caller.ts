@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from '../domain/secure-url.js';
-import type { CallerIdentity } from '../http/api-types.js';
+import type { CallerIdentity } from '../../shared/domain/caller-policy.js';
+import { isLoopbackHost } from '../../shared/domain/secure-url.js';
 
 /** With a policy file, a local caller names itself in this header (local server, loopback only). */
 export const LOCAL_CALLER_HEADER = 'broker-caller';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../../shared/domain/errors.js';
 import {
   classifyFailure,
   exhaustedToBrokerError,
@@ -7,7 +6,8 @@ import {
   rejectionToBrokerError,
   type UpstreamFailureClass,
   upstreamDetail,
-} from '../../../shared/domain/upstream-errors.js';
+} from '../../../shared/app/upstream-errors.js';
+import { BrokerError } from '../../../shared/domain/errors.js';
 import type { UpstreamFailure } from '../../../shared/ports/authorization-server.js';
 
 const http = (status: number, error?: string, description?: string): UpstreamFailure => ({

@@ -1,0 +1,82 @@
+import * as z from 'zod';
+import { parseOrgnr } from './orgnr.js';
+
+/**
+ * What every request schema shares: the orgnr and externalRef fields, the whitespace rule, and how
+ * a zod issue becomes the caller's message. One place, so a rule and its wording never drift.
+ */
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F-\u009F]/u;
+
+/** Altinn's limit for `externalRef` (system users and their requests). */
+export const MAX_EXTERNAL_REF_LENGTH = 255;
+
+/**
+ * An organisation number: `0192:` prefix accepted, MOD11-checked, parsed to the bare 9 digits.
+ */
+export function orgnrField(params?: Parameters<typeof z.string>[0]) {
+  return z.string(params).transform((value, ctx) => {
+    const orgnr = parseOrgnr(value);
+    if (!orgnr) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a 9-digit Norwegian organisation number with a valid check digit',
+      });
+      return z.NEVER;
+    }
+    return orgnr;
+  });
+}
+
+/** A system user's `externalRef`: 1 to 255 characters, no whitespace or control characters. */
+export function externalRefField(params?: Parameters<typeof z.string>[0]) {
+  return z
+    .string(params)
+    .min(1, 'must not be empty')
+    .max(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`)
+    .refine(
+      (value) => !WHITESPACE_OR_CONTROL.test(value),
+      'must not contain whitespace or control characters',
+    );
+}
+
+/**
+ * A zod 4 error map: `is required` when the field is missing, else `otherwise`. zod's own message
+ * for a missing field ("expected string, received undefined") reads badly to callers.
+ */
+export const requiredOr = (otherwise: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : otherwise),
+});
+
+export interface IssueWording {
+  /** What the document is called when the issue is about all of it (default `body`). */
+  root?: string;
+  /** The message for a field whose union did not match (default `has the wrong type`). */
+  union?: (field: string) => string;
+  /** Say where an unknown field was found (`name: unknown field "se"`); default only the name. */
+  locateUnknown?: boolean;
+}
+
+/** Turns a zod issue into `field: rule`, never echoing the offending value. */
+export function describeIssue(
+  issue: z.core.$ZodIssue | undefined,
+  wording: IssueWording = {},
+): string {
+  const root = wording.root ?? 'body';
+  if (!issue) return `the ${root} is invalid`;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : root;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.slice(0, 3).map((key) => JSON.stringify(key.slice(0, 64)));
+    const where = wording.locateUnknown ? `${field}: ` : '';
+    return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
+  }
+  // zod 4 drops `issue.input` unless asked to report it, so a missing value shows in the message.
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `${field}: is required`;
+  }
+  if (issue.code === 'invalid_union') {
+    return `${field}: ${wording.union?.(field) ?? 'has the wrong type'}`;
+  }
+  return `${field}: ${issue.message}`;
+}

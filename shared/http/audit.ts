@@ -1,0 +1,35 @@
+import { BrokerError } from '../domain/errors.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import type { ApiRequest } from './api-types.js';
+
+/**
+ * The request's one audit line: who called, what the route learned it was about, how it ended
+ * and how long it took. Never a token: routes put only identifiers in `audit`.
+ */
+export function auditLine(
+  request: ApiRequest,
+  audit: Record<string, unknown>,
+  latencyMs: number,
+): Record<string, unknown> {
+  return { caller: request.caller?.id, requestId: request.requestId, ...audit, latencyMs };
+}
+
+/** What a failure adds to the audit line: its kind and message, and what upstream said. */
+export function failureFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof BrokerError)) return { outcome: 'internal' };
+  const code = error.upstream?.code;
+  return {
+    outcome: error.kind,
+    reason: error.message,
+    upstreamStatus: error.upstream?.status,
+    upstreamError: error.upstream?.error,
+    [error.upstreamSource === 'altinn' ? 'altinnCode' : 'mpCode']: code,
+  };
+}
+
+/** Refusals of the caller's input or identity, counted for the dashboard. */
+export function countRefusal(metrics: BrokerMetrics, error: unknown): void {
+  if (!(error instanceof BrokerError)) return;
+  if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
+  if (error.kind === 'access_denied') metrics.count('AccessDenied');
+}

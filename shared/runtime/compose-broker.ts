@@ -1,0 +1,177 @@
+import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
+import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
+import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
+import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
+import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
+import { MemoryTokenCache } from '../app/memory-token-cache.js';
+import { SystemUserService } from '../app/system-user-service.js';
+import { TokenFetcher, type TokenFetcherOptions } from '../app/token-fetcher.js';
+import { vendorTokenError } from '../app/upstream-errors.js';
+import type { CallerPolicy } from '../domain/caller-policy.js';
+import { createApiHandler } from '../http/api-handler.js';
+import type { ApiHandler } from '../http/api-types.js';
+import { healthRoute } from '../http/health-route.js';
+import { createJwksRoute } from '../http/jwks-route.js';
+import { openApiRoute } from '../http/openapi-route.js';
+import type { Route } from '../http/router.js';
+import { createSystemUserRoutes } from '../http/system-user-routes.js';
+import { createTokenRoute } from '../http/token-route.js';
+import type { AltinnTokenProvider, AltinnVendorApi } from '../ports/altinn.js';
+import type { Clock } from '../ports/clock.js';
+import type { SigningKeySet } from '../ports/grant-signer.js';
+import type { BrokerLogger } from '../ports/logger.js';
+import type { BrokerMetrics } from '../ports/metrics.js';
+import type { SharedTokenCache } from '../ports/token-cache.js';
+
+/** What the environment says the broker is: read by each shell from its own sources. */
+export interface BrokerSettings {
+  /** Maskinporten's issuer, with its trailing slash (or the sandbox's). */
+  issuer: string;
+  clientId: string;
+  /** Who may do what; `OPEN_POLICY` lets everyone do anything (a local server without a file). */
+  policy: CallerPolicy;
+  /** Every request is answered within this many milliseconds (`BROKER_DEADLINE_MS`). */
+  deadlineMs: number;
+  /** Altinn's platform base: without it there is no Altinn client, exchange or onboarding. */
+  altinnPlatformUrl?: string;
+  /** The broker's system in Altinn's register: without it the system-user endpoints are off. */
+  systemId?: string;
+  /** Tokens the per-process cache holds (default 10,000). */
+  memoryEntries?: number;
+}
+
+/** The outside world as the shell found it: the things that differ between Lambda, laptop and test. */
+export interface BrokerAdapters {
+  keys: SigningKeySet;
+  clock: Clock;
+  logger: BrokerLogger;
+  metrics: BrokerMetrics;
+  /** The cross-process cache (DynamoDB); guarded here so its failures never stop token issuing. */
+  sharedCache?: SharedTokenCache;
+  /** The `fetch` for Maskinporten and Altinn (default the global one). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The use cases' own knobs: production runs on their defaults; tests and the benchmark turn them
+ * (a short lease, one attempt, a memory cache shared between two brokers...).
+ */
+export interface BrokerTuning {
+  service?: Pick<BrokerServiceOptions, 'leaseMs' | 'fetchReserveMs' | 'leasePollMs'>;
+  fetcher?: Pick<TokenFetcherOptions, 'maxAttempts' | 'attemptTimeoutMs' | 'backoffMs'>;
+  guard?: Pick<GuardedSharedCacheOptions, 'failureThreshold' | 'openMs'>;
+  /** The per-process cache to use (default a new one of `settings.memoryEntries`). */
+  memory?: MemoryTokenCache;
+}
+
+/** The composed broker: the API a transport serves, and the parts shells and tests reach for. */
+export interface BrokerRuntime {
+  /** The whole HTTP contract: a transport hands it requests and writes its answers. */
+  api: ApiHandler;
+  /** Every endpoint the API serves. */
+  routes: readonly Route[];
+  /** The token use case. */
+  broker: BrokerService;
+  maskinporten: MaskinportenHttpClient;
+  /** The shared cache behind its circuit breaker, when there is a table. */
+  shared?: GuardedSharedCache;
+  /** Altinn's vendor APIs on the broker's own tokens (the ops CLI uses them), with a platform. */
+  altinn?: AltinnVendorApi;
+  /** The onboarding use case, with a platform and a system id. */
+  systemUsers?: SystemUserService;
+}
+
+/**
+ * The one composition: the same objects in the same order for the Lambda, the local server, the
+ * ops CLI, the tests and the benchmark, so they all run one code path; each shell adds only its
+ * settings, its adapters and its transport. A new route or adapter is wired here and nowhere else.
+ */
+export function composeBroker(
+  settings: BrokerSettings,
+  adapters: BrokerAdapters,
+  tuning: BrokerTuning = {},
+): BrokerRuntime {
+  const { clock, logger, metrics } = adapters;
+  const maskinporten = new MaskinportenHttpClient({
+    issuer: settings.issuer,
+    clock,
+    fetch: adapters.fetch,
+  });
+  const fetcher = new TokenFetcher({
+    server: maskinporten,
+    signer: adapters.keys.active,
+    clientId: settings.clientId,
+    clock,
+    metrics,
+    logger,
+    ...tuning.fetcher,
+  });
+  const shared =
+    adapters.sharedCache &&
+    new GuardedSharedCache({
+      inner: adapters.sharedCache,
+      clock,
+      metrics,
+      logger,
+      ...tuning.guard,
+    });
+  // Altinn's vendor APIs get the broker's own vendor tokens, cached like any other token.
+  const vendorToken: AltinnTokenProvider = async (scopes, deadline) => {
+    try {
+      const request = { scopes, minTtl: 30, skipCache: false };
+      return (await broker.getToken(request, deadline)).token.accessToken;
+    } catch (error) {
+      throw vendorTokenError(error, scopes);
+    }
+  };
+  const altinn =
+    settings.altinnPlatformUrl === undefined
+      ? undefined
+      : new AltinnHttpClient({
+          platformUrl: settings.altinnPlatformUrl,
+          fetch: adapters.fetch,
+          tokenProvider: vendorToken,
+        });
+  const broker = new BrokerService({
+    identity: { issuer: settings.issuer, clientId: settings.clientId },
+    fetcher,
+    memory: tuning.memory ?? new MemoryTokenCache(settings.memoryEntries),
+    shared,
+    clock,
+    metrics,
+    logger,
+    exchangers: altinn && {
+      altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }),
+    },
+    ...tuning.service,
+  });
+  const systemUsers = systemUserService(settings, altinn, logger);
+  const routes: Route[] = [
+    createTokenRoute({ broker, policy: settings.policy }),
+    createJwksRoute(adapters.keys),
+    healthRoute,
+    openApiRoute,
+    ...(systemUsers ? createSystemUserRoutes({ systemUsers, policy: settings.policy }) : []),
+  ];
+  const api = createApiHandler(routes, {
+    clock,
+    logger,
+    metrics,
+    deadlineMs: settings.deadlineMs,
+  });
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers };
+}
+
+/** Onboarding needs Altinn and the broker's system id; without either, the start says why. */
+function systemUserService(
+  settings: BrokerSettings,
+  altinn: AltinnVendorApi | undefined,
+  logger: BrokerLogger,
+): SystemUserService | undefined {
+  if (altinn && settings.systemId)
+    return new SystemUserService({ altinn, systemId: settings.systemId });
+  logger.info('system-user endpoints are off', {
+    reason: altinn ? 'ALTINN_SYSTEM_ID is not set' : 'ALTINN_PLATFORM_URL is not set',
+  });
+  return undefined;
+}
