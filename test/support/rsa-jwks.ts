@@ -1,0 +1,24 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { RsaPublicJwk } from '../../shared/domain/public-jwk.js';
+
+/** A real RSA key pair: the private half for signing grants, the public JWK as Digdir stores it. */
+export interface RsaTestKey {
+  kid: string;
+  privateKey: KeyObject;
+  /** `{kty, kid, n, e, alg: RS256, use: sig}`. */
+  jwk: RsaPublicJwk;
+  /** The private JWK (with `d`, `p`, `q`, ...), for tests that must never see it sent. */
+  privateJwk: Record<string, unknown>;
+}
+
+/** Generates a real RSA key (2048 bits unless told otherwise) with the given kid. */
+export function rsaTestKey(kid: string, modulusLength = 2048): RsaTestKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  return {
+    kid,
+    privateKey,
+    jwk: { kty: 'RSA', kid, n: n as string, e: e as string, alg: 'RS256', use: 'sig' },
+    privateJwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' },
+  };
+}
