@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../ports/clock.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import { AltinnRegistry } from './altinn-registry.js';
 import type { RequestTimeoutPolicy } from './altinn-request-model.js';
 import { AltinnSimulator } from './altinn-simulator.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
 import { sendJson } from './http-io.js';
+import { SelfServiceApi } from './maskinporten/self-service-api.js';
+import { handleSelfServiceControl } from './maskinporten/self-service-control.js';
 import { MaskinportenSimulator } from './maskinporten-simulator.js';
 
 /**
@@ -24,8 +26,12 @@ export interface Sandbox {
   readonly altinn: AltinnRegistry;
   /** Altinn's vendor APIs, approval pages and token exchange: requests, stats, timeouts, decide. */
   readonly altinnApi: AltinnSimulator;
-  /** One fault queue for every endpoint (`token`, `metadata`, `jwk`, `altinn`, `exchange`). */
+  /** One fault queue for every endpoint (`token`, `metadata`, `jwk`, `altinn`, `exchange`, `selvbetjening`). */
   readonly faults: FaultControls;
+  /** Digdir's self-service API base, `${origin}${basePath}/selvbetjening/api/v1/` (MASKINPORTEN_ADMIN_URL). */
+  readonly selfServiceUrl: string;
+  /** The simulated self-service API (stats); its key store is `maskinporten.selfService`. */
+  readonly selfService: SelfServiceApi;
 }
 
 /** Altinn-side settings; all can also be changed at runtime on `sandbox.altinnApi`. */
@@ -48,6 +54,8 @@ export interface SandboxOptions {
   clock?: Clock;
   tokenLifetimeSeconds?: number;
   altinn?: SandboxAltinnOptions;
+  /** Delay before a key change made through the self-service API reaches the token endpoint (default 5 s). */
+  propagationDelayMs?: number;
 }
 
 export const DEFAULT_BASE_PATH = '/sandbox';
@@ -63,6 +71,16 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+    ...(options.propagationDelayMs === undefined
+      ? {}
+      : { propagationDelayMs: options.propagationDelayMs }),
+  });
+  const selfService = new SelfServiceApi({
+    origin,
+    basePath,
+    maskinporten,
+    faults,
+    clock: options.clock ?? systemClock,
   });
   const altinnApi = await AltinnSimulator.create({
     origin,
@@ -82,6 +100,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     if (maskinporten.handle(req, res, pathname)) return true;
     if (altinnApi.handle(req, res, pathname)) return true;
+    if (selfService.handle(req, res, pathname)) return true;
+    if (pathname.startsWith(controlPrefix)) {
+      const control = pathname.slice(controlPrefix.length);
+      const targets = { maskinporten, stats: selfService.stats };
+      if (handleSelfServiceControl(req, res, control, targets)) return true;
+    }
     if (pathname.startsWith(controlPrefix)) {
       const targets = { faults, stats: maskinporten.stats, altinnStats: altinnApi.stats };
       if (handleControl(req, res, pathname.slice(controlPrefix.length), targets)) return true;
@@ -99,6 +123,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     altinn,
     altinnApi,
     faults,
+    selfServiceUrl: selfService.baseUrl,
+    selfService,
   };
 }
 
@@ -124,6 +150,7 @@ export interface SandboxServerOptions {
   tokenLifetimeSeconds?: number;
   basePath?: string;
   altinn?: SandboxAltinnOptions;
+  propagationDelayMs?: number;
 }
 
 export type SandboxServer = Sandbox & {
@@ -161,6 +188,9 @@ export async function startSandboxServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
     ...(options.altinn ? { altinn: options.altinn } : {}),
+    ...(options.propagationDelayMs === undefined
+      ? {}
+      : { propagationDelayMs: options.propagationDelayMs }),
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {
