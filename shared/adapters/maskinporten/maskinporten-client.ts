@@ -197,7 +197,7 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** Reads the body but refuses to buffer more than `limit` bytes from a misbehaving server. */
-async function readLimited(response: Response, limit: number): Promise<string> {
+export async function readLimited(response: Response, limit: number): Promise<string> {
   if (Number(response.headers.get('content-length') ?? 0) > limit || !response.body) {
     await response.body?.cancel();
     return '';
