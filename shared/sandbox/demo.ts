@@ -18,6 +18,8 @@ export const DEMO = {
     'altinn:authentication/systemuser.request.write',
     'altinn:authentication/systemregister.write',
     'demo:lonn.read',
+    /** Digdir's admin scope: the broker manages its own keys through the self-service API. */
+    'idporten:dcr.write',
   ],
   customers: {
     /** Standard system user created without externalRef: the grant may omit it. */

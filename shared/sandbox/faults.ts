@@ -10,11 +10,12 @@ const MAX_DELAY_MS = 10 * 60_000;
  * One injected failure; `times` (default 1) says how many matching requests it hits. Endpoints:
  * Maskinporten's `token`, `metadata` and `jwk`; `altinn` = any request under the Altinn platform
  * path (`{base}/altinn/...`, the exchange included); `exchange` = only
- * `GET .../exchange/{provider}`, taken before an `altinn` fault. The approval pages take none.
+ * `GET .../exchange/{provider}`, taken before an `altinn` fault; `selvbetjening` = any request to
+ * the simulated self-service API. The approval pages take none.
  */
 export const faultSchema = z
   .strictObject({
-    endpoint: z.enum(['token', 'metadata', 'jwk', 'altinn', 'exchange']),
+    endpoint: z.enum(['token', 'metadata', 'jwk', 'altinn', 'exchange', 'selvbetjening']),
     times: z.number().int().min(1).max(10_000).optional(),
     status: z.number().int().min(200).max(599).optional(),
     body: z

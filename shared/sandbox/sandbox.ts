@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../ports/clock.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import { AltinnRegistry, AltinnSimulator } from './altinn/index.js';
 import { handleControl } from './control-api.js';
 import { type FaultControls, FaultQueue } from './faults.js';
 import { sendJson } from './http/http-io.js';
 import { MaskinportenSimulator } from './maskinporten/index.js';
+import { SelfServiceApi } from './maskinporten/self-service-api.js';
+import { handleSelfServiceControl } from './maskinporten/self-service-control.js';
 
 /**
  * Maskinporten (`./maskinporten/`) and Altinn (`./altinn/`: system register, system-user requests
@@ -24,8 +26,12 @@ export interface Sandbox {
   readonly altinn: AltinnRegistry;
   /** Altinn's vendor APIs, approval pages and token exchange: requests, stats, timeouts, decide. */
   readonly altinnApi: AltinnSimulator;
-  /** One fault queue for every endpoint (`token`, `metadata`, `jwk`, `altinn`, `exchange`). */
+  /** One fault queue for every endpoint (`token`, `metadata`, `jwk`, `altinn`, `exchange`, `selvbetjening`). */
   readonly faults: FaultControls;
+  /** Digdir's self-service API base, `${origin}${basePath}/selvbetjening/api/v1/` (MASKINPORTEN_ADMIN_URL). */
+  readonly selfServiceUrl: string;
+  /** The simulated self-service API (stats); its key store is `maskinporten.selfService`. */
+  readonly selfService: SelfServiceApi;
 }
 
 /** Altinn-side settings; all can also be changed at runtime (`sandbox.altinnApi`, `sandbox.altinn`). */
@@ -46,6 +52,8 @@ export interface SandboxOptions {
   clock?: Clock;
   tokenLifetimeSeconds?: number;
   altinn?: SandboxAltinnOptions;
+  /** Delay before a key change made through the self-service API reaches the token endpoint (default 5 s). */
+  propagationDelayMs?: number;
 }
 
 export const DEFAULT_BASE_PATH = '/sandbox';
@@ -62,6 +70,14 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     clock: options.clock,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    propagationDelayMs: options.propagationDelayMs,
+  });
+  const selfService = new SelfServiceApi({
+    origin,
+    basePath,
+    maskinporten,
+    faults,
+    clock: options.clock ?? systemClock,
   });
   const altinnApi = await AltinnSimulator.create({
     origin,
@@ -81,6 +97,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     if (maskinporten.handle(req, res, pathname)) return true;
     if (altinnApi.handle(req, res, pathname)) return true;
+    if (selfService.handle(req, res, pathname)) return true;
+    if (pathname.startsWith(controlPrefix)) {
+      const control = pathname.slice(controlPrefix.length);
+      const targets = { maskinporten, stats: selfService.stats };
+      if (handleSelfServiceControl(req, res, control, targets)) return true;
+    }
     if (pathname.startsWith(controlPrefix)) {
       const targets = {
         faults,
@@ -103,6 +125,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     altinn,
     altinnApi,
     faults,
+    selfServiceUrl: selfService.baseUrl,
+    selfService,
   };
 }
 
@@ -122,6 +146,7 @@ export interface SandboxServerOptions {
   tokenLifetimeSeconds?: number;
   basePath?: string;
   altinn?: SandboxAltinnOptions;
+  propagationDelayMs?: number;
 }
 
 export type SandboxServer = Sandbox & {
@@ -159,6 +184,7 @@ export async function startSandboxServer(
     clock: options.clock,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
     altinn: options.altinn,
+    propagationDelayMs: options.propagationDelayMs,
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {

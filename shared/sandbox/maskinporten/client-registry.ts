@@ -29,6 +29,15 @@ export interface RegisteredClient {
   readonly scopes: ReadonlySet<string>;
   readonly tokenLifetimeSeconds?: number;
   readonly keys: Map<string, JWK>;
+  /** Digdir's `exp` per kid, epoch seconds; a grant signed with an expired key gets MP-121. */
+  readonly keyExpiry: Map<string, number>;
+}
+
+/** A key as Digdir's self-service API hands it to Maskinporten: the public JWK and its `exp`. */
+export interface EffectiveKey {
+  jwk: JWK;
+  /** Epoch seconds. */
+  exp?: number;
 }
 
 /**
@@ -40,6 +49,12 @@ export interface RegisteredClient {
 export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>();
   readonly #imported = new Map<string, Promise<VerificationKey>>();
+  #beforeRead: (() => void) | undefined;
+
+  /** Runs before a client is read for a grant: lets changes made through Digdir's API land late. */
+  onBeforeRead(hook: () => void): void {
+    this.#beforeRead = hook;
+  }
 
   register(registration: ClientRegistration): RegisteredClient {
     const { clientId, orgnr, scopes, tokenLifetimeSeconds } = registration;
@@ -56,6 +71,7 @@ export class ClientRegistry {
       orgnr,
       scopes: new Set(scopes),
       keys: new Map(),
+      keyExpiry: new Map(),
       ...(tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds }),
     };
     const seen = new Set<string>();
@@ -70,7 +86,28 @@ export class ClientRegistry {
   }
 
   get(clientId: string): RegisteredClient | undefined {
+    this.#beforeRead?.();
     return this.#clients.get(clientId);
+  }
+
+  /** Client ids, for the self-service API's view of who owns which kid. */
+  clientIds(): string[] {
+    return [...this.#clients.keys()];
+  }
+
+  /**
+   * Replaces a client's whole key set, as a propagated self-service change does. Kid uniqueness
+   * across clients was checked when Digdir accepted the set, so it is not checked again here.
+   */
+  replaceKeys(clientId: string, keys: readonly EffectiveKey[]): void {
+    const client = this.#require(clientId);
+    this.#forget(clientId);
+    client.keys.clear();
+    client.keyExpiry.clear();
+    for (const { jwk, exp } of keys) {
+      client.keys.set(jwk.kid as string, publicOnly(jwk));
+      if (exp !== undefined) client.keyExpiry.set(jwk.kid as string, exp);
+    }
   }
 
   addKey(clientId: string, key: JWK): void {
@@ -82,9 +119,8 @@ export class ClientRegistry {
   /** Returns false if the client had no such key. */
   removeKey(clientId: string, kid: string): boolean {
     const client = this.#require(clientId);
-    for (const cacheKey of this.#imported.keys()) {
-      if (cacheKey.startsWith(`${kid}\u0000`)) this.#imported.delete(cacheKey);
-    }
+    this.#forget(clientId, kid);
+    client.keyExpiry.delete(kid);
     return client.keys.delete(kid);
   }
 
@@ -96,13 +132,21 @@ export class ClientRegistry {
   ): Promise<VerificationKey | undefined> {
     const jwk = client.keys.get(kid);
     if (!jwk || (jwk.alg !== undefined && jwk.alg !== alg)) return undefined;
-    const cacheKey = `${kid}\u0000${alg}`;
+    const cacheKey = `${client.clientId}\u0000${kid}\u0000${alg}`;
     let imported = this.#imported.get(cacheKey);
     if (!imported) {
       imported = importJWK(jwk, alg);
       this.#imported.set(cacheKey, imported);
     }
     return imported;
+  }
+
+  /** Drops imported keys of the client (of one kid, if given). */
+  #forget(clientId: string, kid?: string): void {
+    const prefix = `${clientId}\u0000${kid === undefined ? '' : `${kid}\u0000`}`;
+    for (const cacheKey of this.#imported.keys()) {
+      if (cacheKey.startsWith(prefix)) this.#imported.delete(cacheKey);
+    }
   }
 
   #require(clientId: string): RegisteredClient {

@@ -5,10 +5,16 @@ import type { AltinnRegistry } from '../altinn/altinn-registry.js';
 import { applyFault, type FaultControls, type FaultEndpoint, FaultQueue } from '../faults.js';
 import { sendJson, sendMethodNotAllowed } from '../http/http-io.js';
 import { createSigningKey, type SigningKey } from '../signing-key.js';
-import { assertLifetime, type ClientRegistration, ClientRegistry } from './client-registry.js';
+import {
+  assertLifetime,
+  type ClientRegistration,
+  ClientRegistry,
+  type RegisteredClient,
+} from './client-registry.js';
 import { JtiStore } from './jti-store.js';
 import { SimulatorStats, type SimulatorStatsView } from './maskinporten-stats.js';
 import { buildMetadata, type MaskinportenMetadata } from './metadata.js';
+import { SelfServiceKeys } from './self-service-keys.js';
 import { handleTokenRequest } from './token-endpoint.js';
 import type { TokenIssuerDeps } from './token-issuer.js';
 
@@ -26,6 +32,8 @@ export interface MaskinportenSimulatorOptions {
   signingKey?: SigningKey;
   /** A fault queue shared with the rest of the sandbox; defaults to the simulator's own. */
   faults?: FaultQueue;
+  /** How long a key change made through the self-service API takes to reach the token endpoint. */
+  propagationDelayMs?: number;
 }
 
 /**
@@ -39,6 +47,8 @@ export class MaskinportenSimulator {
   readonly issuer: string;
   readonly faults: FaultControls;
   readonly stats: SimulatorStatsView;
+  /** Digdir's stored key sets and their propagation to this token endpoint. */
+  readonly selfService: SelfServiceKeys;
   readonly #faults: FaultQueue;
   readonly #stats = new SimulatorStats();
   readonly #clients = new ClientRegistry();
@@ -63,9 +73,17 @@ export class MaskinportenSimulator {
     this.#faults = options.faults ?? new FaultQueue();
     this.faults = this.#faults;
     this.stats = this.#stats;
+    const clock = options.clock ?? systemClock;
+    this.selfService = new SelfServiceKeys({
+      clients: this.#clients,
+      clock,
+      ...(options.propagationDelayMs === undefined
+        ? {}
+        : { propagationDelayMs: options.propagationDelayMs }),
+    });
     this.#deps = {
       issuer: this.issuer,
-      clock: options.clock ?? systemClock,
+      clock,
       clients: this.#clients,
       directory: options.registry,
       jtis: new JtiStore(),
@@ -103,19 +121,28 @@ export class MaskinportenSimulator {
       }
     }
     this.#clients.register(registration);
+    this.selfService.adopt(registration.clientId);
     if (registration.systemId !== undefined) {
       this.#registry.linkClient(registration.systemId, registration.clientId);
     }
   }
 
-  /** Adds a key to a client, e.g. the next key in a rotation. */
+  /** Adds a key to a client at once, as if registered and propagated (`exp` a year from now). */
   addClientKey(clientId: string, key: JWK): void {
     this.#clients.addKey(clientId, key);
+    this.selfService.adopt(clientId);
   }
 
-  /** Removes a key; grants signed with it then fail with MP-124. */
+  /** Removes a key at once; grants signed with it then fail with MP-124. */
   removeClientKey(clientId: string, kid: string): boolean {
-    return this.#clients.removeKey(clientId, kid);
+    const removed = this.#clients.removeKey(clientId, kid);
+    this.selfService.adopt(clientId);
+    return removed;
+  }
+
+  /** A registered client, as grants see it now (keys after propagation). */
+  client(clientId: string): RegisteredClient | undefined {
+    return this.#clients.get(clientId);
   }
 
   metadata(): MaskinportenMetadata {

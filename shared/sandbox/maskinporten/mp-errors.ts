@@ -34,6 +34,19 @@ export const clientAuthFailed = (detail?: string) =>
 export const invalidAudience = (detail?: string) =>
   reject('invalid_grant', 'MP-110', 'Invalid assertion. Invalid JWT claim aud.', detail);
 
+/**
+ * The key's `exp` (one year after it was posted at Digdir) has passed.
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking
+ */
+export const expiredKey = (detail?: string) =>
+  reject(
+    'invalid_grant',
+    'MP-121',
+    'Invalid assertion. Client authentication failed. Expired key',
+    detail,
+  );
+
 /** Unknown `kid` or a signature that does not verify against the client's key. */
 export const invalidSignature = (detail?: string) =>
   reject('invalid_grant', 'MP-124', 'Invalid assertion. Invalid JWT signature.', detail);

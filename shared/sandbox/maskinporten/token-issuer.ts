@@ -15,6 +15,7 @@ import { decodeCompactJws } from './jws-decode.js';
 import {
   altinnCustomerConfiguration,
   clientAuthFailed,
+  expiredKey,
   grantReused,
   invalidParameter,
   invalidScopes,
@@ -83,6 +84,8 @@ export async function issueToken(deps: TokenIssuerDeps, assertion: string): Prom
   }
 
   const now = Math.floor(deps.clock() / 1000);
+  const keyExp = client.keyExpiry.get(kid);
+  if (keyExp !== undefined && keyExp <= now) throw expiredKey();
   const { exp, jti } = checkGrantClaims(payload, deps.issuer, now);
   if (!deps.jtis.remember(client.clientId, jti, exp + JTI_RETENTION_SECONDS, now)) {
     throw grantReused();
