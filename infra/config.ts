@@ -23,6 +23,13 @@ export interface SigningKeyConfig {
    * next (or previous) key, published in the JWKS and passed as `SIGNING_KEY_NEXT`.
    */
   readonly retired?: boolean;
+  /**
+   * A retired key's kid at Maskinporten (required with `retired`, allowed only there): the key
+   * sync removes it from the client once KMS reports the key disabled. A disabled key's public key
+   * cannot be read, so its kid is written down when it is retired (`npm run keys -- status` shows
+   * it). A live key's kid is the RFC 7638 thumbprint, or the secret's `kid`/`kidNext`.
+   */
+  readonly kid?: string;
 }
 
 export interface BrokerEnvironmentConfig {
@@ -31,6 +38,11 @@ export interface BrokerEnvironmentConfig {
   readonly region: string;
   /** Maskinporten issuer (also the grant `aud`), with the trailing slash. */
   readonly maskinportenIssuer: string;
+  /**
+   * Digdir's self-service API base (`MASKINPORTEN_ADMIN_URL`), with the trailing slash:
+   * `clients/{id}/jwks` is appended. The key sync and `npm run keys` use it.
+   */
+  readonly maskinportenAdminUrl: string;
   readonly altinnPlatformUrl: string;
   readonly network: {
     /** The VPC the execute-api endpoints live in (informational; no lookup is made). */
@@ -137,6 +149,7 @@ export interface BrokerEnvironmentConfig {
 export const LOG_RETENTION_DAYS = [7, 14, 30, 60, 90, 180, 365, 400, 545, 731, 1827] as const;
 export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
+import { DIGDIR_ADMIN_BASE_URLS } from '../shared/adapters/maskinporten-admin/admin-client.js';
 import { SERVICE_NAME } from '../shared/config/env-names.js';
 
 /** Defined beside the env names so the handler and infra cannot disagree. */
@@ -174,6 +187,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     account: '111111111111',
     region: 'eu-north-1',
     maskinportenIssuer: 'https://test.maskinporten.no/',
+    maskinportenAdminUrl: DIGDIR_ADMIN_BASE_URLS.test,
     altinnPlatformUrl: 'https://platform.tt02.altinn.no',
     network: {
       vpcId: 'vpc-0aaaaaaaaaaaaaaa1',
@@ -207,6 +221,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     account: '222222222222',
     region: 'eu-north-1',
     maskinportenIssuer: 'https://maskinporten.no/',
+    maskinportenAdminUrl: DIGDIR_ADMIN_BASE_URLS.prod,
     altinnPlatformUrl: 'https://platform.altinn.no',
     network: {
       vpcId: 'vpc-0bbbbbbbbbbbbbbb1',
@@ -293,6 +308,10 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
   check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region ?? ''), 'region must be an AWS region');
   check(isHttpsUrl(config.maskinportenIssuer, true), 'maskinportenIssuer must be https, ending /');
   check(isHttpsUrl(config.altinnPlatformUrl, false), 'altinnPlatformUrl must be https, no /');
+  check(
+    isHttpsUrl(config.maskinportenAdminUrl, true),
+    'maskinportenAdminUrl must be https, ending /',
+  );
   check(/^vpc-[0-9a-f]{8,17}$/.test(config.network?.vpcId ?? ''), 'network.vpcId must be vpc-…');
   const endpoints = config.network?.executeApiVpcEndpointIds ?? [];
   check(
@@ -416,8 +435,23 @@ function validateSigningKeys(keys: readonly SigningKeyConfig[]): string[] {
   if (keys.filter((key) => !key.active && !key.retired).length > 1) {
     problems.push('signingKeys: at most one key may be next to the active one; retire the rest');
   }
+  for (const key of keys) {
+    if (key.retired && (key.kid === undefined || !KID.test(key.kid))) {
+      problems.push(
+        `signingKeys: retired key ${key.name} needs the kid it was registered under (letters, digits, ".", "_", "-"; npm run keys -- status shows it), so the key sync can remove it`,
+      );
+    }
+    if (!key.retired && key.kid !== undefined) {
+      problems.push(
+        `signingKeys: kid is only for retired keys (${key.name}); a live key's kid comes from KMS or the secret`,
+      );
+    }
+  }
   return problems;
 }
+
+/** Digdir's kid characters (FD `oidc_func_clientreg`), as `KID_PATTERN` in the domain. */
+const KID = /^[A-Za-z0-9._-]{1,255}$/;
 
 function isHttpsUrl(value: string | undefined, trailingSlash: boolean): boolean {
   if (!value || !URL.canParse(value)) return false;
@@ -434,4 +468,13 @@ export function liveSigningKeys(config: BrokerEnvironmentConfig): {
   if (!active) throw new Error(`Environment "${config.name}" has no active signing key`);
   const next = config.signingKeys.find((key) => !key.active && !key.retired);
   return next ? { active, next } : { active };
+}
+
+/** The retired keys with the kid each was registered under (`validateEnvironment` requires it). */
+export function retiredSigningKeys(
+  config: BrokerEnvironmentConfig,
+): { name: string; kid: string }[] {
+  return config.signingKeys.flatMap((key) =>
+    key.retired && key.kid ? [{ name: key.name, kid: key.kid }] : [],
+  );
 }

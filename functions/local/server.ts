@@ -11,6 +11,7 @@ import { createFileGrantSigner } from '../../shared/adapters/signing/file-grant-
 import {
   createSigningKeySet,
   generateRsaKeyPemAsync,
+  parseSigningKeySpec,
 } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   type EnvConfig,
@@ -47,13 +48,16 @@ export interface LocalServer {
   sandbox?: Sandbox;
   clientId: string;
   kid: string;
+  /** The next key's kid (`SIGNING_KEY_NEXT`): published, not signed with. */
+  nextKid?: string;
   close(): Promise<void>;
 }
 
 /**
  * The broker on node:http: the same composition the Lambda uses, over a loopback listener. Without
- * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten and Altinn under `/sandbox`)
- * with a generated key registered on a demo client.
+ * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten, Digdir's self-service API
+ * and Altinn under `/sandbox`) with the active key (`SIGNING_KEY`, else a generated one)
+ * registered on a demo client.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const config = loadEnvConfig(options.env ?? process.env);
@@ -103,6 +107,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       sandbox,
       clientId: upstream.clientId,
       kid: upstream.keys.active.kid,
+      nextKid: upstream.keys.published.find((signer) => signer !== upstream.keys.active)?.kid,
       close: () => close(server),
     };
   } catch (error) {
@@ -140,6 +145,11 @@ async function realUpstream(config: EnvConfig, options: LocalServerOptions): Pro
   };
 }
 
+/**
+ * The embedded sandbox, with the demo client registered under the active key: `SIGNING_KEY` (and
+ * `SIGNING_KEY_NEXT`, published but not registered: `npm run keys -- sync` registers it) when set,
+ * so `npm run keys` can use the same key files; else a key generated for this run.
+ */
 async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock): Promise<Upstream> {
   const sandbox = await createSandbox({
     origin,
@@ -147,16 +157,29 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
     clock,
     tokenLifetimeSeconds: config.sandboxTokenLifetime,
   });
-  const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
-  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
+  const keys = await sandboxKeys(config);
+  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await keys.active.publicJwk() });
   return {
     issuer: sandbox.issuer,
     clientId: DEMO.clientId,
-    keys: { active: signer, published: [signer] },
+    keys,
     sandbox,
     altinnPlatformUrl: sandbox.altinnPlatformUrl,
     systemId: DEMO.systemId,
   };
+}
+
+async function sandboxKeys(config: EnvConfig): Promise<SigningKeySet> {
+  if (!config.signingKey) {
+    const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
+    return { active: signer, published: [signer] };
+  }
+  for (const key of [config.signingKey, config.signingKeyNext]) {
+    if (key && parseSigningKeySpec(key.spec).kind !== 'file') {
+      throw new TypeError('in sandbox mode SIGNING_KEY and SIGNING_KEY_NEXT must be file: keys');
+    }
+  }
+  return createSigningKeySet({ active: config.signingKey, next: config.signingKeyNext });
 }
 
 async function tokenTable(

@@ -22,6 +22,16 @@ export const ENV = {
   signingKeyNext: 'SIGNING_KEY_NEXT',
   /** Optional `kid` for the next key. */
   signingKidNext: 'SIGNING_KID_NEXT',
+  /**
+   * Kids of former signing keys, comma-separated (`npm run keys` locally): a sync removes them from
+   * the client's registered set. In AWS they come from `infra/config.ts` (`kid` of retired keys).
+   */
+  retiredKids: 'SIGNING_KIDS_RETIRED',
+  /**
+   * Digdir's self-service API base, to which `clients/{id}/jwks` is appended (`npm run keys`, the
+   * scheduled key sync). Default for `--env test|prod`: `https://api{.test}.samarbeid.digdir.no/api/v1/`.
+   */
+  adminUrl: 'MASKINPORTEN_ADMIN_URL',
   /** Altinn platform base, e.g. `https://platform.tt02.altinn.no`. */
   altinnPlatform: 'ALTINN_PLATFORM_URL',
   /** The broker's system in Altinn's register, `<vendor orgno>_<name>` (system-user requests). */

@@ -6,6 +6,14 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
+ * `TokenLifetime` is the lifetime of each token Maskinporten issues (`expires_in`, recorded in
+ * milliseconds through `timing` so CloudWatch shows its minimum and maximum).
+ *
+ * The scheduled key sync (and `npm run keys`) emits the `Key*` and `ActiveKey*` names:
+ * `KeySyncFailures` a sync that did not complete (Digdir or the network failed, or a rule
+ * refused), `KeySyncWrites` a sync that replaced the registered set, `ActiveKeyAgeDays` the active
+ * key's age in whole days and `ActiveKeyExpiresInDays` the days until Digdir's `exp` on it (a
+ * value per run, as a Count: read their maximum and minimum).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -32,7 +40,12 @@ export type BrokerMetricName =
   | 'AccessDenied'
   | 'InvalidRequests'
   | 'AltinnExchanges'
-  | 'AltinnErrors';
+  | 'AltinnErrors'
+  | 'TokenLifetime'
+  | 'KeySyncFailures'
+  | 'KeySyncWrites'
+  | 'ActiveKeyAgeDays'
+  | 'ActiveKeyExpiresInDays';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {

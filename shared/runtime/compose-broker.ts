@@ -1,5 +1,6 @@
 import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
 import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
+import { MaskinportenAdminClient } from '../adapters/maskinporten-admin/admin-client.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
@@ -20,6 +21,7 @@ import type { AltinnTokenProvider, AltinnVendorApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
+import type { MaskinportenAdminApi } from '../ports/maskinporten-admin.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 
@@ -38,6 +40,11 @@ export interface BrokerSettings {
   systemId?: string;
   /** Tokens the per-process cache holds (default 10,000). */
   memoryEntries?: number;
+  /**
+   * Digdir's self-service API base (`MASKINPORTEN_ADMIN_URL`): with it, `admin` manages the
+   * client's registered keys (`npm run keys`).
+   */
+  adminUrl?: string;
 }
 
 /** The outside world as the shell found it: the things that differ between Lambda, laptop and test. */
@@ -79,6 +86,8 @@ export interface BrokerRuntime {
   altinn?: AltinnVendorApi;
   /** The onboarding use case, with a platform and a system id. */
   systemUsers?: SystemUserService;
+  /** Digdir's self-service API for the broker's own client, with `settings.adminUrl`. */
+  admin?: MaskinportenAdminApi;
 }
 
 /**
@@ -145,6 +154,17 @@ export function composeBroker(
     },
     ...tuning.service,
   });
+  // The admin token is the broker's own, under a cache key no caller's request can have.
+  const admin =
+    settings.adminUrl === undefined
+      ? undefined
+      : new MaskinportenAdminClient({
+          baseUrl: settings.adminUrl,
+          clientId: settings.clientId,
+          fetch: adapters.fetch,
+          tokenProvider: async (scopes, deadline) =>
+            (await broker.getOwnToken(scopes, deadline)).token.accessToken,
+        });
   const systemUsers = systemUserService(settings, altinn, logger);
   const routes: Route[] = [
     createTokenRoute({ broker, policy: settings.policy }),
@@ -159,7 +179,7 @@ export function composeBroker(
     metrics,
     deadlineMs: settings.deadlineMs,
   });
-  return { api, routes, broker, maskinporten, shared, altinn, systemUsers };
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, admin };
 }
 
 /** Onboarding needs Altinn and the broker's system id; without either, the start says why. */
