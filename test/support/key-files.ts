@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ export interface KeyFile {
   spec: string;
   /** The public JWK the broker publishes and registers. */
   jwk: RsaPublicJwk;
+  /** The key itself (e.g. behind a KMS mock that must agree with the file). */
+  privateKey: KeyObject;
 }
 
 export interface KeyFiles {
@@ -31,6 +33,7 @@ export async function keyFiles(): Promise<KeyFiles> {
       const { n, e } = publicKey.export({ format: 'jwk' });
       return {
         kid,
+        privateKey,
         spec: `file:${path}`,
         jwk: { kty: 'RSA', kid, n: n as string, e: e as string, alg: 'RS256', use: 'sig' },
       };

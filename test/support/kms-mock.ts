@@ -74,7 +74,7 @@ export function mockKmsWithRealKey(privateKey: KeyObject = testRsaPrivateKey()) 
   return { kmsMock, client, privateKey, publicKey, keyId };
 }
 
-function getPublicKeyOutput(
+export function getPublicKeyOutput(
   publicKey: KeyObject,
   keyId: string,
 ): Partial<GetPublicKeyCommandOutput> {
