@@ -51,6 +51,23 @@ export interface BrokerEnvironmentConfig {
     readonly executeApiVpcEndpointIds: readonly string[];
   };
   /**
+   * The scheduled key sync (`infra/constructs/key-sync.ts`): an hourly function in the VPC of the
+   * execute-api endpoints that registers the configured keys at Digdir with an admin token it gets
+   * from the broker. Its subnets need a route to the execute-api endpoint and egress to Digdir's
+   * self-service API on the internet (a NAT gateway or similar); its security groups must be
+   * admitted by the endpoint's security group on 443 and allow egress on 443.
+   */
+  readonly keySync: {
+    /** Private subnets of `network.vpcId`, with a route to the internet through NAT. */
+    readonly subnetIds: readonly string[];
+    /** Security groups of the function: egress 443 to the endpoint and to the internet. */
+    readonly securityGroupIds: readonly string[];
+    /** Ticket when the active key is older than this (days since KMS created it). */
+    readonly maxActiveKeyAgeDays: number;
+    /** Ticket when Digdir's `exp` on the active key is this close (days); logs warn too. */
+    readonly expiryWarningDays: number;
+  };
+  /**
    * Accounts whose IAM principals may call the API (the resource policy delegates to their IAM
    * policies; the broker's caller policy then decides what each may ask for).
    */
@@ -103,6 +120,10 @@ export interface BrokerEnvironmentConfig {
     readonly functionRole: string;
     /** SSM parameter holding the caller policy (`/...`). */
     readonly policyParameter: string;
+    /** The scheduled key sync function. */
+    readonly keySyncFunction: string;
+    /** Its role: key policies, the secret's policy and the caller policy name it before it exists. */
+    readonly keySyncRole: string;
     readonly api: string;
     readonly dashboard: string;
   };
@@ -176,6 +197,11 @@ export function functionRoleArn(
   return `arn:aws:iam::${config.account}:role/${config.names.functionRole}`;
 }
 
+/** The key sync's role, as an ARN string (the role lives in the stateless stack). */
+export function keySyncRoleArn(config: Pick<BrokerEnvironmentConfig, 'account' | 'names'>): string {
+  return `arn:aws:iam::${config.account}:role/${config.names.keySyncRole}`;
+}
+
 /** The alias of a signing key; the stateful stack creates it, the ops commands read through it. */
 export function signingKeyAlias(env: EnvironmentName, keyName: string): string {
   return `alias/${SERVICE_NAME}/${env}/${keyName}`;
@@ -192,6 +218,12 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     network: {
       vpcId: 'vpc-0aaaaaaaaaaaaaaa1',
       executeApiVpcEndpointIds: ['vpce-0aaaaaaaaaaaaaaa1'],
+    },
+    keySync: {
+      subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'],
+      maxActiveKeyAgeDays: 330,
+      expiryWarningDays: 30,
     },
     callerAccountIds: ['111111111111'],
     access: {
@@ -227,6 +259,12 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
       vpcId: 'vpc-0bbbbbbbbbbbbbbb1',
       executeApiVpcEndpointIds: ['vpce-0bbbbbbbbbbbbbbb1', 'vpce-0bbbbbbbbbbbbbbb2'],
     },
+    keySync: {
+      subnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+      securityGroupIds: ['sg-0bbbbbbbbbbbbbbb1'],
+      maxActiveKeyAgeDays: 330,
+      expiryWarningDays: 30,
+    },
     callerAccountIds: ['222222222222'],
     access: {
       keyAdminRoleArns: [
@@ -259,6 +297,8 @@ function defaultNames(env: EnvironmentName): BrokerEnvironmentConfig['names'] {
     function: `${SERVICE_NAME}-${env}-token`,
     functionRole: `${SERVICE_NAME}-${env}-token`,
     policyParameter: `/${SERVICE_NAME}/${env}/caller-policy`,
+    keySyncFunction: `${SERVICE_NAME}-${env}-key-sync`,
+    keySyncRole: `${SERVICE_NAME}-${env}-key-sync`,
     api: `${SERVICE_NAME}-${env}`,
     dashboard: `${SERVICE_NAME}-${env}`,
   };
@@ -318,6 +358,7 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
     endpoints.length > 0 && endpoints.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)),
     'network.executeApiVpcEndpointIds must hold at least one vpce-… id',
   );
+  problems.push(...validateKeySync(config));
   const callers = config.callerAccountIds ?? [];
   check(
     callers.length > 0 && callers.every((id) => /^\d{12}$/.test(id)),
@@ -350,9 +391,15 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
         : /^[A-Za-z0-9][A-Za-z0-9/_.-]{2,63}$/;
     check(pattern.test(value), `names.${key} is not a valid name`);
   }
+  for (const key of ['functionRole', 'keySyncRole'] as const) {
+    check(
+      /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(config.names?.[key] ?? ''),
+      `names.${key} must be an IAM role name (no path)`,
+    );
+  }
   check(
-    /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(config.names?.functionRole ?? ''),
-    'names.functionRole must be an IAM role name (no path)',
+    config.names?.keySyncRole !== config.names?.functionRole,
+    'names.keySyncRole must differ from names.functionRole (the key sync may not sign)',
   );
   check(
     Number.isInteger(config.deadlineMs) &&
@@ -393,6 +440,28 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
  */
 export const MAX_DEADLINE_MS = 26_000;
 
+function validateKeySync(config: BrokerEnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const sync = config.keySync;
+  const subnets = sync?.subnetIds ?? [];
+  if (subnets.length === 0 || !subnets.every((id) => /^subnet-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push('keySync.subnetIds must hold at least one subnet-… id (private, with NAT)');
+  }
+  const groups = sync?.securityGroupIds ?? [];
+  if (groups.length === 0 || !groups.every((id) => /^sg-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push('keySync.securityGroupIds must hold at least one sg-… id');
+  }
+  const age = sync?.maxActiveKeyAgeDays;
+  if (!(Number.isInteger(age) && age >= 30 && age <= 3650)) {
+    problems.push('keySync.maxActiveKeyAgeDays must be a whole number of days, 30-3650');
+  }
+  const warn = sync?.expiryWarningDays;
+  if (!(Number.isInteger(warn) && warn >= 1 && warn <= 180)) {
+    problems.push('keySync.expiryWarningDays must be a whole number of days, 1-180');
+  }
+  return problems;
+}
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 function validateAccess(config: BrokerEnvironmentConfig): string[] {
@@ -417,6 +486,9 @@ function validateAccess(config: BrokerEnvironmentConfig): string[] {
   }
   if (ops !== undefined && ops === functionRoleArn(config)) {
     problems.push('access.opsRoleArn must not be the function role');
+  }
+  if (config.names && [ops, ...admins].includes(keySyncRoleArn(config))) {
+    problems.push('access: the key sync role must not be the ops role or a key admin');
   }
   return problems;
 }

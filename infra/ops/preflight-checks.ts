@@ -109,11 +109,12 @@ export function checkCallerPolicy(config: BrokerEnvironmentConfig): CheckResult 
   try {
     const policy = loadCallerPolicyFile(config);
     const limit = SSM_VALUE_LIMIT[config.policyParameterTier];
+    const fileRules = policy.ruleCount - policy.generatedRuleCount;
     return {
       check,
-      status: policy.ruleCount === 0 ? 'warn' : 'ok',
-      detail: `${policy.path}: ${policy.ruleCount} rules, ${policy.value.length} of ${limit} characters`,
-      ...(policy.ruleCount === 0
+      status: fileRules === 0 ? 'warn' : 'ok',
+      detail: `${policy.path}: ${fileRules} rules (+${policy.generatedRuleCount} generated), ${policy.value.length} of ${limit} characters`,
+      ...(fileRules === 0
         ? {
             fix: 'no rule: every caller gets 403 access_denied until you add rules (README "Caller policy")',
           }
