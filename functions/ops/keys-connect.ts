@@ -10,6 +10,7 @@ import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-s
 import type { ConfiguredKeys } from '../../shared/app/key-registration.js';
 import { createKeyVerifier, type KeyVerifier } from '../../shared/app/key-verification.js';
 import {
+  DEFAULT_DEADLINE_MS,
   type EnvConfig,
   loadEnvConfig,
   type SigningKeyConfig,
@@ -19,6 +20,7 @@ import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { DIGDIR_PROPAGATION_DELAY_MS } from '../../shared/domain/key-status.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
+import type { GrantSigner } from '../../shared/ports/grant-signer.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import type { MaskinportenAdminApi } from '../../shared/ports/maskinporten-admin.js';
 import { composeBroker } from '../../shared/runtime/compose-broker.js';
@@ -34,8 +36,10 @@ export interface KeysTarget {
   keys: ConfiguredKeys;
   /** The self-service API on the broker's own admin token (signed with the active key). */
   admin: MaskinportenAdminApi;
+  /** One real token request signed with the active key (the deploy preflight's proof). */
+  verifyActive: KeyVerifier;
   /** One real token request signed with the next key; with a next key only. */
-  verifyNext?: KeyVerifier;
+  verifyNext?: KeyVerifier | undefined;
   /** How long a change takes to reach Maskinporten: Digdir's 2 minutes, or the sandbox's own. */
   propagationDelayMs: number;
 }
@@ -76,7 +80,6 @@ export async function resolveKeysTarget(
 ): Promise<KeysTarget> {
   const processEnv = options.processEnv ?? process.env;
   const fetchImpl = options.fetch ?? fetch;
-  const clock = options.clock ?? systemClock;
   let config: EnvConfig;
   try {
     config = loadEnvConfig(processEnv);
@@ -87,70 +90,120 @@ export async function resolveKeysTarget(
     env === 'sandbox' ? sandboxPlace(options.sandboxUrl, config) : awsPlace(env, config);
   const clientId = config.clientId ?? where.clientId;
   if (!clientId) throw new KeysConfigError(`${ENV.clientId} is required for --env ${env}`);
-  const signing = where.signing;
-  if (!signing.active) {
+  const { active, next } = where.signing;
+  if (!active) {
     throw new KeysConfigError(
       `${ENV.signingKey} is required for --env sandbox: the key file npm start was started with (SIGNING_KEY=file:<pem> npm start)`,
     );
   }
-  let kms = options.kmsClient;
+  return openKeysTarget({
+    env,
+    label: where.label,
+    issuer: where.issuer,
+    adminUrl: where.adminUrl,
+    clientId,
+    active,
+    next,
+    retired: where.retired,
+    propagationDelayMs: await where.propagationDelayMs(fetchImpl),
+    deadlineMs: config.deadlineMs,
+    region: where.region,
+    kmsClient: options.kmsClient,
+    fetch: fetchImpl,
+    clock: options.clock,
+  });
+}
+
+/** Everything {@link openKeysTarget} needs, however the shell found it. */
+export interface KeysSettings {
+  env: CliEnvironment;
+  /** Where, for the user (`test, Maskinporten https://...`). */
+  label: string;
+  issuer: string;
+  adminUrl: string;
+  clientId: string;
+  active: SigningKeyConfig;
+  next?: SigningKeyConfig | undefined;
+  retired: readonly string[];
+  propagationDelayMs: number;
+  /** The in-process broker's deadline for one token (default 6000 ms). */
+  deadlineMs?: number;
+  /** For `kms:` keys without a client: the region of the one made here. */
+  region?: string | undefined;
+  kmsClient?: KMSClient | undefined;
+  fetch?: typeof fetch | undefined;
+  clock?: Clock | undefined;
+}
+
+/**
+ * The broker composed in this process for its own keys: the signers (file or KMS), the public
+ * halves, the self-service client on the broker's own admin token, and a verifier per key. Used by
+ * `npm run keys` and by the deploy preflight. Throws {@link KeysConfigError} for keys that cannot
+ * be loaded and for a retired kid that is in use.
+ */
+export async function openKeysTarget(settings: KeysSettings): Promise<KeysTarget> {
+  const clock = settings.clock ?? systemClock;
+  let kms = settings.kmsClient;
   let keySet: Awaited<ReturnType<typeof createSigningKeySet>>;
   try {
     keySet = await createSigningKeySet({
-      active: signing.active,
-      next: signing.next,
+      active: settings.active,
+      next: settings.next,
       kmsClient: () => {
-        kms ??= new KMSClient({ region: where.region });
+        kms ??= new KMSClient({ region: settings.region });
         return kms;
       },
     });
   } catch (error) {
     throw new KeysConfigError(`cannot load the signing keys: ${describeLoadError(error)}`);
   }
+  const { clientId } = settings;
   const runtime = composeBroker(
     {
-      issuer: where.issuer,
+      issuer: settings.issuer,
       clientId,
       policy: OPEN_POLICY,
-      deadlineMs: config.deadlineMs,
-      adminUrl: where.adminUrl,
+      deadlineMs: settings.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      adminUrl: settings.adminUrl,
     },
     {
       keys: keySet,
       clock,
       logger: silentLogger,
       metrics: new InMemoryMetrics(),
-      fetch: fetchImpl,
+      fetch: settings.fetch,
     },
   );
   if (!runtime.admin) throw new KeysConfigError('the self-service client was not built');
   const nextSigner = keySet.published.find((signer) => signer !== keySet.active);
-  const inUse = where.retired.find((kid) => kid === keySet.active.kid || kid === nextSigner?.kid);
+  const inUse = settings.retired.find(
+    (kid) => kid === keySet.active.kid || kid === nextSigner?.kid,
+  );
   if (inUse !== undefined) {
     throw new KeysConfigError(`kid ${inUse} is listed as retired but is a key in use`);
   }
-  const keys: ConfiguredKeys = {
-    active: await keySet.active.publicJwk(),
-    next: nextSigner && (await nextSigner.publicJwk()),
-    retired: where.retired,
-  };
+  const verifier = (signer: GrantSigner) =>
+    createKeyVerifier({
+      server: runtime.maskinporten,
+      signer,
+      clientId,
+      clock,
+      metrics: new InMemoryMetrics(),
+      logger: silentLogger,
+    });
   return {
-    env,
-    describe: `client ${clientId} at ${where.adminUrl} (${where.label})`,
+    env: settings.env,
+    describe: `client ${clientId} at ${settings.adminUrl} (${settings.label})`,
     clientId,
-    keys,
+    keys: {
+      active: await keySet.active.publicJwk(),
+      next: nextSigner && (await nextSigner.publicJwk()),
+      retired: settings.retired,
+    },
     admin: runtime.admin,
-    verifyNext:
-      nextSigner &&
-      createKeyVerifier({
-        server: runtime.maskinporten,
-        signer: nextSigner,
-        clientId,
-        clock,
-        metrics: new InMemoryMetrics(),
-        logger: silentLogger,
-      }),
-    propagationDelayMs: await where.propagationDelayMs(fetchImpl),
+    verifyActive: verifier(keySet.active),
+    verifyNext: nextSigner && verifier(nextSigner),
+    propagationDelayMs: settings.propagationDelayMs,
   };
 }
 
