@@ -60,7 +60,7 @@ beforeAll(() => {
   synths.test = synth('test');
   synths.prod = synth('prod');
   synths.rotating = synth('test', rotating);
-}, 120_000); // three synths: about 10 s on an idle machine, past 30 s on a loaded one
+});
 
 /** Follows a `Fn::GetStackOutput` into the stateful template: the logical id it points at. */
 function statefulTarget(s: Synth, value: Json): string | undefined {
