@@ -7,7 +7,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
-import { readFixture } from './fixtures.js';
+import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from './apigateway-events.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
 import { assertConforms } from './openapi-conformance.js';
 import { RecordingLogger } from './recording-logger.js';
@@ -117,6 +117,7 @@ export async function startLambdaTransport(
           SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
           BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
           BROKER_ENVIRONMENT: 'test',
+          ...FIXTURE_EVENT_SOURCE_ENV,
           BROKER_DEADLINE_MS: '1500',
           ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
           ALTINN_SYSTEM_ID: DEMO.systemId,
@@ -132,7 +133,7 @@ export async function startLambdaTransport(
       }),
     logger,
   );
-  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  const template = privateIamEvent();
   return {
     name: 'lambda',
     sandbox,

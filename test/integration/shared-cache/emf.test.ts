@@ -12,9 +12,9 @@ import type { ApiGatewayProxyEvent } from '../../../shared/adapters/http/apigate
 import { kmsPublicJwk } from '../../../shared/adapters/signing/kms-grant-signer.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
+import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from '../../support/apigateway-events.js';
 import { ALLOW_ALL_POLICY } from '../../support/broker-transports.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
-import { readFixture } from '../../support/fixtures.js';
 import {
   kmsError,
   SHA256_DIGEST_INFO,
@@ -85,7 +85,7 @@ function mockKms() {
 }
 
 function apiEvent(body: unknown): ApiGatewayProxyEvent {
-  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  const template = privateIamEvent();
   const headers = { 'Content-Type': 'application/json' };
   return {
     ...template,
@@ -144,6 +144,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
       BROKER_CONFIG_SECRET: 'maskinporten-broker/emf-test',
       BROKER_ENVIRONMENT: ENVIRONMENT,
+      ...FIXTURE_EVENT_SOURCE_ENV,
       BROKER_DEADLINE_MS: '3000',
       TOKEN_CACHE_TABLE: db.tableName,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
