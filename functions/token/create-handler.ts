@@ -5,6 +5,7 @@ import {
   fromApiGatewayEvent,
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
+import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   isDeployedEnvironment,
@@ -69,9 +70,29 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,
   });
-  const sharedCache = config.tokenCacheTable
-    ? deps.sharedCache?.(config.tokenCacheTable)
-    : undefined;
+  const table = config.tokenCacheTable;
+  const sharedCache = table ? deps.sharedCache?.(table) : undefined;
+  if (table && sharedCache && !config.tokenCacheKmsKey) {
+    // Derived from the signing key, whoever may sign (the ops role) could open the table's tokens.
+    if (deployed) {
+      throw new TypeError(
+        `missing required environment variable in a deployed environment: ${ENV.tokenCacheKmsKey} (with ${ENV.tokenCacheTable})`,
+      );
+    }
+    deps.logger.warn('cached tokens are sealed with a key derived from the signing key', {
+      missing: ENV.tokenCacheKmsKey,
+    });
+  }
+  const tokenSealer =
+    table && sharedCache
+      ? await createTokenSealer({
+          table,
+          kmsKeyId: config.tokenCacheKmsKey,
+          kmsClient: deps.kmsClient,
+          signer: keys.active,
+          clock: deps.clock,
+        })
+      : undefined;
   const runtime = composeBroker(
     {
       issuer: upstream.issuer,
@@ -87,6 +108,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
       logger: deps.logger,
       metrics: deps.metrics,
       sharedCache,
+      tokenSealer,
       fetch: deps.fetch,
     },
   );
@@ -95,6 +117,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     issuer: upstream.issuer,
     kid: keys.active.kid,
     sharedCache: Boolean(sharedCache),
+    tokenSeal: tokenSealer && (config.tokenCacheKmsKey ? 'kms' : 'derived'),
     policyRules: policy.rules.length,
   });
   return { ...runtime, gate };

@@ -8,7 +8,7 @@ import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
 import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from './apigateway-events.js';
-import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
+import { mockKmsWithRealKey, TEST_KMS_KEY_ARN, TEST_SEAL_KEY_ARN } from './kms-mock.js';
 import { assertConforms } from './openapi-conformance.js';
 import { RecordingLogger } from './recording-logger.js';
 
@@ -122,6 +122,7 @@ export async function startLambdaTransport(
           ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
           ALTINN_SYSTEM_ID: DEMO.systemId,
           TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+          TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
           ...options.env,
         },
         clock: systemClock,

@@ -27,7 +27,7 @@ import {
   type CallOptions,
   type CallResult,
 } from '../../support/broker-transports.js';
-import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../support/kms-mock.js';
+import { mockKmsWithRealKey, TEST_KMS_KEY_ARN, TEST_SEAL_KEY_ARN } from '../../support/kms-mock.js';
 import { assertConforms } from '../../support/openapi-conformance.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
@@ -191,6 +191,7 @@ export async function startLambdaHarness(
         ...FIXTURE_EVENT_SOURCE_ENV,
         BROKER_DEADLINE_MS: '1500',
         TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+        TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
         ...options.env,
       },
       clock: options.clock ?? systemClock,

@@ -16,9 +16,11 @@ import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from '../../support/apigate
 import { ALLOW_ALL_POLICY } from '../../support/broker-transports.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import {
+  installSealKey,
   kmsError,
   SHA256_DIGEST_INFO,
   TEST_KMS_KEY_ARN,
+  TEST_SEAL_KEY_ARN,
   testRsaPrivateKey,
 } from '../../support/kms-mock.js';
 
@@ -131,6 +133,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       startDynalite(),
     ]);
     mockKms();
+    installSealKey(kmsMock, { table: db.tableName });
     secretsMock.on(GetSecretValueCommand).resolves({
       Name: 'maskinporten-broker/emf-test',
       SecretString: JSON.stringify({ clientId: DEMO.clientId, policy: ALLOW_ALL_POLICY }),
@@ -147,6 +150,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       ...FIXTURE_EVENT_SOURCE_ENV,
       BROKER_DEADLINE_MS: '3000',
       TOKEN_CACHE_TABLE: db.tableName,
+      TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_REGION: 'eu-north-1',
       AWS_ACCESS_KEY_ID: 'test',
