@@ -7,12 +7,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import {
   metricsWarningLogger,
   powertoolsBrokerLogger,
 } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
-import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
