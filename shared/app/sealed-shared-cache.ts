@@ -11,8 +11,11 @@ export interface SealedSharedCacheOptions {
   sealer: TokenSealer;
   metrics: BrokerMetrics;
   logger: BrokerLogger;
-  /** Keys whose stored item was refused, remembered until a token replaces it (default 1,000). */
-  maxRefusedKeys?: number;
+  /**
+   * Keys whose stored item could not be read (refused, or the sealer failed), remembered until a
+   * read or a write succeeds (default 1,000).
+   */
+  maxUnreadableKeys?: number;
 }
 
 /** The token as sealed: every field, so none of them can be altered in the table unnoticed. */
@@ -32,26 +35,28 @@ interface SealedRecord {
  *
  * An item that does not open (planted, moved from another key, altered, sealed under another key)
  * is a miss: counted in `CacheSealFailures` and logged with the cache key and the reason, never the
- * value. Until a token replaces it, its key gets no coordination from the store (the lease is
- * granted at once, as when the store is down: the item there says nothing trustworthy about a
- * fetch in flight) and the next write replaces it, even if it claims to expire later. The
- * sealer's own failures (KMS unreachable) propagate, for `GuardedSharedCache` to count and degrade.
+ * value; the next write replaces it, even if it claims to expire later. The sealer's own failures
+ * (KMS unreachable or throttled) propagate, for `GuardedSharedCache` to count and degrade.
+ *
+ * Either way the key gets no coordination from the store until a read or write of it succeeds: the
+ * lease is granted at once (as when the store is down), because the item that blocks the lease is
+ * one this instance cannot read; waiting on it would only burn the request's time.
  */
 export class SealedSharedCache implements SharedTokenCache {
   readonly #inner: SharedTokenCache;
   readonly #sealer: TokenSealer;
   readonly #metrics: BrokerMetrics;
   readonly #logger: BrokerLogger;
-  readonly #maxRefused: number;
-  /** Keys whose stored item did not open, oldest first. */
-  readonly #refused = new Set<string>();
+  readonly #maxUnreadable: number;
+  /** Keys whose stored item could not be read, oldest first: refused, or the sealer failed. */
+  readonly #unreadable = new Map<string, 'refused' | 'sealer-failed'>();
 
   constructor(options: SealedSharedCacheOptions) {
     this.#inner = options.inner;
     this.#sealer = options.sealer;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
-    this.#maxRefused = options.maxRefusedKeys ?? 1_000;
+    this.#maxUnreadable = options.maxUnreadableKeys ?? 1_000;
   }
 
   async get(
@@ -65,7 +70,10 @@ export class SealedSharedCache implements SharedTokenCache {
     try {
       record = parseRecord(await this.#sealer.open(stored.accessToken, key, deadline));
     } catch (error) {
-      if (!(error instanceof BrokenSealError)) throw error;
+      if (!(error instanceof BrokenSealError)) {
+        this.#mark(key, 'sealer-failed');
+        throw error;
+      }
       return this.#refuse(key, error.message);
     }
     if (
@@ -76,12 +84,12 @@ export class SealedSharedCache implements SharedTokenCache {
     ) {
       return this.#refuse(key, 'its attributes differ from its sealed record');
     }
-    this.#refused.delete(key);
+    this.#unreadable.delete(key);
     return record;
   }
 
   tryAcquireLease(key: string, lease: LeaseRequest, deadline: Deadline): Promise<boolean> {
-    if (this.#refused.has(key)) return Promise.resolve(true);
+    if (this.#unreadable.has(key)) return Promise.resolve(true);
     return this.#inner.tryAcquireLease(key, lease, deadline);
   }
 
@@ -102,12 +110,16 @@ export class SealedSharedCache implements SharedTokenCache {
       throw error;
     }
     const stored = { ...token, accessToken: sealed };
-    if (this.#refused.delete(key)) {
-      // Over the refused item, whatever expiry it claims; our own lease was never taken there.
-      await this.#inner.put(key, stored, { replace: true }, deadline);
+    const unreadable = this.#unreadable.get(key);
+    if (unreadable === undefined) {
+      await this.#inner.put(key, stored, options, deadline);
       return;
     }
-    await this.#inner.put(key, stored, options, deadline);
+    // No lease was taken in the store for this key. Over a refused item whatever expiry it
+    // claims; over one we could not read, only if ours is newer (it may be another's good token).
+    const replace = unreadable === 'refused' || options.replace;
+    await this.#inner.put(key, stored, { replace }, deadline);
+    this.#unreadable.delete(key);
   }
 
   releaseLease(key: string, owner: string, deadline: Deadline): Promise<void> {
@@ -117,12 +129,16 @@ export class SealedSharedCache implements SharedTokenCache {
   #refuse(key: string, reason: string): undefined {
     this.#metrics.count('CacheSealFailures');
     this.#logger.error('cached token refused: its seal does not open', { cacheKey: key, reason });
-    this.#refused.delete(key);
-    this.#refused.add(key);
-    if (this.#refused.size > this.#maxRefused) {
-      this.#refused.delete(this.#refused.values().next().value as string);
-    }
+    this.#mark(key, 'refused');
     return undefined;
+  }
+
+  #mark(key: string, why: 'refused' | 'sealer-failed'): void {
+    this.#unreadable.delete(key);
+    this.#unreadable.set(key, why);
+    if (this.#unreadable.size > this.#maxUnreadable) {
+      this.#unreadable.delete(this.#unreadable.keys().next().value as string);
+    }
   }
 }
 

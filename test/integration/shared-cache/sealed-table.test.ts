@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../../functions/local/server.js';
 import { DynamoDbTokenCache } from '../../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
-import { SEALED_PREFIX } from '../../../shared/adapters/sealing/aes-gcm-envelope.js';
+import { parseEnvelope, SEALED_PREFIX } from '../../../shared/adapters/sealing/aes-gcm-envelope.js';
 import { KmsTokenSealer } from '../../../shared/adapters/sealing/kms-token-sealer.js';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../../../shared/adapters/signing/signing-key-spec.js';
@@ -24,7 +24,12 @@ import type { GrantSigner } from '../../../shared/ports/grant-signer.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
-import { installSealKey, mockKmsWithRealKey, TEST_SEAL_KEY_ARN } from '../../support/kms-mock.js';
+import {
+  installSealKey,
+  kmsError,
+  mockKmsWithRealKey,
+  TEST_SEAL_KEY_ARN,
+} from '../../support/kms-mock.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import { createTestBroker, type TestBroker } from '../../support/test-broker.js';
 import { callApi, freshResource, postJson, SCOPE, tokenRequest } from './support.js';
@@ -221,6 +226,38 @@ describe('local servers on one table (seal key derived from the signing key they
     expect(at(1).metrics.get('CacheSealFailures')).toBe(1);
   });
 
+  it('seals with KMS data keys instead when TOKEN_CACHE_KMS_KEY is set', async () => {
+    const kms = mockKmsWithRealKey();
+    installSealKey(kms.kmsMock, { table: 'sealed-local-kms' });
+    const metrics = new InMemoryMetrics();
+    const server = await startLocalServer({
+      env: {
+        PORT: '0',
+        MASKINPORTEN_ISSUER: sandbox.issuer,
+        MASKINPORTEN_CLIENT_ID: DEMO.clientId,
+        SIGNING_KEY: `file:${join(keyDir, 'client-key.pem')}`,
+        TOKEN_CACHE_TABLE: 'sealed-local-kms',
+        TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
+      },
+      logger: new RecordingLogger(),
+      metrics,
+      dynamoDbClient: db.createClient(),
+      kmsClient: kms.client,
+    });
+    try {
+      const body = { scope: SCOPE, resource: freshResource('local-kms') };
+      const answer = await postJson(server.url, body);
+      expect(answer.status).toBe(200);
+      const stored = await item(db, 'sealed-local-kms', keyOf(body));
+      const sealed = stored?.['accessToken']?.S as string;
+      expect(parseEnvelope(sealed).kind).toBe('kms-data-key');
+      expect(kms.kmsMock.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
+      expectNoReadableToken(await everyValue(db, 'sealed-local-kms'), [answer.json.access_token]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('still holds no readable token after all of that', async () => {
     const values = await everyValue(db, tableName);
     // The planted item was replaced; nothing readable is left.
@@ -305,6 +342,37 @@ describe('Lambda-like instances on one table (KMS data keys, a KMS-faithful mock
     expect(writer.decrypted()).toBe(0);
     expect(reader.broker.metrics.get('CacheSealFailures')).toBe(0);
     expectNoReadableToken(await everyValue(db, db.tableName), written);
+  });
+
+  it('KMS failing to unwrap is a cache error (200 from Maskinporten, CacheErrors), not a refused item', async () => {
+    const writer = instance();
+    const body = { scope: SCOPE, resource: freshResource('kms-down') };
+    const written = await callApi(writer.broker.runtime.api, body);
+    const kms = mockKmsWithRealKey();
+    kms.kmsMock.on(DecryptCommand).rejects(kmsError('ThrottlingException', 'Rate exceeded'));
+    const reader = createTestBroker({
+      issuer: sandbox.issuer,
+      clientId: DEMO.clientId,
+      signer,
+      clock: Date.now,
+      dynamo: { client: db.createClient(), tableName: db.tableName },
+      tokenSealer: new KmsTokenSealer({
+        client: kms.client,
+        keyId: TEST_SEAL_KEY_ARN,
+        table: db.tableName,
+      }),
+    });
+
+    const answer = await callApi(reader.runtime.api, body);
+
+    expect(answer.status).toBe(200);
+    expect(answer.headers['broker-token-source']).toBe('maskinporten');
+    expect(answer.json.access_token).not.toBe(written.json.access_token);
+    expect(reader.metrics.get('CacheErrors')).toBeGreaterThanOrEqual(1);
+    expect(reader.metrics.get('CacheSealFailures')).toBe(0);
+    // It did not wait on the lease of an item it cannot read: it fetched at once.
+    expect(reader.metrics.get('LeaseWaits')).toBe(0);
+    expect(reader.logger.text()).not.toContain('Rate exceeded');
   });
 
   it('an item sealed for another table (another encryption context) is refused and counted', async () => {

@@ -138,4 +138,33 @@ describe('SealedSharedCache', () => {
     });
     expect(store.items.get('other')?.leaseOwner).toBeUndefined();
   });
+
+  it('a key whose item the sealer could not open gets no coordination, and a write does not override a later token', async () => {
+    const sealer = createDerivedTokenSealer({ secret: randomBytes(32), table: 't' });
+    let openFails = true;
+    const flaky: TokenSealer = {
+      seal: (plaintext, boundTo, deadline) => sealer.seal(plaintext, boundTo, deadline),
+      open: (sealed, boundTo, deadline) =>
+        openFails
+          ? Promise.reject(Object.assign(new Error('KMS Decrypt'), { name: 'ThrottlingException' }))
+          : sealer.open(sealed, boundTo, deadline),
+    };
+    const { store, cache } = setup(flaky);
+    const later = { ...TOKEN, expiresAt: TOKEN.expiresAt + 60_000 };
+    await cache.put('k', later, {}, inTime());
+    await expect(cache.get('k', {}, inTime())).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+
+    const callsBefore = store.calls;
+    const lease = { owner: 'me', now: NOW, leaseUntil: NOW + 5_000, freshAfter: NOW + 60_000 };
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(true);
+    expect(store.calls).toBe(callsBefore);
+    await cache.put('k', TOKEN, { owner: 'me' }, inTime());
+
+    openFails = false;
+    // The stored token expires later and was another's good one: it stays.
+    expect(await cache.get('k', {}, inTime())).toStrictEqual(later);
+    expect(await cache.tryAcquireLease('k', lease, inTime())).toBe(false);
+  });
 });
