@@ -13,7 +13,11 @@ export interface ApiGatewayProxyEvent {
   isBase64Encoded?: boolean | null;
   requestContext?: {
     requestId?: string | null;
-    identity?: { userArn?: string | null } | null;
+    identity?: {
+      userArn?: string | null;
+      /** The signer's principal id: `<role unique id>:<session>` for a role session. */
+      caller?: string | null;
+    } | null;
   } | null;
 }
 
@@ -41,6 +45,25 @@ export function callerFromUserArn(userArn: string | null | undefined): CallerIde
   return { id, source: 'iam' };
 }
 
+/** A role's unique id at the start of `identity.caller` (`AROA…:<session name>`). */
+const ROLE_SESSION_CALLER = /^(AROA[0-9A-Z]{16,60}):/;
+
+/**
+ * {@link callerFromUserArn}, with the role's unique id when the caller is a role session: API
+ * Gateway puts `<role id>:<session>` in `identity.caller` (the recorded SigV4 capture has it in
+ * `caller` and `user` alike). The id tells a role from a deleted and re-created one of the same name.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+export function callerFromIdentity(
+  identity: { userArn?: string | null; caller?: string | null } | null | undefined,
+): CallerIdentity | undefined {
+  const caller = callerFromUserArn(identity?.userArn);
+  const roleId = ROLE_SESSION_CALLER.exec(identity?.caller ?? '')?.[1];
+  if (caller && roleId && ASSUMED_ROLE.test(identity?.userArn ?? '')) caller.roleId = roleId;
+  return caller;
+}
+
 /** Turns an API Gateway proxy event into the broker's transport-neutral request. */
 export function fromApiGatewayEvent(event: ApiGatewayProxyEvent): ApiRequest {
   const request: ApiRequest = {
@@ -52,7 +75,7 @@ export function fromApiGatewayEvent(event: ApiGatewayProxyEvent): ApiRequest {
   if (typeof event.body === 'string') {
     request.body = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   }
-  const caller = callerFromUserArn(event.requestContext?.identity?.userArn);
+  const caller = callerFromIdentity(event.requestContext?.identity);
   if (caller) request.caller = caller;
   const requestId = event.requestContext?.requestId;
   if (requestId) request.requestId = requestId;

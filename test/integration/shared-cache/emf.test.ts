@@ -6,13 +6,14 @@ import {
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiGatewayProxyEvent } from '../../../shared/adapters/http/apigateway-event.js';
 import { kmsPublicJwk } from '../../../shared/adapters/signing/kms-grant-signer.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
-import { ALLOW_ALL_POLICY } from '../../support/broker-transports.js';
+import { ALLOW_ALL_POLICY, POLICY_PARAMETER } from '../../support/broker-transports.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { readFixture } from '../../support/fixtures.js';
 import {
@@ -55,6 +56,7 @@ interface Invocation {
 
 const kmsMock = mockClient(KMSClient);
 const secretsMock = mockClient(SecretsManagerClient);
+const ssmMock = mockClient(SSMClient);
 
 /** KMS `Sign` as in DIGEST mode, with the test key; `GetPublicKey` returns its SPKI. */
 function mockKms() {
@@ -133,7 +135,14 @@ describe('the Lambda handler writes its metrics as EMF', () => {
     mockKms();
     secretsMock.on(GetSecretValueCommand).resolves({
       Name: 'maskinporten-broker/emf-test',
-      SecretString: JSON.stringify({ clientId: DEMO.clientId, policy: ALLOW_ALL_POLICY }),
+      SecretString: JSON.stringify({ clientId: DEMO.clientId }),
+    });
+    ssmMock.on(GetParameterCommand, { Name: POLICY_PARAMETER }).resolves({
+      Parameter: {
+        Name: POLICY_PARAMETER,
+        Type: 'String',
+        Value: JSON.stringify(ALLOW_ALL_POLICY),
+      },
     });
     const jwk = await kmsPublicJwk(new KMSClient({ region: 'eu-north-1' }), TEST_KMS_KEY_ARN);
     seedDemo(sandbox, { publicJwk: jwk });
@@ -143,6 +152,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       MASKINPORTEN_ISSUER: sandbox.issuer,
       SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
       BROKER_CONFIG_SECRET: 'maskinporten-broker/emf-test',
+      BROKER_POLICY_PARAMETER: POLICY_PARAMETER,
       BROKER_ENVIRONMENT: ENVIRONMENT,
       BROKER_DEADLINE_MS: '3000',
       TOKEN_CACHE_TABLE: db.tableName,
@@ -200,6 +210,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
   afterAll(async () => {
     kmsMock.restore();
     secretsMock.restore();
+    ssmMock.restore();
     await Promise.all([sandbox?.close(), db?.close()]);
   });
 
