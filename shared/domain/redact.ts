@@ -4,7 +4,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
  */
-const JWT_SHAPED = /e[wy][\w-]{2,}\.[\w-]{2,}\.[\w-]*(?:\.[\w-]*){0,2}/g;
+const JWT_SHAPED = /e[wy][\w-]{2,}\.[\w-]*\.[\w-]*(?:\.[\w-]+\.[\w-]+)?/g;
 
 export const REDACTED = '[redacted]';
 

@@ -123,6 +123,27 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
     },
   );
 
+  it('never follows a redirect of the metadata read (a real server answering 302)', async () => {
+    const hits: string[] = [];
+    const server = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.writeHead(302, { location: '/elsewhere' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const client = new MaskinportenHttpClient({ issuer, clock: systemClock });
+
+      const failure = client.requestToken('grant', Deadline.after(2000));
+
+      await expect(failure).rejects.toBeInstanceOf(UpstreamError);
+      await expect(failure).rejects.toThrow('answered with a redirect (never followed)');
+      expect(hits).toEqual(['/.well-known/oauth-authorization-server']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('sends the grant only to the token_endpoint the issuer’s metadata names', async () => {
     const tokenEndpoint = `${ISSUER}token`;
     const { fake, server } = client({
