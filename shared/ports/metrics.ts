@@ -6,6 +6,10 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
+ * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
+ * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
+ * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
+ * last good policy stayed in force).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -32,7 +36,10 @@ export type BrokerMetricName =
   | 'AccessDenied'
   | 'InvalidRequests'
   | 'AltinnExchanges'
-  | 'AltinnErrors';
+  | 'AltinnErrors'
+  | 'RefusalCacheHits'
+  | 'RateLimited'
+  | 'PolicyRefreshFailures';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {
