@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parsePolicy } from '../shared/domain/caller-policy.js';
+import { parsePolicy, readPolicyDocument } from '../shared/domain/policy-document.js';
 import { type BrokerEnvironmentConfig, EnvironmentConfigError } from './config.js';
 import { GENERATED_RULE_PREFIX, infraCallers } from './infra-callers.js';
 
@@ -26,10 +26,11 @@ export interface CallerPolicyDocument {
 
 /**
  * Reads and checks `infra/policies/<env>.json` the way the broker will, and adds the rules of the
- * callers infra creates itself (`infraCallers`: the key sync): `parsePolicy` must accept the file
- * and the result, every caller of the file must be in one of `callerAccountIds` (anyone else is
- * refused by the API's resource policy before the broker sees them), no file rule may take a
- * generated rule's name, and the result must fit the parameter's tier. Any problem throws an
+ * callers infra creates itself (`infraCallers`: the key sync): `readPolicyDocument` (no duplicate
+ * keys, then `parsePolicy`) must accept the file and `parsePolicy` the result, every caller of the
+ * file must be in one of `callerAccountIds` (anyone else is refused by the API's resource policy
+ * before the broker sees them), no file rule may take a generated rule's name, and the result must
+ * fit the parameter's tier. Any problem throws an
  * `EnvironmentConfigError` naming the file, so synth and CI fail before a deploy does.
  */
 export function loadCallerPolicyFile(
@@ -51,9 +52,10 @@ export function loadCallerPolicyFile(
   } catch (error) {
     throw new EnvironmentConfigError(`${path} is not JSON: ${(error as Error).message}`);
   }
-  let policy: ReturnType<typeof parsePolicy>;
+  let policy: ReturnType<typeof readPolicyDocument>;
   try {
-    policy = parsePolicy(document, path);
+    // The broker's own reader: duplicate keys and every pattern rule fail here as in the Lambda.
+    policy = readPolicyDocument(text, path);
   } catch (error) {
     throw new EnvironmentConfigError((error as Error).message);
   }

@@ -6,6 +6,11 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
+ * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
+ * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
+ * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
+ * last good policy stayed in force).
+ *
  * `TokenLifetime` is the lifetime of each token Maskinporten issues (`expires_in`, recorded in
  * milliseconds through `timing` so CloudWatch shows its minimum and maximum).
  *
@@ -41,6 +46,9 @@ export type BrokerMetricName =
   | 'InvalidRequests'
   | 'AltinnExchanges'
   | 'AltinnErrors'
+  | 'RefusalCacheHits'
+  | 'RateLimited'
+  | 'PolicyRefreshFailures'
   | 'TokenLifetime'
   | 'KeySyncFailures'
   | 'KeySyncWrites'

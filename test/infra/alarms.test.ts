@@ -40,6 +40,8 @@ const TICKETS = [
   'cache-hit-ratio-low',
   'untrusted-events',
   'cache-seal-failures',
+  'rate-limited',
+  'policy-refresh-failures',
 ];
 /** The key sync's own tickets (test/infra/key-sync.test.ts asserts each). */
 const KEY_SYNC_TICKETS = [

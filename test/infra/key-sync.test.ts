@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../infra/config.js';
 import { LAMBDA_VPC_ACTIONS } from '../../infra/constructs/key-sync.js';
-import { decide, parsePolicy } from '../../shared/domain/caller-policy.js';
+import { decide } from '../../shared/domain/caller-policy.js';
+import { parsePolicy } from '../../shared/domain/policy-document.js';
 import { parseTokenRequest } from '../../shared/domain/token-request.js';
 import {
   asList,

@@ -225,6 +225,17 @@ describe('the scheduled key sync', () => {
     expect(stored()).toEqual([k1.kid]);
   });
 
+  it('fails when the caller’s rule reaches the admin scope only through a wildcard', async () => {
+    // issue 11: an administrative scope (idporten:dcr.*) is granted only by its exact name, so the
+    // "service" rule's idporten:* does not hand this caller the key sync's admin token.
+    const service = run({}, 'arn:aws:iam::111111111111:role/service');
+    const result = await service.keySync();
+    expect(result).toMatchObject({ outcome: 'failed' });
+    expect((result as { reason: string }).reason).toContain('access_denied');
+    expect(service.metrics.get('KeySyncFailures')).toBe(1);
+    expect(stored()).toEqual([k1.kid]);
+  });
+
   it('fails, counted once, when Digdir fails, and when its own configuration is incomplete', async () => {
     sandbox.faults.enqueue({ endpoint: 'selvbetjening', status: 503 });
     const down = run();
