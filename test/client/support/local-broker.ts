@@ -1,5 +1,5 @@
-import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { startLocalServer } from '../../../functions/local/server.js';
+import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import type { Sandbox } from '../../../shared/sandbox/sandbox.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
