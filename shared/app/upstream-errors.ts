@@ -21,7 +21,8 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | KMS         | nothing before the deadline                             | `upstream_timeout`        | 504  |
  * | KMS         | any other refusal (access denied, disabled key)         | `signing_failed`          | 500  |
  * | Altinn      | 4xx about the caller's input                            | `invalid_request`, `not_found`, `conflict` | 400/404/409 |
- * | Altinn      | 401/403, AUTH-00011, a refused exchange; no vendor token | `broker_misconfigured`    | 502  |
+ * | Altinn      | 401/403, AUTH-00011 for the broker's own system id, a refused exchange; no vendor token | `broker_misconfigured` | 502 |
+ * | Altinn      | a read or delete by id: AUTH-00010, AUTH-00011 (another vendor's), another system's | `not_found` (no detail, `SystemUserService`) | 404 |
  * | Altinn      | 5xx, 429, network, junk                                 | `upstream_unavailable`    | 502  |
  * | Altinn      | nothing before the deadline                             | `upstream_timeout`        | 504  |
  * | DynamoDB    | anything (error, throttling, no answer)                 | never an error: the shared cache degrades to a miss (`GuardedSharedCache`) | — |
@@ -181,9 +182,16 @@ function awsErrorName(error: unknown): string {
 
 /** Altinn's "a system user already exists for (system, org, externalRef)". */
 export const SYSTEM_USER_EXISTS = 'AUTH-00004';
-/** Altinn's "the Id does not refer to a Registered System" (404 in code, 400 in the docs). */
+/** Altinn's "no such request" (none, soft-deleted, or the other type's id): 404. */
+export const REQUEST_NOT_FOUND = 'AUTH-00010';
+/**
+ * Altinn's "the system is not found, or belongs to another vendor" (404, reference §2). Where the
+ * system id is the broker's own configuration (a create, a read by externalRef, a list) it is a
+ * broker fault; on a read or delete by id it means "another vendor's id", which the use cases turn
+ * into a plain 404 before this map is reached.
+ */
 export const SYSTEM_NOT_FOUND = 'AUTH-00011';
-/** Altinn's "a standard request id was asked for on the agent route" (and the other way round). */
+/** Older deployments' "a standard request id was asked for on the agent route" (now AUTH-00010). */
 export const WRONG_REQUEST_TYPE = 'AUTH-00025';
 
 export interface AltinnFailureContext {

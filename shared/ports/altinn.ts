@@ -40,9 +40,12 @@ export interface AltinnSystemUserRequest {
   partyOrgNo: string;
   /** Altinn defaults it to `partyOrgNo`; older answers may omit it. */
   externalRef?: string;
-  /** `New`, `Accepted`, `Rejected`, `Denied` or `Timedout` (kept as Altinn sent it). */
+  /** `New`, `Accepted`, `Rejected`, `Denied` or a legacy `Timedout` (kept as Altinn sent it). */
   status: string;
-  /** Set by Altinn since Nov 2025 instead of (not as well as) status `Timedout`. */
+  /**
+   * `created` is more than 180 days ago, computed by Altinn on every read whatever the status
+   * (reference §3.3); since Nov 2025 Altinn no longer writes status `Timedout`.
+   */
   timedOut?: boolean;
   /** Absent in list pages. */
   confirmUrl?: string;

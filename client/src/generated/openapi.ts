@@ -77,7 +77,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Ask a customer to approve a system user for the broker's system
-         * @description Altinn's `POST systemuser/request/vendor` (or `.../vendor/agent`). Idempotent per (system, org, externalRef): an existing request that has not timed out is returned with 200, whatever its status.
+         * @description Altinn's `POST systemuser/request/vendor` (or `.../vendor/agent`). Idempotent per (system, org, externalRef): Altinn's existing request is returned with 200 whatever its status (a rejected one too), except one that has timed out (`timedOut`, older than 180 days) and was not accepted: the broker deletes that one and creates a new one, once (201).
          */
         readonly post: operations["createSystemUserRequest"];
         readonly delete?: never;
@@ -98,14 +98,14 @@ export interface paths {
         };
         /**
          * A request by id
-         * @description The caller must have `systemUserRequests` and may see the request's org; otherwise 403 without the org being named.
+         * @description The caller must have `systemUserRequests` and may see the request's org; otherwise 403 without the org being named. An id that is unknown, deleted, another vendor's or a request of another of the vendor's systems is the same 404, without detail.
          */
         readonly get: operations["getSystemUserRequest"];
         readonly put?: never;
         readonly post?: never;
         /**
          * Delete a request (standard or agent) at Altinn
-         * @description Needed before asking again after a rejection: Altinn answers a new request for the same key with the old one while it exists.
+         * @description Reads the request first, and deletes it at Altinn only when it is the broker's system's and the caller may see its org (Altinn's own DELETE checks no ownership). Needed before asking again after a rejection that has not timed out. A DELETE retried after a lost answer reads 404: treat 404 as done.
          */
         readonly delete: operations["deleteSystemUserRequest"];
         readonly options?: never;
@@ -229,7 +229,7 @@ export interface components {
             readonly exists: true;
             readonly systemUser: components["schemas"]["SystemUser"];
         };
-        /** @description A system-user request as the broker answers it. A timed-out request always reads `status: "Timedout"`, `timedOut: true`. */
+        /** @description A system-user request as the broker answers it: Altinn's `status` unchanged, and Altinn's 180-day flag `timedOut` beside it (reference §3.3). Whether the customer approved is `GET /v1/systemusers`. */
         readonly SystemUserRequest: {
             readonly accessPackages: readonly string[];
             /**
@@ -245,7 +245,7 @@ export interface components {
             readonly redirectUrl?: string;
             readonly rights: readonly string[];
             /**
-             * @description Altinn's: `New`, `Accepted`, `Rejected`, `Denied` (unused) or `Timedout`.
+             * @description Altinn's, unchanged: `New`, `Accepted`, `Rejected`, `Denied` (unused), or a legacy `Timedout` (Altinn no longer writes it).
              * @example New
              * @example Accepted
              * @example Rejected
@@ -253,6 +253,7 @@ export interface components {
              */
             readonly status: string;
             readonly systemId: string;
+            /** @description True when the request was created more than 180 days ago, whatever its status: an `Accepted` request of a working system user says true from day 180. */
             readonly timedOut: boolean;
             readonly type: components["schemas"]["SystemUserType"];
         };
@@ -636,7 +637,7 @@ export interface operations {
             };
         };
         readonly responses: {
-            /** @description Altinn already has a request for this key; it is returned. */
+            /** @description Altinn already has a request for this key (not timed out, or accepted); it is returned. */
             readonly 200: {
                 headers: {
                     readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -646,7 +647,7 @@ export interface operations {
                     readonly "application/json": components["schemas"]["SystemUserRequest"];
                 };
             };
-            /** @description A new request. Send its `confirmUrl` to the customer. */
+            /** @description A new request (possibly replacing a timed-out one the broker deleted). Send its `confirmUrl` to the customer. */
             readonly 201: {
                 headers: {
                     readonly "Cache-Control": components["headers"]["CacheControlNoStore"];

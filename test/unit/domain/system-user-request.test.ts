@@ -225,14 +225,17 @@ describe('toRequestView', () => {
     });
   });
 
+  // Reference §3.3: the flag is `created < now − 180 days`, computed on every read whatever the
+  // status; `status` is never rewritten (Repo/RequestRepository.cs:23, 473-476).
   it.each([
-    ['the old Timedout status', { status: 'Timedout' }],
-    ['the new timedOut flag, status left alone', { status: 'New', timedOut: true }],
-    ['the flag on an accepted request', { status: 'Accepted', timedOut: true }],
-  ])('reads %s as timed out', (_name, change) => {
+    ['a legacy Timedout status, without the flag', { status: 'Timedout' }, 'Timedout', false],
+    ['the flag on a New request', { status: 'New', timedOut: true }, 'New', true],
+    ['the flag on an accepted request', { status: 'Accepted', timedOut: true }, 'Accepted', true],
+    ['the flag on a rejected request', { status: 'Rejected', timedOut: true }, 'Rejected', true],
+  ])('passes %s through as Altinn sent it', (_name, change, status, timedOut) => {
     expect(toRequestView({ ...base, ...change }, 'agent')).toMatchObject({
-      status: 'Timedout',
-      timedOut: true,
+      status,
+      timedOut,
       type: 'agent',
     });
   });
