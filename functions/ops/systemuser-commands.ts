@@ -4,7 +4,9 @@ import { BrokerError } from '../../shared/domain/errors.js';
 import { checkSystemRegistration } from '../../shared/domain/system-register.js';
 import { AltinnError, type AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { Deadline } from '../../shared/ports/deadline.js';
+import { requestCommand } from './request-commands.js';
 import type { CliEnvironment, CliTarget } from './systemuser-connect.js';
+import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: npm run systemuser -- <command> [--env sandbox|test|prod] [options]
 
@@ -13,6 +15,8 @@ Commands:
                                   Altinn's system register (POST) or, if it exists, replace it (PUT).
   get [--id <systemId>]           Print one system (default: the broker's configured system).
   list                            Print the vendor's systems.
+  request get --id <id>           Print a system-user request of the broker's system.
+  request delete --id <id>        Delete it at Altinn; one already gone (404) counts as done.
 
 Options:
   --env sandbox|test|prod   Default sandbox: a running local broker (npm start) and its simulated
@@ -35,16 +39,18 @@ export interface SystemUserCliDeps {
   target(env: CliEnvironment, options: { brokerUrl: string }): CliTarget;
 }
 
-interface Invocation {
-  command: 'register' | 'get' | 'list';
+/** The top-level commands; `request` (and `change`) take an action after them. */
+const COMMANDS = ['register', 'get', 'list', 'request'] as const;
+
+export interface Invocation {
+  command: (typeof COMMANDS)[number];
+  /** `get`, `delete`... after `request`. */
+  action?: string;
   env: CliEnvironment;
   brokerUrl: string;
   file?: string;
   id?: string;
 }
-
-/** Bad input: exit code 2. */
-class UsageError extends Error {}
 
 /** Runs one command; resolves the exit code (0 ok, 1 Altinn refused, 2 bad input). */
 export async function run(argv: readonly string[], deps: SystemUserCliDeps): Promise<number> {
@@ -70,6 +76,8 @@ export async function run(argv: readonly string[], deps: SystemUserCliDeps): Pro
         return await get(invocation, target, deps, deadline);
       case 'list':
         return await list(target, deps, deadline);
+      case 'request':
+        return await requestCommand(invocation, target, deps, deadline);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -178,17 +186,20 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
     strict: true,
     allowPositionals: true,
   });
-  const [command, ...extra] = positionals;
+  const [command, ...rest] = positionals;
   if (values.help || command === 'help') return 'help';
-  if (command !== 'register' && command !== 'get' && command !== 'list') {
+  if (!isCommand(command)) {
     throw new Error(command ? `unknown command "${command}"` : 'a command is needed');
   }
+  const [action, ...extra] = command === 'request' ? rest : [undefined, ...rest];
+  if (command === 'request' && action === undefined) throw new Error(`${command} needs an action`);
   if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
   const env = values.env as CliEnvironment;
   if (!ENVIRONMENTS.includes(env))
     throw new Error(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
   return {
     command,
+    action,
     env,
     brokerUrl: values.broker as string,
     file: values.file,
@@ -196,8 +207,12 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
   };
 }
 
+function isCommand(value: string | undefined): value is Invocation['command'] {
+  return (COMMANDS as readonly (string | undefined)[]).includes(value);
+}
+
 /** What went wrong, in words; Altinn's code, message and validation errors when it answered. */
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   if (error instanceof AltinnError) {
     const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
     const said = [error.code, error.description].filter(Boolean).join(' ');

@@ -14,6 +14,7 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | upstream    | answer                                                  | kind                      | HTTP |
  * |-------------|---------------------------------------------------------|---------------------------|------|
  * | Maskinporten| refusal of what was asked (MP-2xx/3xx, `invalid_scope`) | `upstream_refused`        | 403  |
+ * | Maskinporten| a 403 that is not its OAuth JSON (an HTML page, a proxy) | `upstream_unavailable` (retried) | 502 |
  * | Maskinporten| any other 4xx (the broker's grant: MP-1xx, MP-01x)      | `upstream_rejected_grant` | 502  |
  * | Maskinporten| 5xx, 429, network, junk, after the retries              | `upstream_unavailable`    | 502  |
  * | Maskinporten| nothing before the deadline                             | `upstream_timeout`        | 504  |
@@ -42,7 +43,8 @@ const REFUSAL_CODE = /^MP-[23]\d\d$/;
 
 /**
  * Network trouble, timeouts, 5xx, 429 and answers that are not what the protocol promises (a 200
- * without a token, unreadable metadata) are worth another attempt, with a fresh grant.
+ * without a token, unreadable metadata, a 403 that is not Maskinporten's own JSON) are worth
+ * another attempt, with a fresh grant.
  */
 export function isRetryable(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
@@ -51,8 +53,17 @@ export function isRetryable(failure: UpstreamFailure): boolean {
     case 'malformed':
       return true;
     case 'http':
-      return failure.status >= 500 || failure.status === 429;
+      return failure.status >= 500 || failure.status === 429 || isForeignForbidden(failure);
   }
+}
+
+/**
+ * A 403 without Maskinporten's OAuth error body (`error`): an HTML page or a proxy's or firewall's
+ * answer in front of Maskinporten, not Maskinporten refusing what was asked. It says nothing about
+ * the caller's request, so it is an upstream failure (502 after the attempts), not a 403 refusal.
+ */
+function isForeignForbidden(failure: Extract<UpstreamFailure, { kind: 'http' }>): boolean {
+  return failure.status === 403 && failure.body.error === undefined;
 }
 
 /** How a failure is counted: the metric name for its kind. */

@@ -173,7 +173,7 @@ export interface components {
             /** @description What Maskinporten answered, when it answered with an OAuth error (never an HTML page). */
             readonly maskinporten_error?: components["schemas"]["UpstreamError"];
         };
-        /** @description Tells apart several system users of one system for one customer; at most 255 characters, no whitespace or control characters. */
+        /** @description Tells apart several system users of one system for one customer; at most 255 characters, no whitespace or control characters, and usable as one URL path segment of Altinn's lookups: not `.` or `..`, and without `/`, `\`, `?`, `#` or `%`. */
         readonly ExternalRef: string;
         readonly Health: {
             /** @constant */

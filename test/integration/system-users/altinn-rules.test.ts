@@ -154,6 +154,61 @@ describe.each(TRANSPORTS)("Altinn's request rules through the broker over %s", (
     expect(broker.sandbox.altinnApi.stats.problems['AUTH-00011']).toBeGreaterThanOrEqual(2);
   });
 
+  // §1 "Route values", §8.6: dot segments are resolved before routing and `/` splits a segment,
+  // so `.../byexternalref/{sys}/{org}/..` asks for another path (404 without a body).
+  it.each([
+    [
+      'POST /v1/systemuser-requests',
+      {
+        path: '/v1/systemuser-requests',
+        body: {
+          org: DEMO.onboarding.prospects[0],
+          type: 'standard',
+          accessPackages: [DEMO.onboarding.standardPackage],
+          externalRef: '..',
+        },
+      },
+    ],
+    [
+      'GET /v1/systemuser-requests?externalRef=..',
+      {
+        method: 'GET',
+        path: `/v1/systemuser-requests?org=${DEMO.customers.standard.orgNo}&externalRef=..`,
+      },
+    ],
+    [
+      'GET /v1/systemusers?externalRef=a%2Fb',
+      {
+        method: 'GET',
+        path: `/v1/systemusers?org=${DEMO.customers.standard.orgNo}&externalRef=a%2Fb`,
+      },
+    ],
+    [
+      'POST /v1/token with externalRef ".."',
+      {
+        path: '/v1/token',
+        body: {
+          scope: 'krr:global/kontaktinformasjon.read',
+          org: DEMO.customers.standard.orgNo,
+          externalRef: '..',
+        },
+      },
+    ],
+  ] as [string, Parameters<BrokerTransport['call']>[0]][])(
+    '%s: an externalRef that is not one path segment is 400, and nothing upstream is called',
+    async (_what, call) => {
+      const tokensBefore = broker.sandbox.maskinporten.stats.tokenRequests;
+
+      const answer = await broker.call(call);
+
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({ error: 'invalid_request' });
+      expect(answer.json.error_description).toMatch(/^externalRef: must not be "\." or "\.\."/);
+      expect(broker.sandbox.altinnApi.stats.calls).toEqual({});
+      expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(tokensBefore);
+    },
+  );
+
   // §3.5: an unknown or already deleted id is 404 AUTH-00010, so a DELETE retried after a lost
   // answer reads 404 (Svc/RequestSystemUserService.cs:818-827).
   it('a DELETE retried after it succeeded answers 404', async () => {

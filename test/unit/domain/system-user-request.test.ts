@@ -136,6 +136,17 @@ describe('parseSystemUserRequestInput', () => {
       { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: 'a b' },
       'externalRef: must not contain whitespace',
     ],
+    // Reference §1 "Route values": `..` is resolved before routing, so Altinn could never find it.
+    [
+      'an externalRef of ".."',
+      { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: '..' },
+      'externalRef: must not be "." or ".." or contain /, \\, ?, # or %',
+    ],
+    [
+      'an externalRef with a slash',
+      { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: 'nord/sør' },
+      'externalRef: must not be "." or ".."',
+    ],
     [
       'an empty title',
       { org: ORG, type: 'agent', accessPackages: [PACKAGE], integrationTitle: '' },
@@ -289,7 +300,12 @@ describe('query parameters', () => {
     ['', 'org: is required'],
     ['org=123456789', 'org: must be a 9-digit'],
     [`org=${ORG}&org=${ORG}`, 'org: must be given once'],
-    [`org=${ORG}&externalRef=a%20b`, 'externalRef: must be 1 to'],
+    [`org=${ORG}&externalRef=a%20b`, 'externalRef: must not contain whitespace'],
+    [`org=${ORG}&externalRef=`, 'externalRef: must not be empty'],
+    [`org=${ORG}&externalRef=..`, 'externalRef: must not be "." or ".."'],
+    [`org=${ORG}&externalRef=.`, 'externalRef: must not be "." or ".."'],
+    [`org=${ORG}&externalRef=a%2Fb`, 'externalRef: must not be "." or ".." or contain /'],
+    [`org=${ORG}&externalRef=a%25b`, 'externalRef: must not be "." or ".." or contain /'],
     [`org=${ORG}&type=client`, 'type: must be "standard" or "agent"'],
   ])('refuses ?%s', (query, message) => {
     expect(

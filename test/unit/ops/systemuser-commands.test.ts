@@ -295,3 +295,89 @@ describe('resolveTarget', () => {
     );
   });
 });
+
+describe('systemuser request get|delete', () => {
+  const ID = '0c5c58ad-4fc1-4ef9-9c72-4a3376a0c3d0';
+  const notFound = (code: string) =>
+    new AltinnError('http', 'HTTP 404', { status: 404, problem: { code, validationErrors: [] } });
+  const request = (systemId = SYSTEM) => ({
+    id: ID,
+    systemId,
+    partyOrgNo: '910753614',
+    status: 'Rejected',
+    rights: [],
+    accessPackages: [],
+  });
+
+  /** Altinn's request reads and DELETE, scripted; calls recorded. */
+  function fakeRequests(options: { read?: 'found' | 'missing' | 'other system'; del?: Error }) {
+    const calls: string[] = [];
+    const api = {
+      getRequest: async (type: string) => {
+        calls.push(`get ${type}`);
+        if (options.read === 'missing') throw notFound('AUTH-00010');
+        return request(options.read === 'other system' ? '310547891_other' : SYSTEM);
+      },
+      deleteRequest: async (id: string) => {
+        calls.push(`delete ${id}`);
+        if (options.del) throw options.del;
+      },
+    } as Partial<AltinnVendorApi> as AltinnVendorApi;
+    return { api, calls };
+  }
+
+  it('deletes a request of the broker’s system', async () => {
+    const altinn = fakeRequests({ read: 'found' });
+    const c = cli({ altinn: altinn.api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(0);
+    expect(altinn.calls).toEqual(['get standard', `delete ${ID}`]);
+    expect(c.out()).toContain(`Deleted system-user request ${ID}.`);
+  });
+
+  // Reference §3.5: an already deleted id is 404 AUTH-00010, so a retried DELETE reads 404.
+  it.each([
+    [
+      'Altinn’s DELETE answers 404 (deleted meanwhile, or a retry)',
+      { read: 'found', del: notFound('AUTH-00010') },
+      ['get standard', `delete ${ID}`],
+    ],
+    ['Altinn has no such request', { read: 'missing' }, ['get standard', 'get agent']],
+    ['it is another system’s (no DELETE sent)', { read: 'other system' }, ['get standard']],
+  ] as const)('treats it as done when %s', async (_name, script, calls) => {
+    const altinn = fakeRequests(script as Parameters<typeof fakeRequests>[0]);
+    const c = cli({ altinn: altinn.api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(0);
+    expect(altinn.calls).toEqual(calls);
+    expect(c.out()).toContain('nothing to delete');
+  });
+
+  it('exits 1 when the DELETE fails otherwise', async () => {
+    const failure = new AltinnError('http', 'HTTP 503', {
+      status: 503,
+      problem: { validationErrors: [] },
+    });
+    const c = cli({ altinn: fakeRequests({ read: 'found', del: failure }).api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(1);
+    expect(c.err()).toContain('The broker could not do it');
+  });
+
+  it('prints a request, or exits 1 when there is none for the system', async () => {
+    const c = cli({ altinn: fakeRequests({ read: 'found' }).api });
+    expect(await c.run('request', 'get', '--id', ID)).toBe(0);
+    expect(JSON.parse(c.out())).toMatchObject({ id: ID, status: 'Rejected', type: 'standard' });
+    const missing = cli({ altinn: fakeRequests({ read: 'other system' }).api });
+    expect(await missing.run('request', 'get', '--id', ID)).toBe(1);
+    expect(missing.err()).toContain(`No system-user request ${ID} for ${SYSTEM} (other system)`);
+  });
+
+  it.each([
+    [['request'], 'request needs an action'],
+    [['request', 'frob', '--id', ID], 'request takes get or delete, not "frob"'],
+    [['request', 'delete'], 'request delete needs --id'],
+    [['request', 'delete', '--id', 'nope'], '--id must be a UUID'],
+  ])('exits 2 for %j', async (argv, message) => {
+    const c = cli();
+    expect(await c.run(...argv)).toBe(2);
+    expect(c.err()).toContain(message);
+  });
+});
