@@ -4,7 +4,7 @@ import { BrokerError } from '../../shared/domain/errors.js';
 import { checkSystemRegistration } from '../../shared/domain/system-register.js';
 import { AltinnError, type AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { Deadline } from '../../shared/ports/deadline.js';
-import { requestCommand } from './request-commands.js';
+import { changeCommand, requestCommand } from './onboarding-commands.js';
 import type { CliEnvironment, CliTarget } from './systemuser-connect.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,6 +17,16 @@ Commands:
   list                            Print the vendor's systems.
   request get --id <id>           Print a system-user request of the broker's system.
   request delete --id <id>        Delete it at Altinn; one already gone (404) counts as done.
+  change create --org <orgno> [--external-ref <ref>] [--require-right <resource id>]...
+         [--unwant-right <resource id>]... [--require-package <urn>]... [--unwant-package <urn>]...
+         [--redirect-url <https url>]
+                                  Ask the customer to change its standard system user's rights
+                                  and access packages; prints the change request and its confirmUrl.
+                                  The same change again answers the same change request.
+  change get --id <id>            Print a change request of the broker's system.
+  change list --org <orgno> [--external-ref <ref>]
+                                  Print the system user's change requests.
+  change delete --id <id>         Delete it at Altinn; one already gone (404) counts as done.
 
 Options:
   --env sandbox|test|prod   Default sandbox: a running local broker (npm start) and its simulated
@@ -40,7 +50,7 @@ export interface SystemUserCliDeps {
 }
 
 /** The top-level commands; `request` (and `change`) take an action after them. */
-const COMMANDS = ['register', 'get', 'list', 'request'] as const;
+const COMMANDS = ['register', 'get', 'list', 'request', 'change'] as const;
 
 export interface Invocation {
   command: (typeof COMMANDS)[number];
@@ -50,6 +60,13 @@ export interface Invocation {
   brokerUrl: string;
   file?: string;
   id?: string;
+  org?: string;
+  externalRef?: string;
+  requireRight: string[];
+  unwantRight: string[];
+  requirePackage: string[];
+  unwantPackage: string[];
+  redirectUrl?: string;
 }
 
 /** Runs one command; resolves the exit code (0 ok, 1 Altinn refused, 2 bad input). */
@@ -78,6 +95,8 @@ export async function run(argv: readonly string[], deps: SystemUserCliDeps): Pro
         return await list(target, deps, deadline);
       case 'request':
         return await requestCommand(invocation, target, deps, deadline);
+      case 'change':
+        return await changeCommand(invocation, target, deps, deadline);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -180,6 +199,13 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
       env: { type: 'string', default: 'sandbox' },
       file: { type: 'string' },
       id: { type: 'string' },
+      org: { type: 'string' },
+      'external-ref': { type: 'string' },
+      'require-right': { type: 'string', multiple: true },
+      'unwant-right': { type: 'string', multiple: true },
+      'require-package': { type: 'string', multiple: true },
+      'unwant-package': { type: 'string', multiple: true },
+      'redirect-url': { type: 'string' },
       broker: { type: 'string', default: 'http://127.0.0.1:8080' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -191,8 +217,9 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
   if (!isCommand(command)) {
     throw new Error(command ? `unknown command "${command}"` : 'a command is needed');
   }
-  const [action, ...extra] = command === 'request' ? rest : [undefined, ...rest];
-  if (command === 'request' && action === undefined) throw new Error(`${command} needs an action`);
+  const takesAction = command === 'request' || command === 'change';
+  const [action, ...extra] = takesAction ? rest : [undefined, ...rest];
+  if (takesAction && action === undefined) throw new Error(`${command} needs an action`);
   if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
   const env = values.env as CliEnvironment;
   if (!ENVIRONMENTS.includes(env))
@@ -204,6 +231,13 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
     brokerUrl: values.broker as string,
     file: values.file,
     id: values.id,
+    org: values.org,
+    externalRef: values['external-ref'],
+    requireRight: values['require-right'] ?? [],
+    unwantRight: values['unwant-right'] ?? [],
+    requirePackage: values['require-package'] ?? [],
+    unwantPackage: values['unwant-package'] ?? [],
+    redirectUrl: values['redirect-url'],
   };
 }
 

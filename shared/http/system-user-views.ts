@@ -1,6 +1,6 @@
 import { RESOURCE_URN } from '../domain/altinn-identifiers.js';
 import type { SystemUserType } from '../domain/system-user-request.js';
-import type { AltinnSystemUser, AltinnSystemUserRequest } from '../ports/altinn.js';
+import type { AltinnRight, AltinnSystemUser, AltinnSystemUserRequest } from '../ports/altinn.js';
 
 /** A system-user request as the broker answers it. */
 export interface SystemUserRequestView {
@@ -40,11 +40,7 @@ export function toRequestView(
     externalRef: request.externalRef ?? request.partyOrgNo,
     systemId: request.systemId,
     partyOrgNo: request.partyOrgNo,
-    rights: request.rights.flatMap((right) =>
-      right.resource
-        .filter((attribute) => attribute.id === RESOURCE_URN)
-        .map((attribute) => attribute.value),
-    ),
+    rights: resourceIds(request.rights),
     accessPackages: request.accessPackages.map((entry) => entry.urn),
   };
   if (request.confirmUrl) view.confirmUrl = request.confirmUrl;
@@ -77,4 +73,13 @@ export function toSystemUserView(user: AltinnSystemUser): SystemUserView {
   if (user.integrationTitle) view.integrationTitle = user.integrationTitle;
   if (user.created) view.created = user.created;
   return view;
+}
+
+/** Rights as the broker answers them: the resource ids of `urn:altinn:resource` attributes. */
+export function resourceIds(rights: AltinnRight[]): string[] {
+  return rights.flatMap((right) =>
+    right.resource
+      .filter((attribute) => attribute.id === RESOURCE_URN)
+      .map((attribute) => attribute.value),
+  );
 }

@@ -2,6 +2,7 @@ import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
 import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
+import { ChangeRequestService } from '../app/change-request-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { SystemUserService } from '../app/system-user-service.js';
@@ -10,6 +11,7 @@ import { vendorTokenError } from '../app/upstream-errors.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import { createApiHandler } from '../http/api-handler.js';
 import type { ApiHandler } from '../http/api-types.js';
+import { createChangeRequestRoutes } from '../http/change-request-routes.js';
 import { healthRoute } from '../http/health-route.js';
 import { createJwksRoute } from '../http/jwks-route.js';
 import { openApiRoute } from '../http/openapi-route.js';
@@ -79,6 +81,8 @@ export interface BrokerRuntime {
   altinn?: AltinnVendorApi;
   /** The onboarding use case, with a platform and a system id. */
   systemUsers?: SystemUserService;
+  /** Change requests for existing system users, with a platform and a system id. */
+  changeRequests?: ChangeRequestService;
 }
 
 /**
@@ -146,12 +150,16 @@ export function composeBroker(
     ...tuning.service,
   });
   const systemUsers = systemUserService(settings, altinn, logger);
+  const changeRequests = altinn && systemUsers && new ChangeRequestService({ altinn, systemUsers });
   const routes: Route[] = [
     createTokenRoute({ broker, policy: settings.policy }),
     createJwksRoute(adapters.keys),
     healthRoute,
     openApiRoute,
     ...(systemUsers ? createSystemUserRoutes({ systemUsers, policy: settings.policy }) : []),
+    ...(changeRequests
+      ? createChangeRequestRoutes({ changeRequests, policy: settings.policy })
+      : []),
   ];
   const api = createApiHandler(routes, {
     clock,
@@ -159,7 +167,7 @@ export function composeBroker(
     metrics,
     deadlineMs: settings.deadlineMs,
   });
-  return { api, routes, broker, maskinporten, shared, altinn, systemUsers };
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, changeRequests };
 }
 
 /** Onboarding needs Altinn and the broker's system id; without either, the start says why. */

@@ -105,6 +105,10 @@ describe.each(TRANSPORTS)('the contract over %s', (_name, start) => {
     ['GET', '/v1/systemuser-requests/00000000-0000-4000-8000-000000000000', undefined, 404],
     ['DELETE', '/v1/systemuser-requests/00000000-0000-4000-8000-000000000000', undefined, 404],
     ['GET', '/v1/systemusers?org=314250052', undefined, 200],
+    ['POST', '/v1/systemuser-changes', { org: '314250052' }, 404],
+    ['GET', '/v1/systemuser-changes?org=314250052', undefined, 200],
+    ['GET', '/v1/systemuser-changes/00000000-0000-4000-8000-000000000000', undefined, 404],
+    ['DELETE', '/v1/systemuser-changes/00000000-0000-4000-8000-000000000000', undefined, 404],
   ])('routes %s %s', async (method, path, body, status) => {
     const response = await broker.call({ method, path, ...(body ? { body } : {}) });
 
@@ -124,6 +128,10 @@ describe.each(TRANSPORTS)('the contract over %s', (_name, start) => {
       'GET /v1/systemuser-requests/{id}',
       'DELETE /v1/systemuser-requests/{id}',
       'GET /v1/systemusers',
+      'POST /v1/systemuser-changes',
+      'GET /v1/systemuser-changes',
+      'GET /v1/systemuser-changes/{id}',
+      'DELETE /v1/systemuser-changes/{id}',
     ];
     expect(operations(document()).sort()).toEqual(called.sort());
   });

@@ -43,6 +43,26 @@ export async function requestOfSecondSystem(broker: BrokerTransport, org: string
   });
 }
 
+/**
+ * A change request on a system user of another system of the broker's own vendor (the system user
+ * made directly in the register, the change request over Altinn's HTTP API with a vendor token
+ * the broker hands out).
+ */
+export async function changeOfSecondSystem(broker: BrokerTransport, org: string): Promise<string> {
+  await requestOfSecondSystem(broker, org);
+  const user = broker.sandbox.altinn.createSystemUser({
+    systemId: SECOND_SYSTEM,
+    reporteeOrgNo: org,
+    rights: [],
+    accessPackages: [],
+  });
+  const token = await broker.call({ path: '/v1/token', body: { scope: ALL_ALTINN_SCOPES } });
+  const path = `systemuser/changerequest/vendor?correlation-id=${randomUUID()}&system-user-id=${user.id}`;
+  return createAtAltinn(broker.sandbox, token.json.access_token, path, {
+    requiredAccessPackages: [{ urn: DEMO.onboarding.standardPackage }],
+  });
+}
+
 /** An agent request of another vendor's system, with that vendor's own Maskinporten client. */
 export async function agentRequestOfOtherVendor(sandbox: Sandbox, org: string): Promise<string> {
   const key = await createTestKey(`other-${randomUUID()}`);

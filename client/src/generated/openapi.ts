@@ -62,6 +62,57 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/v1/systemuser-changes": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The change requests of the system user of an org (and externalRef)
+         * @description Altinn's first list page, filtered to the key; `complete` says whether Altinn had more.
+         */
+        readonly get: operations["listSystemUserChanges"];
+        readonly put?: never;
+        /**
+         * Ask a customer to change its system user's rights and access packages
+         * @description Altinn's `POST systemuser/changerequest/vendor` for the standard system user of (org, externalRef). Idempotent without state: the correlation id is a UUIDv5 of the system, the system user and the change, so the same change gives the same change request (200), whatever its status. After the change request was deleted, the same change gets a new one (201).
+         */
+        readonly post: operations["createSystemUserChange"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/v1/systemuser-changes/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * A change request by id
+         * @description The same rules as a request by id: an id that is unknown, deleted, another vendor's or another system's is the same 404 without detail; one of an org the caller may not see is 403 without the org.
+         */
+        readonly get: operations["getSystemUserChange"];
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Delete a change request at Altinn
+         * @description Read first; deleted only when it is the broker's system's and the caller may see its org. A DELETE retried after a lost answer reads 404: treat 404 as done.
+         */
+        readonly delete: operations["deleteSystemUserChange"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/v1/systemuser-requests": {
         readonly parameters: {
             readonly query?: never;
@@ -162,6 +213,60 @@ export interface components {
          * @description An absolute `https` URI without a fragment, at most 2048 characters (RFC 8707).
          */
         readonly AudienceUri: string;
+        /** @description A change request as the broker answers it: Altinn's status, rights as resource ids, packages as URNs. */
+        readonly ChangeRequest: {
+            /**
+             * Format: uri
+             * @description Send it to the customer; absent for `NoChangeNeeded`.
+             */
+            readonly confirmUrl?: string;
+            readonly created?: string;
+            readonly externalRef: string;
+            /** @description The correlation id the broker derived from the change (Altinn's id for it). */
+            readonly id: string;
+            readonly partyOrgNo: string;
+            readonly redirectUrl?: string;
+            /** @description Empty when Altinn's by-externalRef read is the only source (it leaves packages out). */
+            readonly requiredAccessPackages: readonly string[];
+            readonly requiredRights: readonly string[];
+            /**
+             * @description Altinn's: `New`, `Accepted`, `Rejected`, or `NoChangeNeeded` (nothing was asked; Altinn stored nothing).
+             * @example New
+             * @example Accepted
+             * @example Rejected
+             * @example NoChangeNeeded
+             */
+            readonly status: string;
+            readonly systemId: string;
+            readonly systemUserId: string;
+            readonly unwantedAccessPackages: readonly string[];
+            readonly unwantedRights: readonly string[];
+        };
+        /** @description What a customer's standard system user should get and lose. Unknown fields are refused. Lists are sets: order and repeats do not matter; an item may not be both required and unwanted. Four empty lists are allowed (Altinn answers `NoChangeNeeded`). */
+        readonly ChangeRequestInput: {
+            /** @description The system user's externalRef, if it was created with one. Defaults to `org`. */
+            readonly externalRef?: components["schemas"]["ExternalRef"];
+            /** @description The customer whose system user is changed. */
+            readonly org: components["schemas"]["Orgnr"];
+            /**
+             * Format: uri
+             * @description Where Altinn sends the customer after deciding; must match one of the system's `allowedRedirectUrls`. Not part of the change's identity.
+             */
+            readonly redirectUrl?: string;
+            /** @description Access packages the system user should get; each must be on the broker's system and assignable. */
+            readonly requiredAccessPackages?: readonly string[];
+            /** @description Altinn resource ids the system user should get; each must be a right of the broker's system. */
+            readonly requiredRights?: readonly string[];
+            /** @description Access packages the system user should lose. */
+            readonly unwantedAccessPackages?: readonly string[];
+            /** @description Altinn resource ids the system user should lose. */
+            readonly unwantedRights?: readonly string[];
+        };
+        readonly ChangeRequestList: {
+            readonly changeRequests: readonly components["schemas"]["ChangeRequest"][];
+            /** @description False when Altinn's list had more than its first page, which is all Altinn's list can give (its next link answers the first page again): then the list holds the first page's and Altinn's first by-externalRef match. */
+            readonly complete: boolean;
+        };
         /** @description Every error answer (RFC 6749 §5.2 style). */
         readonly Error: {
             /** @description What Altinn answered: its status, its `AUTH-nnnnn` code as `error` and its message. */
@@ -483,6 +588,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+        readonly ChangeRequestId: string;
         /** @description Defaults to `org`, as in Altinn. */
         readonly ExternalRef: components["schemas"]["ExternalRef"];
         /** @description The customer org: 9 digits with a valid MOD11 check digit (`0192:` prefix accepted). */
@@ -583,6 +690,143 @@ export interface operations {
                 };
             };
             readonly 403: components["responses"]["Forbidden"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly listSystemUserChanges: {
+        readonly parameters: {
+            readonly query: {
+                /** @description Defaults to `org`, as in Altinn. */
+                readonly externalRef?: components["parameters"]["ExternalRef"];
+                /** @description The customer org: 9 digits with a valid MOD11 check digit (`0192:` prefix accepted). */
+                readonly org: components["parameters"]["Org"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The change requests. */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequestList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly createSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["ChangeRequestInput"];
+            };
+        };
+        readonly responses: {
+            /** @description Altinn already has this change request (any status), or nothing was asked (`NoChangeNeeded`). */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            /** @description A new change request. Send its `confirmUrl` to the customer. */
+            readonly 201: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly getSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The change request. */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly deleteSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted. No body. */
+            readonly 204: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
             readonly 429: components["responses"]["TooManyRequests"];
             readonly 500: components["responses"]["ServerError"];
             readonly 502: components["responses"]["BadGateway"];

@@ -11,6 +11,7 @@ import {
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
 } from '../../../shared/ports/altinn.js';
+import { altinnProblem, fakeAltinn } from '../../support/fake-altinn.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 const SYSTEM = '310547891_demo_broker';
@@ -32,41 +33,7 @@ const altinnRequest = (change: Partial<AltinnSystemUserRequest> = {}): AltinnSys
   ...change,
 });
 
-const problem = (status: number, code?: string) =>
-  new AltinnError('http', `HTTP ${status}`, {
-    status,
-    problem: { validationErrors: [], ...(code ? { code } : {}) },
-  });
-
-const notImplemented = async (): Promise<never> => {
-  throw new Error('not expected');
-};
-
-/** A fake Altinn: every method unexpected unless given; calls recorded. */
-function fakeAltinn(methods: Partial<AltinnVendorApi>) {
-  const calls: Array<[string, ...unknown[]]> = [];
-  const record =
-    <A extends unknown[], R>(name: string, fn: ((...args: A) => Promise<R>) | undefined) =>
-    async (...args: A): Promise<R> => {
-      // The last argument is the request's deadline: recorded calls show what was asked.
-      calls.push([name, ...args.slice(0, -1)]);
-      return (fn ?? notImplemented)(...args) as Promise<R>;
-    };
-  const api: AltinnVendorApi = {
-    createSystem: record('createSystem', methods.createSystem),
-    updateSystem: record('updateSystem', methods.updateSystem),
-    getSystem: record('getSystem', methods.getSystem),
-    listSystems: record('listSystems', methods.listSystems),
-    createRequest: record('createRequest', methods.createRequest),
-    getRequest: record('getRequest', methods.getRequest),
-    getRequestByExternalRef: record('getRequestByExternalRef', methods.getRequestByExternalRef),
-    listRequests: record('listRequests', methods.listRequests),
-    deleteRequest: record('deleteRequest', methods.deleteRequest),
-    findSystemUser: record('findSystemUser', methods.findSystemUser),
-    listSystemUsers: record('listSystemUsers', methods.listSystemUsers),
-  };
-  return { api, calls };
-}
+const problem = altinnProblem;
 
 function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
   const altinn = fakeAltinn(methods);

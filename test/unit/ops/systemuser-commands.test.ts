@@ -381,3 +381,123 @@ describe('systemuser request get|delete', () => {
     expect(c.err()).toContain(message);
   });
 });
+
+describe('systemuser change create|get|list|delete', () => {
+  const ORG = '910753614';
+  const USER_ID = '0d7b6c8e-5a3f-4e21-9c4d-1f2e3a4b5c61';
+  const changeRequest = (change: Record<string, unknown> = {}) => ({
+    id: '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10',
+    systemId: SYSTEM,
+    systemUserId: USER_ID,
+    partyOrgNo: ORG,
+    externalRef: ORG,
+    requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+    unwantedRights: [],
+    requiredAccessPackages: [],
+    unwantedAccessPackages: [],
+    status: 'New',
+    confirmUrl: 'https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=x',
+    ...change,
+  });
+
+  function fakeChanges(options: { created?: boolean; del?: Error } = {}) {
+    const calls: unknown[][] = [];
+    const api = {
+      findSystemUser: async (key: unknown) => {
+        calls.push(['findSystemUser', key]);
+        return { id: USER_ID, systemId: SYSTEM, reporteeOrgNo: ORG, userType: 'standard' };
+      },
+      createChangeRequest: async (ids: unknown, body: unknown) => {
+        calls.push(['createChangeRequest', ids, body]);
+        return { created: options.created ?? true, changeRequest: changeRequest() };
+      },
+      getChangeRequest: async (id: string) => {
+        calls.push(['getChangeRequest', id]);
+        return changeRequest();
+      },
+      deleteChangeRequest: async (id: string) => {
+        calls.push(['deleteChangeRequest', id]);
+        if (options.del) throw options.del;
+      },
+      firstChangeRequestPage: async (systemId: string) => {
+        calls.push(['firstChangeRequestPage', systemId]);
+        return { items: [changeRequest()], more: false };
+      },
+    } as Partial<AltinnVendorApi> as AltinnVendorApi;
+    return { api, calls };
+  }
+
+  it('creates a change request from the options, with the HTTP API’s rules and id', async () => {
+    const altinn = fakeChanges();
+    const c = cli({ altinn: altinn.api });
+    expect(
+      await c.run(
+        'change',
+        'create',
+        '--org',
+        ORG,
+        '--require-right',
+        'demo-lonn',
+        '--unwant-package',
+        'urn:altinn:accesspackage:skattegrunnlag',
+      ),
+    ).toBe(0);
+    expect(altinn.calls[1]).toEqual([
+      'createChangeRequest',
+      { correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), systemUserId: USER_ID },
+      {
+        requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+        unwantedRights: [],
+        requiredAccessPackages: [],
+        unwantedAccessPackages: [{ urn: 'urn:altinn:accesspackage:skattegrunnlag' }],
+      },
+    ]);
+    expect(JSON.parse(c.out())).toMatchObject({ status: 'New', requiredRights: ['demo-lonn'] });
+    expect(c.err()).toContain('send the confirmUrl to the customer');
+  });
+
+  it('lists, reads, and deletes; a delete Altinn answers 404 is done', async () => {
+    const listed = cli({ altinn: fakeChanges().api });
+    expect(await listed.run('change', 'list', '--org', ORG)).toBe(0);
+    expect(JSON.parse(listed.out())).toMatchObject({
+      complete: true,
+      changeRequests: [{ status: 'New' }],
+    });
+
+    const read = cli({ altinn: fakeChanges().api });
+    expect(await read.run('change', 'get', '--id', '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10')).toBe(0);
+
+    const gone = new AltinnError('http', 'HTTP 404', {
+      status: 404,
+      problem: { code: 'AUTH-00010', validationErrors: [] },
+    });
+    const altinn = fakeChanges({ del: gone });
+    const deleted = cli({ altinn: altinn.api });
+    expect(
+      await deleted.run('change', 'delete', '--id', '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10'),
+    ).toBe(0);
+    expect(deleted.out()).toContain('nothing to delete');
+    expect(altinn.calls.map((call) => call[0])).toEqual([
+      'getChangeRequest',
+      'deleteChangeRequest',
+    ]);
+  });
+
+  it.each([
+    [['change'], 'change needs an action'],
+    [['change', 'frob'], 'change takes create, get, list or delete, not "frob"'],
+    [['change', 'create'], 'change create needs --org'],
+    [['change', 'create', '--org', '123456789'], 'org: must be a 9-digit'],
+    [
+      ['change', 'create', '--org', ORG, '--require-right', 'a', '--unwant-right', 'a'],
+      'unwantedRights: "a" is also in requiredRights',
+    ],
+    [['change', 'list'], 'org: is required'],
+    [['change', 'get'], 'change get needs --id'],
+  ])('exits 2 for %j, without talking to Altinn', async (argv, message) => {
+    const c = cli();
+    expect(await c.run(...argv)).toBe(2);
+    expect(c.err()).toContain(message);
+    expect(c.opened).toEqual([]);
+  });
+});
