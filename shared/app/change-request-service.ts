@@ -136,9 +136,9 @@ export class ChangeRequestService {
       if (missing) return { missing };
       throw altinnToBrokerError(error, { what: 'reading the change request', callerFault: true });
     }
-    return changeRequest.systemId === this.#systemUsers.systemId
-      ? changeRequest
-      : { missing: 'other system' };
+    if (changeRequest.systemId !== this.#systemUsers.systemId) return { missing: 'other system' };
+    this.#systemUsers.noteApproval(changeRequest);
+    return changeRequest;
   }
 
   /**

@@ -24,6 +24,11 @@ export interface SystemUserServiceOptions {
   altinn: AltinnVendorApi;
   /** The broker's system in Altinn's register (`<vendor orgno>_<name>`). */
   systemId: string;
+  /**
+   * Told the org whenever a read shows its customer has approved (a request `Accepted`, a live
+   * system user), so remembered token refusals for it can end at once.
+   */
+  onApproved?: (org: string) => void;
 }
 
 /** A system-user request and which kind it is (Altinn keeps standard and agent apart). */
@@ -68,10 +73,19 @@ export interface CreatedRequest extends FoundRequest {
 export class SystemUserService {
   readonly #altinn: AltinnVendorApi;
   readonly #systemId: string;
+  readonly #onApproved: (org: string) => void;
 
   constructor(options: SystemUserServiceOptions) {
     this.#altinn = options.altinn;
     this.#systemId = options.systemId;
+    this.#onApproved = options.onApproved ?? (() => {});
+  }
+
+  /** Tells `onApproved` about an accepted request of the broker's own system. */
+  noteApproval(request: { systemId: string; partyOrgNo: string; status: string }): void {
+    if (request.status === 'Accepted' && request.systemId === this.#systemId) {
+      this.#onApproved(request.partyOrgNo);
+    }
   }
 
   /** The broker's system in Altinn's register. */
@@ -139,15 +153,19 @@ export class SystemUserService {
       found = await read('agent');
     }
     if ('missing' in found) return found;
-    return found.request.systemId === this.#systemId ? found : { missing: 'other system' };
+    if (found.request.systemId !== this.#systemId) return { missing: 'other system' };
+    this.noteApproval(found.request);
+    return found;
   }
 
   /** The request for (org, externalRef), of the given type or whichever Altinn has. */
-  findRequest(query: SystemUserQuery, deadline: Deadline): Promise<FoundRequest> {
+  async findRequest(query: SystemUserQuery, deadline: Deadline): Promise<FoundRequest> {
     const key = this.#key(query);
-    return withTypeFallback(query.type, (t) =>
+    const found = await withTypeFallback(query.type, (t) =>
       this.#altinn.getRequestByExternalRef(t, key, deadline),
     );
+    this.noteApproval(found.request);
+    return found;
   }
 
   /**
@@ -173,7 +191,9 @@ export class SystemUserService {
     } catch (error) {
       throw altinnToBrokerError(error, { what: 'looking up the system user', callerFault: true });
     }
-    return user?.isDeleted || user?.systemId !== this.#systemId ? undefined : user;
+    if (!user || user.isDeleted || user.systemId !== this.#systemId) return undefined;
+    this.#onApproved(query.org);
+    return user;
   }
 
   async #deleteById(id: string, deadline: Deadline, context: { what: string }): Promise<boolean> {

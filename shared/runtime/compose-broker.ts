@@ -156,7 +156,9 @@ export function composeBroker(
       settings.refusalCacheSeconds === undefined ? undefined : settings.refusalCacheSeconds * 1000,
     ...tuning.service,
   });
-  const systemUsers = systemUserService(settings, altinn, logger);
+  const systemUsers = systemUserService(settings, altinn, logger, (org) =>
+    broker.forgetRefusals(org),
+  );
   const changeRequests = altinn && systemUsers && new ChangeRequestService({ altinn, systemUsers });
   const routes: Route[] = [
     createTokenRoute({ broker, policy: settings.policy, limiter: new MissLimiter({ clock }) }),
@@ -199,9 +201,10 @@ function systemUserService(
   settings: BrokerSettings,
   altinn: AltinnVendorApi | undefined,
   logger: BrokerLogger,
+  onApproved: (org: string) => void,
 ): SystemUserService | undefined {
   if (altinn && settings.systemId)
-    return new SystemUserService({ altinn, systemId: settings.systemId });
+    return new SystemUserService({ altinn, systemId: settings.systemId, onApproved });
   logger.info('system-user endpoints are off', {
     reason: altinn ? 'ALTINN_SYSTEM_ID is not set' : 'ALTINN_PLATFORM_URL is not set',
   });
