@@ -3,6 +3,7 @@ import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-cl
 import { MaskinportenAdminClient } from '../adapters/maskinporten-admin/admin-client.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
+import { ChangeRequestService } from '../app/change-request-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { MissLimiter } from '../app/miss-limiter.js';
@@ -13,6 +14,7 @@ import { vendorTokenError } from '../app/upstream-errors.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import { createApiHandler } from '../http/api-handler.js';
 import type { ApiHandler } from '../http/api-types.js';
+import { createChangeRequestRoutes } from '../http/change-request-routes.js';
 import { healthRoute } from '../http/health-route.js';
 import { createJwksRoute } from '../http/jwks-route.js';
 import { openApiRoute } from '../http/openapi-route.js';
@@ -99,6 +101,8 @@ export interface BrokerRuntime {
   altinn?: AltinnVendorApi;
   /** The onboarding use case, with a platform and a system id. */
   systemUsers?: SystemUserService;
+  /** Change requests for existing system users, with a platform and a system id. */
+  changeRequests?: ChangeRequestService;
   /** Digdir's self-service API for the broker's own client, with `settings.adminUrl`. */
   admin?: MaskinportenAdminApi;
 }
@@ -172,13 +176,19 @@ export function composeBroker(
           tokenProvider: async (scopes, deadline) =>
             (await broker.getOwnToken(scopes, deadline)).token.accessToken,
         });
-  const systemUsers = systemUserService(settings, altinn, logger);
+  const systemUsers = systemUserService(settings, altinn, logger, (org) =>
+    broker.forgetRefusals(org),
+  );
+  const changeRequests = altinn && systemUsers && new ChangeRequestService({ altinn, systemUsers });
   const routes: Route[] = [
     createTokenRoute({ broker, policy: settings.policy, limiter: new MissLimiter({ clock }) }),
     createJwksRoute(adapters.keys),
     healthRoute,
     openApiRoute,
     ...(systemUsers ? createSystemUserRoutes({ systemUsers, policy: settings.policy }) : []),
+    ...(changeRequests
+      ? createChangeRequestRoutes({ changeRequests, policy: settings.policy })
+      : []),
   ];
   const api = createApiHandler(routes, {
     clock,
@@ -186,7 +196,7 @@ export function composeBroker(
     metrics,
     deadlineMs: settings.deadlineMs,
   });
-  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, admin };
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, changeRequests, admin };
 }
 
 /** The shared cache, sealed (never a readable token in the table) and behind its circuit breaker. */
@@ -211,9 +221,10 @@ function systemUserService(
   settings: BrokerSettings,
   altinn: AltinnVendorApi | undefined,
   logger: BrokerLogger,
+  onApproved: (org: string) => void,
 ): SystemUserService | undefined {
   if (altinn && settings.systemId)
-    return new SystemUserService({ altinn, systemId: settings.systemId });
+    return new SystemUserService({ altinn, systemId: settings.systemId, onApproved });
   logger.info('system-user endpoints are off', {
     reason: altinn ? 'ALTINN_SYSTEM_ID is not set' : 'ALTINN_PLATFORM_URL is not set',
   });
