@@ -10,6 +10,15 @@
  * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
  * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
  * last good policy stayed in force).
+ *
+ * `TokenLifetime` is the lifetime of each token Maskinporten issues (`expires_in`, recorded in
+ * milliseconds through `timing` so CloudWatch shows its minimum and maximum).
+ *
+ * The scheduled key sync (and `npm run keys`) emits the `Key*` and `ActiveKey*` names:
+ * `KeySyncFailures` a sync that did not complete (Digdir or the network failed, or a rule
+ * refused), `KeySyncWrites` a sync that replaced the registered set, `ActiveKeyAgeDays` the active
+ * key's age in whole days and `ActiveKeyExpiresInDays` the days until Digdir's `exp` on it (a
+ * value per run, as a Count: read their maximum and minimum).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -39,7 +48,12 @@ export type BrokerMetricName =
   | 'AltinnErrors'
   | 'RefusalCacheHits'
   | 'RateLimited'
-  | 'PolicyRefreshFailures';
+  | 'PolicyRefreshFailures'
+  | 'TokenLifetime'
+  | 'KeySyncFailures'
+  | 'KeySyncWrites'
+  | 'ActiveKeyAgeDays'
+  | 'ActiveKeyExpiresInDays';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {
