@@ -7,6 +7,7 @@ import {
   idFrom,
   notFoundPage,
   readDecisionForm,
+  sendDecided,
   sendHtml,
   sendMethodNotAllowedPage,
 } from './page-io.js';
@@ -70,13 +71,9 @@ function answer(
   clientsText: string,
 ): void {
   if (outcome.ok) {
-    const decided = outcome.request;
-    deps.onDecision(decided.status === 'Accepted' ? 'accepted' : 'rejected');
-    if (decided.redirectUrl) {
-      res.writeHead(303, { location: decided.redirectUrl, 'cache-control': 'no-store' }).end();
-      return;
-    }
-    sendHtml(res, 200, renderOutcomePage(decided, outcome.systemUser));
+    sendDecided(res, outcome.request, deps.onDecision, () =>
+      renderOutcomePage(outcome.request, outcome.systemUser),
+    );
     return;
   }
   if (outcome.reason === 'not_found') {

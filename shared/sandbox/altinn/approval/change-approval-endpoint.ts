@@ -9,6 +9,7 @@ import {
   idFrom,
   notFoundPage,
   readDecisionForm,
+  sendDecided,
   sendHtml,
   sendMethodNotAllowedPage,
 } from './page-io.js';
@@ -61,13 +62,9 @@ function answer(
   outcome: ChangeDecisionOutcome,
 ): void {
   if (outcome.ok) {
-    const decided = outcome.changeRequest;
-    deps.onDecision(decided.status === 'Accepted' ? 'accepted' : 'rejected');
-    if (decided.redirectUrl) {
-      res.writeHead(303, { location: decided.redirectUrl, 'cache-control': 'no-store' }).end();
-      return;
-    }
-    sendHtml(res, 200, renderChangeOutcomePage(decided, outcome.systemUser));
+    sendDecided(res, outcome.changeRequest, deps.onDecision, () =>
+      renderChangeOutcomePage(outcome.changeRequest, outcome.systemUser),
+    );
     return;
   }
   if (outcome.reason === 'not_found') {

@@ -128,3 +128,21 @@ export function sendHtml(
   });
   res.end(body);
 }
+
+/**
+ * The answer once a decision took: Altinn sends the customer to the vendor's `redirectUrl` when the
+ * request named one, else shows the outcome page.
+ */
+export function sendDecided(
+  res: ServerResponse,
+  decided: { status: string; redirectUrl?: string },
+  onDecision: (decision: 'accepted' | 'rejected') => void,
+  outcomePage: () => string,
+): void {
+  onDecision(decided.status === 'Accepted' ? 'accepted' : 'rejected');
+  if (decided.redirectUrl) {
+    res.writeHead(303, { location: decided.redirectUrl, 'cache-control': 'no-store' }).end();
+    return;
+  }
+  sendHtml(res, 200, outcomePage());
+}
