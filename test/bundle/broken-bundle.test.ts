@@ -112,6 +112,33 @@ describe('a broken bundle fails the harness with a clear message', () => {
     expect(failure.message).toContain('index.handler is undefined or not exported');
   });
 
+  it('a variable the template names differently from the code: the function does not start', async () => {
+    // A copy of the assembly whose template renames BROKER_CONFIG_SECRET, as a typo in infra would.
+    const renamed = join(workDir, 'renamed-variable-cdk-out');
+    cpSync(inject('cdkOutTest'), renamed, { recursive: true });
+    const fn = synthesizedFunction(cloud.assembly, config.names.function);
+    const templatePath = join(renamed, `${fn.stack.name}.template.json`);
+    const template = JSON.parse(readFileSync(templatePath, 'utf8'));
+    const variables = template.Resources[fn.logicalId].Properties.Environment.Variables;
+    variables.BROKER_CONFIG_SECRET_NAME = variables.BROKER_CONFIG_SECRET;
+    delete variables.BROKER_CONFIG_SECRET;
+    writeFileSync(templatePath, JSON.stringify(template));
+    const other = await startLocalCloud({ cdkOut: renamed, config });
+    try {
+      configureBroker(other, []);
+      const container = await other.start(config.names.function);
+      const health = await container.invoke(
+        other.event({ method: 'GET', path: '/v1/health', principalArn: null }),
+      );
+      expect(health.result?.statusCode).toBe(500);
+      expect(health.stderr.join('\n')).toContain(
+        'missing required environment variable: BROKER_CONFIG_SECRET',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the unbroken copy of the same asset loads and answers (the cases above are not vacuous)', async () => {
     const dir = brokenCopy('unchanged', (code) => code);
     const fn = await cloud.start(config.names.function, { assetDir: dir });
