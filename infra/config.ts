@@ -131,6 +131,14 @@ export interface BrokerEnvironmentConfig {
    * it (RETAIN_ON_UPDATE_OR_DELETE), `destroy` deletes it (a cache: the broker refills it).
    */
   readonly tableRemoval: 'retain' | 'destroy';
+  /**
+   * The smoke test of the private path (`npm run smoke` and the scheduled canary): a token request
+   * for `scope`, a scope reserved for it that the broker's Maskinporten client holds and that
+   * grants nothing worth having. Only the generated `infra:smoke-test` rule may ask for it.
+   */
+  readonly smokeTest: {
+    readonly scope: string;
+  };
 }
 
 /** The values CloudWatch Logs accepts (a subset; `RetentionDays` in aws-cdk-lib has the rest). */
@@ -201,6 +209,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     function: { memoryMb: 512, peakRequestsPerSecond: 1 },
     tableDeletionProtection: false,
     tableRemoval: 'destroy',
+    smokeTest: { scope: 'example:maskinporten-broker/smoke-test' },
   },
   prod: {
     name: 'prod',
@@ -234,6 +243,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     function: { memoryMb: 512, peakRequestsPerSecond: 8 },
     tableDeletionProtection: true,
     tableRemoval: 'retain',
+    smokeTest: { scope: 'example:maskinporten-broker/smoke-test' },
   },
 };
 
@@ -350,6 +360,11 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
     'tableRemoval must be retain or destroy',
   );
   problems.push(...validateSigningKeys(config.signingKeys ?? []));
+  check(
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/.test(config.smokeTest?.scope ?? '') &&
+      !config.smokeTest.scope.includes('*'),
+    'smokeTest.scope must be one scope (RFC 6749 scope token, no *)',
+  );
   const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = config.api ?? {};
   check(
     Number.isInteger(rate) && Number.isInteger(burst) && rate > 0 && burst >= rate,
