@@ -35,6 +35,8 @@ export const BROKER_METRIC_UNITS = {
   InvalidRequests: 'Count',
   AltinnExchanges: 'Count',
   AltinnErrors: 'Count',
+  CanarySuccess: 'Count',
+  CanaryFailures: 'Count',
 } as const satisfies Record<BrokerMetricName, 'Count' | 'Milliseconds'>;
 
 export const BROKER_METRIC_NAMES = Object.keys(BROKER_METRIC_UNITS) as BrokerMetricName[];

@@ -6,6 +6,8 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
+ * The canary (functions/canary) emits `CanarySuccess` once per run (1 when every check through
+ * every VPC endpoint passed, else 0) and `CanaryFailures` (the checks that failed).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -32,7 +34,9 @@ export type BrokerMetricName =
   | 'AccessDenied'
   | 'InvalidRequests'
   | 'AltinnExchanges'
-  | 'AltinnErrors';
+  | 'AltinnErrors'
+  | 'CanarySuccess'
+  | 'CanaryFailures';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {
