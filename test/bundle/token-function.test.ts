@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENVIRONMENTS } from '../../infra/config.js';
@@ -41,7 +42,14 @@ describe('the synthesized token function on Node 24', () => {
   /** Invokes `container` with a private API event and checks the answer against the contract. */
   async function call(
     container: LambdaContainer,
-    request: { method?: string; path: string; body?: unknown; as?: string | null },
+    request: {
+      method?: string;
+      path: string;
+      body?: unknown;
+      as?: string | null;
+      /** A forged or misrouted event: another API, stage or VPC endpoint. */
+      from?: { apiId?: string; stage?: string; vpceId?: string };
+    },
   ): Promise<Answer> {
     const method = request.method ?? 'POST';
     const invocation = await container.invoke(
@@ -50,6 +58,7 @@ describe('the synthesized token function on Node 24', () => {
         path: request.path,
         body: request.body,
         principalArn: request.as === undefined ? caller : request.as,
+        ...request.from,
       }),
     );
     expect(invocation.error, JSON.stringify(invocation.error)).toBeUndefined();
@@ -71,6 +80,8 @@ describe('the synthesized token function on Node 24', () => {
     answers.push(answer);
     return answer;
   }
+  const tokensIssued = () =>
+    answers.flatMap((a) => (typeof a.json.access_token === 'string' ? [a.json.access_token] : []));
   const token = (body: unknown, as?: string | null) =>
     call(fn, { path: '/v1/token', body, ...(as === undefined ? {} : { as }) });
 
@@ -193,12 +204,53 @@ describe('the synthesized token function on Node 24', () => {
     });
   });
 
+  it('refuses an event that did not come through the API, stage and VPC endpoint of the template', async () => {
+    const forged = [
+      { apiId: 'f0rg3d0api' },
+      { stage: 'prod' },
+      { vpceId: 'vpce-0fffffffffffffff1' },
+    ];
+    for (const from of forged) {
+      const answer = await call(fn, { path: '/v1/token', body: { scope: SCOPE }, from });
+      expect(answer.status, JSON.stringify(from)).toBe(403);
+      expect(answer.json).toEqual({
+        error: 'access_denied',
+        error_description: "the request did not come through the broker's API",
+      });
+      expect(answer.invocation.stderr.join('\n')).toContain('untrusted event refused');
+      expect(emfLines(answer.invocation.stdout).flatMap(metricNames)).toContain('UntrustedEvents');
+    }
+  });
+
   it('shares tokens with another instance through the DynamoDB table of the template', async () => {
     const second = await cloud.start(config.names.function);
     const answer = await call(second, { path: '/v1/token', body: { scope: SCOPE } });
 
     expect(answer.status).toBe(200);
     expect(answer.headers['broker-token-source']).toBe('shared');
+  });
+
+  it("seals what it stores with the template's token-seal key and exactly its encryption context", async () => {
+    const sealKey = cloud.environmentOf(config.names.function).template['TOKEN_CACHE_KMS_KEY'];
+    const context = { purpose: 'maskinporten-broker/token-cache', table: config.names.table };
+    const generated = cloud.kms.calls.filter((c) => c.operation === 'GenerateDataKey');
+    const decrypted = cloud.kms.calls.filter((c) => c.operation === 'Decrypt');
+    expect(generated.length).toBeGreaterThan(0);
+    expect(decrypted.length).toBeGreaterThan(0);
+    for (const call of [...generated, ...decrypted]) {
+      expect(call.fault).toBeUndefined();
+      expect(call.input.EncryptionContext).toEqual(context);
+    }
+    expect(new Set(generated.map((c) => c.input.KeyId))).toEqual(new Set([sealKey]));
+    expect(cloud.kms.encryptionContexts(sealKey as string).length).toBe(
+      generated.length + decrypted.length,
+    );
+    // No token in clear in the table.
+    const { Items = [] } = await cloud.dynalite.client.send(
+      new ScanCommand({ TableName: config.names.table }),
+    );
+    expect(Items.length).toBeGreaterThan(0);
+    expect(secretHits(JSON.stringify(Items), tokensIssued())).toEqual([]);
   });
 
   it('writes EMF with the declared metric names and exactly {service, environment}', () => {
@@ -234,7 +286,9 @@ describe('the synthesized token function on Node 24', () => {
       ]),
     );
     expect(named(hit)).toEqual(expect.arrayContaining(['TokenRequests', 'CacheHitMemory']));
-    expect(named(answers.find((a) => a.status === 403))).toContain('AccessDenied');
+    expect(named(answers.find((a) => a.json.error_description?.includes('not allowed')))).toContain(
+      'AccessDenied',
+    );
     expect(named(answers.find((a) => a.status === 400))).toContain('InvalidRequests');
     expect(named(answers.find((a) => a.headers['broker-token-source'] === 'altinn'))).toContain(
       'AltinnExchanges',
@@ -263,9 +317,10 @@ describe('the synthesized token function on Node 24', () => {
       'invalid_request',
     ]);
     for (const line of audit) expect(line['function_request_id']).toEqual(expect.any(String));
-    const tokens = answers.flatMap((a) => (a.json.access_token ? [a.json.access_token] : []));
+    const tokens = tokensIssued();
     expect(tokens.length).toBeGreaterThanOrEqual(5);
-    expect(secretHits(output.join('\n'), tokens)).toEqual([]);
+    const secrets = [...tokens, ...cloud.kms.dataKeys()];
+    expect(secretHits(output.join('\n'), secrets)).toEqual([]);
   });
 
   it('made only calls the AWS stand-ins accept and the role allows', () => {

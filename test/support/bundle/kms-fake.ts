@@ -39,6 +39,8 @@ export interface KmsFake extends AwsJsonService {
   publicKey(arn: string): KeyObject;
   /** Every encryption context `GenerateDataKey` and `Decrypt` were called with, per key ARN. */
   encryptionContexts(arn: string): Array<Record<string, string>>;
+  /** Every data key handed out in clear (base64): none may appear in a log. */
+  dataKeys(): string[];
 }
 
 const base64 = z.base64();
@@ -66,6 +68,7 @@ export async function startKmsFake(options: {
     ]),
   );
   const contexts = new Map<string, Array<Record<string, string>>>();
+  const dataKeys: string[] = [];
   const find = (keyId: string) => {
     const key = keys.get(keyId) ?? [...keys.values()].find((k) => k.arn.endsWith(`/${keyId}`));
     if (!key) throw new AwsFault('NotFoundException', `Key '${keyId}' does not exist`);
@@ -172,6 +175,7 @@ export async function startKmsFake(options: {
           const plaintext = randomBytes(
             input.NumberOfBytes ?? (input.KeySpec === 'AES_128' ? 16 : 32),
           );
+          dataKeys.push(plaintext.toString('base64'));
           return {
             KeyId: key.arn,
             Plaintext: plaintext.toString('base64'),
@@ -224,6 +228,7 @@ export async function startKmsFake(options: {
       return createPublicKey(key.privateKey);
     },
     encryptionContexts: (arn) => contexts.get(arn) ?? [],
+    dataKeys: () => [...dataKeys],
   };
 }
 

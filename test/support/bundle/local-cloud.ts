@@ -49,17 +49,21 @@ export interface LocalCloud {
   /** The environment `start` gives a function. */
   environmentOf(functionName: string): FunctionEnvironment;
   start(functionName: string, options?: { assetDir?: string }): Promise<LambdaContainer>;
-  /** A private API event for this API, through its first VPC endpoint unless told otherwise. */
-  event(
-    request: Omit<
-      PrivateApiRequest,
-      'apiId' | 'stage' | 'vpceId' | 'vpcId' | 'region' | 'accountId'
-    > & { vpceId?: string },
-  ): Json;
+  /**
+   * A private API event for this API, stage and first VPC endpoint, as the template configures
+   * them (`apiId`, `stage`, `vpceId` override them: a forged or misrouted event).
+   */
+  event(request: EventRequest): Json;
   /** Every violation and denial the fakes recorded. */
   problems(): string[];
   close(): Promise<void>;
 }
+
+export type EventRequest = Omit<
+  PrivateApiRequest,
+  'apiId' | 'stage' | 'vpceId' | 'vpcId' | 'region' | 'accountId'
+> &
+  Partial<Pick<PrivateApiRequest, 'apiId' | 'stage' | 'vpceId'>>;
 
 export interface LocalCloudOptions {
   /** `cdk synth -o <dir>` of this environment. */
@@ -235,8 +239,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     event: (request) =>
       privateApiEvent({
         ...request,
-        apiId: api.id,
-        stage: api.stage,
+        apiId: request.apiId ?? api.id,
+        stage: request.stage ?? api.stage,
         vpceId: request.vpceId ?? (api.vpceIds[0] as string),
         vpcId: config.network.vpcId,
         region,
