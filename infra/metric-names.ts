@@ -35,6 +35,9 @@ export const BROKER_METRIC_UNITS = {
   InvalidRequests: 'Count',
   AltinnExchanges: 'Count',
   AltinnErrors: 'Count',
+  RefusalCacheHits: 'Count',
+  RateLimited: 'Count',
+  PolicyRefreshFailures: 'Count',
   CanarySuccess: 'Count',
   CanaryFailures: 'Count',
 } as const satisfies Record<BrokerMetricName, 'Count' | 'Milliseconds'>;

@@ -61,6 +61,8 @@ export class Monitoring extends Construct {
         metric('AccessDenied'),
         metric('InvalidRequests'),
         metric('UntrustedEvents'),
+        metric('RateLimited'),
+        metric('PolicyRefreshFailures'),
       ]),
       graph(
         'Token cache',
@@ -86,6 +88,7 @@ export class Monitoring extends Construct {
         metric('MaskinportenCalls'),
         metric('MaskinportenErrors'),
         metric('MaskinportenRefused'),
+        metric('RefusalCacheHits'),
         metric('MaskinportenGrantRejected'),
         metric('MaskinportenUnavailable'),
         metric('MaskinportenTimeouts'),

@@ -15,6 +15,7 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
+import { RefusalCache } from './refusal-cache.js';
 import type { TokenExchanger } from './token-exchanger.js';
 import type { TokenFetcher } from './token-fetcher.js';
 import { deadlinePassed } from './upstream-errors.js';
@@ -50,7 +51,16 @@ export interface BrokerServiceOptions {
   random?: () => number;
   /** Serves `exchange: 'altinn'`: the Maskinporten token (from the cache too), exchanged. */
   exchangers?: { altinn?: TokenExchanger };
+  /** How long Maskinporten's refusal of a request is answered from memory (default 30 000 ms). */
+  refusalTtlMs?: number;
 }
+
+/**
+ * Asked once per request, just before the request makes Maskinporten (or Altinn, and KMS) work of
+ * its own: throws (`rate_limited`) to refuse. Cache hits and waits for another caller's fetch never
+ * ask.
+ */
+export type AdmitMiss = () => void;
 
 /**
  * The broker's one use case: a token for a validated request, from the memory cache, the shared
@@ -62,6 +72,7 @@ export class BrokerService {
   readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
     Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
   readonly #inFlight = new Map<string, Flight>();
+  readonly #refusals: RefusalCache;
   readonly #owner = randomUUID();
   #leaseCounter = 0;
   #identity?: BrokerIdentity;
@@ -73,7 +84,9 @@ export class BrokerService {
       fetchReserveMs: options.fetchReserveMs ?? 2_500,
       leasePollMs: options.leasePollMs ?? [40, 120],
       random: options.random ?? Math.random,
+      refusalTtlMs: options.refusalTtlMs ?? 30_000,
     };
+    this.#refusals = new RefusalCache(this.#options.refusalTtlMs);
   }
 
   /** The identity tokens are minted under; part of every cache key. */
@@ -83,18 +96,29 @@ export class BrokerService {
     return this.#identity;
   }
 
-  /** A token for the request by `deadline` (or `BrokerError`). */
-  async getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+  /**
+   * A token for the request by `deadline` (or `BrokerError`). `admitMiss` is asked before the
+   * request makes upstream work of its own (at most once).
+   */
+  async getToken(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss?: AdmitMiss,
+  ): Promise<TokenResult> {
     this.#options.metrics.count('TokenRequests');
     // Refused before any cache read or lease write: the answer cannot change by trying.
     if (request.exchange && !this.#options.exchangers?.[request.exchange]) {
       throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
     }
-    return this.#getToken(request, deadline);
+    return this.#getToken(request, deadline, admitMiss && once(admitMiss));
   }
 
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
-  async #getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+  async #getToken(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
     const key = request.exchange
       ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
@@ -110,21 +134,31 @@ export class BrokerService {
         }
       }
     }
+    // Maskinporten refused this very request a moment ago: say so again instead of asking again.
+    const refused = this.#refusals.get(key, now);
+    if (refused) {
+      metrics.count('RefusalCacheHits');
+      throw refused;
+    }
     // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.
     const flightKey = `${key}#${request.minTtl}${request.skipCache ? '#refresh' : ''}`;
     const joined = this.#inFlight.get(flightKey);
     if (!joined) {
-      const result = this.#resolve(key, request, deadline).finally(() => {
+      const result = this.#resolve(key, request, deadline, admitMiss).finally(() => {
         this.#inFlight.delete(flightKey);
       });
       this.#inFlight.set(flightKey, { result, until: deadline.at });
       return this.#forCaller(await result, request);
     }
-    // The flight ends by its first caller's deadline; a caller due sooner stops waiting sooner.
-    if (joined.until <= deadline.at) return this.#forCaller(await joined.result, request);
     try {
+      // The flight ends by its first caller's deadline; a caller due sooner stops waiting sooner.
+      if (joined.until <= deadline.at) return this.#forCaller(await joined.result, request);
       return this.#forCaller(await untilAborted(joined.result, deadline.signal), request);
     } catch (error) {
+      // The flight's first caller was over its miss budget: that is not this caller's answer.
+      if (error instanceof BrokerError && error.kind === 'rate_limited') {
+        return this.#getToken(request, deadline, admitMiss);
+      }
       if (error instanceof BrokerError || !deadline.signal.aborted) throw error;
       throw deadlinePassed('waiting for the token another request is fetching');
     }
@@ -137,15 +171,21 @@ export class BrokerService {
     return { ...result, expiresIn: remainingSeconds(result.token, now) };
   }
 
-  async #resolve(key: string, request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+  async #resolve(
+    key: string,
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<TokenResult> {
     const { shared, memory, clock, fetchReserveMs } = this.#options;
     const stale = request.skipCache ? undefined : memory.get(key, clock());
-    if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
+    const fetch: Fetch = { key, request, deadline, stale, admitMiss };
+    if (!shared) return this.#fetchAndStore(fetch);
     // A slow table may not eat the fetch's time: reads and lease attempts stop at this sub-deadline.
     const reserve = Math.min(fetchReserveMs, deadline.remaining() / 2);
     const cache = deadline.before(deadline.at - reserve);
     try {
-      return await this.#coordinate(shared, key, request, deadline, cache, stale);
+      return await this.#coordinate(shared, fetch, cache);
     } finally {
       cache.dispose();
     }
@@ -155,16 +195,10 @@ export class BrokerService {
    * Through the shared cache: a token another process stored, or the lease to fetch one, or a wait
    * for the holder's token; a caller whose deadline nears fetches itself.
    */
-  async #coordinate(
-    shared: SharedTokenCache,
-    key: string,
-    request: TokenRequest,
-    deadline: Deadline,
-    cache: Deadline,
-    memoryStale: CachedToken | undefined,
-  ): Promise<TokenResult> {
+  async #coordinate(shared: SharedTokenCache, fetch: Fetch, cache: Deadline): Promise<TokenResult> {
     const { clock, fetchReserveMs } = this.#options;
-    let stale = memoryStale;
+    const { key, request, deadline } = fetch;
+    let stale = fetch.stale;
     if (!request.skipCache) {
       const hit = await this.#readShared(key, request, false, cache);
       if (hit.servable) return hit.servable;
@@ -184,10 +218,10 @@ export class BrokerService {
         { owner, now, leaseUntil: now + this.#options.leaseMs, freshAfter },
         cache,
       );
-      if (leased) return this.#fetchAndStore(key, request, deadline, stale, owner);
+      if (leased) return this.#fetchAndStore({ ...fetch, stale, owner });
       if (deadline.remaining() <= fetchReserveMs) {
         // The holder is slow or gone: answer within the deadline rather than wait for it.
-        return this.#fetchAndStore(key, request, deadline, stale);
+        return this.#fetchAndStore({ ...fetch, stale });
       }
       this.#options.metrics.count('LeaseWaits');
       await sleep(this.#pollDelay());
@@ -220,21 +254,18 @@ export class BrokerService {
     return { servable: { token, source: 'shared', expiresIn: remainingSeconds(token, now) } };
   }
 
-  async #fetchAndStore(
-    key: string,
-    request: TokenRequest,
-    deadline: Deadline,
-    stale: CachedToken | undefined,
-    owner?: string,
-  ): Promise<TokenResult> {
+  async #fetchAndStore(fetch: Fetch): Promise<TokenResult> {
+    const { key, request, deadline, stale, owner, admitMiss } = fetch;
     const { fetcher, memory, shared, clock, metrics, logger } = this.#options;
-    metrics.count('CacheMiss');
     let token: CachedToken;
     try {
+      admitMiss?.();
+      metrics.count('CacheMiss');
       token = await (request.exchange
-        ? this.#exchange(request, deadline)
+        ? this.#exchange(request, deadline, admitMiss)
         : fetcher.fetch(request, deadline));
     } catch (error) {
+      this.#refusals.remember(key, error, clock());
       // Not awaited, and on its own short deadline (the caller's may be spent): the answer must
       // not wait on the table, and a lost release just expires.
       if (owner && shared) {
@@ -252,6 +283,7 @@ export class BrokerService {
       }
       throw error;
     }
+    this.#refusals.forget(key);
     // A refresh replaces the cached token even if that one would have lived longer.
     if (request.skipCache) memory.replace(key, token);
     else memory.set(key, token);
@@ -269,12 +301,16 @@ export class BrokerService {
   }
 
   /** The fetch step of an exchanged token: the Maskinporten token as usual, then exchanged. */
-  async #exchange(request: TokenRequest, deadline: Deadline): Promise<CachedToken> {
+  async #exchange(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<CachedToken> {
     const exchanger = request.exchange ? this.#options.exchangers?.[request.exchange] : undefined;
     if (!exchanger) throw new TypeError('exchange requested without an exchanger'); // checked in getToken
     const plain: TokenRequest = { ...request, minTtl: 0 };
     delete plain.exchange;
-    const { token } = await this.#getToken(plain, deadline);
+    const { token } = await this.#getToken(plain, deadline, admitMiss);
     return exchanger.exchange(token, deadline);
   }
 
@@ -286,6 +322,28 @@ export class BrokerService {
 
 /** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
 const SHARED_WRITE_WAIT_MS = 500;
+
+/** What a fetch is for, and what it may fall back on. */
+interface Fetch {
+  key: string;
+  request: TokenRequest;
+  deadline: Deadline;
+  /** A still-valid token to serve if Maskinporten fails. */
+  stale: CachedToken | undefined;
+  /** The shared-cache lease this fetch holds, if any. */
+  owner?: string;
+  admitMiss: AdmitMiss | undefined;
+}
+
+/** `admit`, asked at most once (an exchange's inner fetch is part of the same request). */
+function once(admit: AdmitMiss): AdmitMiss {
+  let admitted = false;
+  return () => {
+    if (admitted) return;
+    admit();
+    admitted = true;
+  };
+}
 
 /** A single flight for one key: its result, and the epoch ms by which it settles. */
 interface Flight {

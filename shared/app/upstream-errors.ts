@@ -18,6 +18,7 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | Maskinporten| 5xx, 429, network, junk, after the retries              | `upstream_unavailable`    | 502  |
  * | Maskinporten| nothing before the deadline                             | `upstream_timeout`        | 504  |
  * | KMS         | throttled (`SigningThrottled`)                          | `upstream_unavailable`    | 502  |
+ * | KMS         | KMS's own trouble: internal error, key unavailable, dependency timeout (`SigningErrors`) | `upstream_unavailable` | 502 |
  * | KMS         | nothing before the deadline (`SigningErrors`)           | `upstream_timeout`        | 504  |
  * | KMS         | access denied, key disabled/not found/invalid state (`SigningDenied`) | `signing_failed` | 500 |
  * | KMS         | any other failure (`SigningErrors`)                     | `signing_failed`          | 500  |
@@ -158,6 +159,17 @@ function retryAfterSeconds(last: UpstreamFailure): number {
 export type SigningFailureClass = 'throttled' | 'denied' | 'other';
 
 const SIGNING_THROTTLED = /Throttl|TooManyRequests|LimitExceeded/;
+/**
+ * KMS's own trouble, which its API reference marks as retryable: the request may succeed later,
+ * so the caller is told to come back (and a still-valid cached token may be served meanwhile).
+ * The SDK's `TimeoutError` is a KMS endpoint that stopped answering.
+ */
+const SIGNING_TRANSIENT = new Set([
+  'KMSInternalException',
+  'KeyUnavailableException',
+  'DependencyTimeoutException',
+  'TimeoutError',
+]);
 const SIGNING_DENIED = new Set([
   'AccessDeniedException',
   'DisabledException',
@@ -173,9 +185,10 @@ export function classifySigningFailure(error: unknown, timedOut: boolean): Signi
 }
 
 /**
- * A signer failure: KMS throttling is worth retrying later (502); a signer that did not answer
- * before the deadline is a timeout (504); anything else is the broker's own fault (500). The KMS
- * message is never passed on (it names ARNs); only the AWS error's name.
+ * A signer failure: KMS throttling and KMS's own transient trouble are worth retrying later (502
+ * with `Retry-After`); a signer that did not answer before the deadline is a timeout (504); anything
+ * else (the key or its policy refusing, a misconfigured key) is the broker's own fault (500). The
+ * KMS message is never passed on (it names ARNs); only the AWS error's name.
  */
 export function signingFailure(error: unknown, timedOut: boolean): BrokerError {
   if (timedOut) {
@@ -188,6 +201,12 @@ export function signingFailure(error: unknown, timedOut: boolean): BrokerError {
   const name = awsErrorName(error);
   if (classifySigningFailure(error, timedOut) === 'throttled') {
     return new BrokerError('upstream_unavailable', `signing the grant was throttled (${name})`, {
+      cause: error,
+      retryAfter: 1,
+    });
+  }
+  if (SIGNING_TRANSIENT.has(name)) {
+    return new BrokerError('upstream_unavailable', `KMS could not sign the grant now (${name})`, {
       cause: error,
       retryAfter: 1,
     });

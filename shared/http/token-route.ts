@@ -1,6 +1,7 @@
-import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
+import type { AdmitMiss, BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
+import type { MissLimiter } from '../app/miss-limiter.js';
 import type { CachedToken } from '../domain/cache-policy.js';
-import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
+import { type CallerPolicy, requireDecision } from '../domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import { readJsonBody } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
@@ -9,6 +10,8 @@ import type { Route } from './router.js';
 export interface TokenRouteOptions {
   broker: BrokerService;
   policy: CallerPolicy;
+  /** Spends a caller's miss budget (its rule's `maxMissesPerMinute`); none means no limit. */
+  limiter?: MissLimiter;
 }
 
 /** The response header that says where the token came from (`stale` while Maskinporten fails). */
@@ -16,11 +19,12 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
 
 /**
  * `POST /v1/token`: validate, authorise (before the cache, so a cached token never reaches a
- * caller that may not have it), get the token, and answer RFC 6749 §5.1. The audit line says who
- * asked for what and where the token came from; never the token.
+ * caller that may not have it), get the token, and answer RFC 6749 §5.1. A request the caches
+ * cannot answer spends one of the caller's misses under the allowing rule, or gets 429. The audit
+ * line says who asked for what and where the token came from; never the token.
  */
 export function createTokenRoute(options: TokenRouteOptions): Route {
-  const { broker, policy } = options;
+  const { broker, policy, limiter } = options;
   return {
     method: 'POST',
     path: '/v1/token',
@@ -28,8 +32,17 @@ export function createTokenRoute(options: TokenRouteOptions): Route {
     handler: async (request, { deadline, audit }) => {
       const tokenRequest = parseTokenRequest(readJsonBody(request));
       Object.assign(audit, auditFields(tokenRequest));
-      requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
-      const result = await broker.getToken(tokenRequest, deadline);
+      const decision = requireDecision(policy, request.caller, {
+        kind: 'token',
+        request: tokenRequest,
+      });
+      const perMinute = decision.maxMissesPerMinute;
+      const caller = request.caller?.id ?? 'unknown';
+      const admitMiss: AdmitMiss | undefined =
+        limiter && perMinute !== undefined
+          ? () => limiter.admit(`${decision.rule}\n${caller}`, perMinute, caller)
+          : undefined;
+      const result = await broker.getToken(tokenRequest, deadline, admitMiss);
       audit['outcome'] = result.source;
       audit['expiresIn'] = result.expiresIn;
       return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };

@@ -6,8 +6,12 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
- * The canary (functions/canary) emits `CanarySuccess` once per run (1 when every check through
- * every VPC endpoint passed, else 0) and `CanaryFailures` (the checks that failed).
+ * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
+ * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
+ * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
+ * last good policy stayed in force). The canary (functions/canary) emits `CanarySuccess` once per
+ * run (1 when every check through every VPC endpoint passed, else 0) and `CanaryFailures` (the
+ * checks that failed).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -35,6 +39,9 @@ export type BrokerMetricName =
   | 'InvalidRequests'
   | 'AltinnExchanges'
   | 'AltinnErrors'
+  | 'RefusalCacheHits'
+  | 'RateLimited'
+  | 'PolicyRefreshFailures'
   | 'CanarySuccess'
   | 'CanaryFailures';
 

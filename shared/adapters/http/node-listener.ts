@@ -2,8 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CallerIdentity } from '../../domain/caller-policy.js';
 import { BrokerError } from '../../domain/errors.js';
-import { isLoopbackHost } from '../../domain/secure-url.js';
-import { type ApiHandler, type ApiRequest, MAX_BODY_BYTES } from '../../http/api-types.js';
+import {
+  type ApiHandler,
+  type ApiRequest,
+  type ApiResponse,
+  MAX_BODY_BYTES,
+} from '../../http/api-types.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { jsonResponse } from '../../http/responses.js';
 
@@ -14,24 +18,32 @@ export interface NodeListenerOptions {
   intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
   maxBodyBytes?: number;
   /**
-   * Refuse requests whose `Host` names anything but a loopback address: a server on loopback is
-   * reached as localhost, so another name means DNS rebinding (a web page in the developer's
-   * browser talking to the broker under its own name).
+   * Which names `Host` may give (lower case, IPv6 in brackets): a request for any other name is
+   * refused. A server reached under a name it does not know is being reached through DNS
+   * rebinding (a web page in a browser talking to the broker under the page's own name).
+   * Absent: any name.
    */
-  loopbackHostOnly?: boolean;
+  hostNames?: HostNames;
 }
+
+/** The `Host` names a server answers to, and how to say so in a refusal. */
+export interface HostNames {
+  allows(hostname: string): boolean;
+  /** Completes "the Host header must name ...": `this loopback server (localhost, ...)`. */
+  description: string;
+}
+
+/** Shared by every request without a query string (the hot token path); routes only read it. */
+const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 /**
  * Adapts node:http to the broker API: reads the body up to the limit (and stops reading past it),
  * hands over a transport-neutral request, and writes the answer.
  */
-/** Shared by every request without a query string (the hot token path); routes only read it. */
-const NO_QUERY: URLSearchParams = new URLSearchParams();
-
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const refused = refuseHost(request, options.loopbackHostOnly ?? false);
+    const refused = refuseHost(request, options.hostNames);
     if (refused) {
       request.resume();
       const answer = toErrorResponse(refused);
@@ -54,38 +66,56 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
         if (body) apiRequest.body = body;
         if (tooLarge) apiRequest.bodyTooLarge = true;
         const answer = await api(apiRequest);
-        response.writeHead(answer.status, answer.headers);
-        response.end(answer.body);
-        // A refused oversized upload is not drained: close instead of reading the rest.
-        if (tooLarge) request.destroy();
+        if (tooLarge) answerAndClose(request, response, answer);
+        else {
+          response.writeHead(answer.status, answer.headers);
+          response.end(answer.body);
+        }
       })
       .catch(() => {
-        if (!response.headersSent) {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end('{"error":"server_error","error_description":"internal error"}');
-        } else {
+        if (response.headersSent) {
           response.destroy();
+          return;
         }
+        const unreadable = new BrokerError('invalid_request', 'the request body could not be read');
+        answerAndClose(request, response, toErrorResponse(unreadable));
       });
   };
 }
 
-/** `Host` is required in HTTP/1.1 (RFC 9112 §3.2); on a loopback server it must name loopback. */
-function refuseHost(request: IncomingMessage, loopbackOnly: boolean): BrokerError | undefined {
+/**
+ * Answers a request whose body the broker will not read (too large, or broken off) and ends the
+ * connection, in this order: the answer goes out with `connection: close`, Node ends the socket
+ * once the answer is written, and meanwhile what the client still sends is read and dropped. A
+ * socket closed with unread bytes is reset, and a reset can discard the answer before the client
+ * reads it: it would see a broken connection instead of the 413.
+ */
+function answerAndClose(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: ApiResponse,
+): void {
+  request.resume();
+  response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+  response.end(answer.body);
+}
+
+/** `Host` is required in HTTP/1.1 (RFC 9112 §3.2), and must be a name the server answers to. */
+function refuseHost(
+  request: IncomingMessage,
+  names: HostNames | undefined,
+): BrokerError | undefined {
   const host = request.headers.host;
   if (host === undefined) {
     return request.httpVersion === '1.1'
       ? new BrokerError('invalid_request', 'the Host header is required')
       : undefined;
   }
-  if (!loopbackOnly) return undefined;
+  if (!names) return undefined;
   const hostname =
     (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]) ?? '';
-  if (isLoopbackHost(hostname.toLowerCase())) return undefined;
-  return new BrokerError(
-    'access_denied',
-    'the Host header must name this loopback server (localhost, 127.0.0.1 or [::1])',
-  );
+  if (names.allows(hostname.toLowerCase())) return undefined;
+  return new BrokerError('access_denied', `the Host header must name ${names.description}`);
 }
 
 /**

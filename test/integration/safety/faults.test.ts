@@ -340,6 +340,21 @@ describe('KMS Sign faults (Lambda)', () => {
     expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 1, errors: 0, signatures: 0 });
   });
 
+  it('KMSInternalException (trouble in KMS itself, retryable) → 502 with Retry-After, then recovers', async () => {
+    broker.failSign(kmsError('KMSInternalException', 'arn:aws:kms:… internal error'));
+
+    const failed = await timedToken(broker);
+
+    expectFaultAnswer(failed, 502, 'temporarily_unavailable', '1');
+    expect(failed.json.error_description).toBe(
+      'KMS could not sign the grant now (KMSInternalException)',
+    );
+    expect(failed.text).not.toContain('arn:');
+    expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(0);
+    expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 0, errors: 1, signatures: 0 });
+    expect((await timedToken(broker)).status).toBe(200);
+  });
+
   it('a Sign call that never returns → 504 within the deadline, then recovers', async () => {
     broker.failSign('hang');
 

@@ -155,7 +155,8 @@ describe('TokenFetcher on a virtual clock', () => {
     ['DisabledException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
     ['NotFoundException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
     ['KMSInvalidStateException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
-    ['KMSInternalException', 'signing_failed', { throttled: 0, denied: 0, errors: 1 }],
+    ['KMSInternalException', 'upstream_unavailable', { throttled: 0, denied: 0, errors: 1 }],
+    ['InvalidKeyUsageException', 'signing_failed', { throttled: 0, denied: 0, errors: 1 }],
   ] as const)('counts a failed Sign (%s) once, in its kind: %s', async (name, kind, counts) => {
     const { subject, grants, metrics } = fetcher([{ token: 'never' }], {
       failSigner: () => kmsFailure(name),

@@ -343,8 +343,11 @@ describe('classifySigningFailure and signingFailure (KMS Sign)', () => {
     ['DisabledException', 'denied', 'signing_failed', 500],
     ['NotFoundException', 'denied', 'signing_failed', 500],
     ['KMSInvalidStateException', 'denied', 'signing_failed', 500],
-    ['KMSInternalException', 'other', 'signing_failed', 500],
-    ['KeyUnavailableException', 'other', 'signing_failed', 500],
+    // Retryable by KMS's API reference: the caller may come back (and stale-if-error applies).
+    ['KMSInternalException', 'other', 'upstream_unavailable', 502],
+    ['KeyUnavailableException', 'other', 'upstream_unavailable', 502],
+    ['DependencyTimeoutException', 'other', 'upstream_unavailable', 502],
+    ['TimeoutError', 'other', 'upstream_unavailable', 502],
     ['InvalidKeyUsageException', 'other', 'signing_failed', 500],
   ])('%s is %s (%s)', (name, cls, kind) => {
     expect(classifySigningFailure(wrapped(name), false)).toBe(cls);
