@@ -24,6 +24,12 @@ export interface NodeListenerOptions {
    * Absent: any name.
    */
   hostNames?: HostNames;
+  /**
+   * How long a body may take to arrive once the headers have (default 5 s). Node's own
+   * `requestTimeout` does not cover every request: with `Connection: Upgrade` and a broken chunked
+   * body its parser stops without an error or a timeout, and the connection would hang.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** The `Host` names a server answers to, and how to say so in a refusal. */
@@ -42,6 +48,7 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
  */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   return (request: IncomingMessage, response: ServerResponse): void => {
     const refused = refuseHost(request, options.hostNames);
     if (refused) {
@@ -52,7 +59,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
       return;
     }
     if (options.intercept?.(request, response)) return;
-    readBody(request, maxBodyBytes)
+    readBody(request, maxBodyBytes, bodyTimeoutMs)
       .then(async ({ body, tooLarge }) => {
         const url = request.url ?? '/';
         const queryStart = url.indexOf('?');
@@ -72,9 +79,19 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
           response.end(answer.body);
         }
       })
-      .catch(() => {
+      .catch((error: unknown) => {
         if (response.headersSent) {
           response.destroy();
+          return;
+        }
+        if (error instanceof BodyTimeout) {
+          const late = jsonResponse(408, {
+            error: 'invalid_request',
+            error_description: 'the request body did not arrive in time',
+          });
+          answerAndClose(request, response, late);
+          // The parser may have stopped reading; Node would keep the socket waiting for it.
+          response.once('finish', () => request.socket.destroy());
           return;
         }
         const unreadable = new BrokerError('invalid_request', 'the request body could not be read');
@@ -125,6 +142,10 @@ function refuseHost(
  * for every failure, so answer those here.
  */
 export function guardNodeServer(server: Server): void {
+  // A client that sends its request and half-closes still gets its answer. Without this, Node
+  // ends the socket at the client's FIN, and a request its parser had stopped on (an Upgrade
+  // with a broken chunked body) went unanswered. Node 20 and 24 read this server property.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [
       400,
@@ -183,9 +204,14 @@ function rawJsonResponse(status: number, description: string, headOnly = false):
   return `${head.join('\r\n')}\r\n\r\n${headOnly ? '' : body}`;
 }
 
+const DEFAULT_BODY_TIMEOUT_MS = 5_000;
+
+class BodyTimeout extends Error {}
+
 function readBody(
   request: IncomingMessage,
   limit: number,
+  timeoutMs: number,
 ): Promise<{ body?: Uint8Array; tooLarge: boolean }> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.resolve({ tooLarge: true });
@@ -198,9 +224,12 @@ function readBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
+    const timer = setTimeout(() => reject(new BodyTimeout()), timeoutMs);
+    timer.unref();
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limit) {
+        clearTimeout(timer);
         request.off('data', onData);
         request.pause();
         resolve({ tooLarge: true });
@@ -210,9 +239,13 @@ function readBody(
     };
     request.on('data', onData);
     request.once('end', () => {
+      clearTimeout(timer);
       if (total <= limit)
         resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: false });
     });
-    request.once('error', reject);
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
