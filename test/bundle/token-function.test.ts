@@ -97,6 +97,7 @@ describe('the synthesized token function on Node 24', () => {
         scopes: [SCOPE],
         orgs: [standard.orgNo],
         vendorTokens: true,
+        exchange: ['altinn'],
       },
     ]);
     fn = await cloud.start(config.names.function);
@@ -330,5 +331,9 @@ describe('the synthesized token function on Node 24', () => {
       config.names.secret,
       config.names.secret,
     ]);
+    // The caller policy comes from the parameter the template names, read by each instance.
+    const policyReads = cloud.ssm.calls.filter((c) => c.operation === 'GetParameter');
+    expect(policyReads.length).toBeGreaterThanOrEqual(2);
+    for (const read of policyReads) expect(read.input.Name).toBe(config.names.policyParameter);
   });
 });

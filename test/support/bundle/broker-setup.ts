@@ -31,16 +31,15 @@ export function deployedPolicy(cloud: LocalCloud): { rules: Json[] } {
 
 /**
  * Fills the secret with the demo client (the sandbox's Maskinporten client and Altinn system) and
- * deploys the template's caller policy with `extraRules` appended. The policy goes where the
- * broker reads it: the parameter `BROKER_POLICY_PARAMETER` names, and (until the runtime reads the
- * parameter, issue 11) the secret's `policy` member.
+ * deploys the template's caller policy with `extraRules` appended to the parameter
+ * `BROKER_POLICY_PARAMETER` names, as the next deploy of an edited policy file would.
  */
 export function configureBroker(cloud: LocalCloud, extraRules: readonly Json[]): void {
   const deployed = deployedPolicy(cloud);
-  const policy = { rules: [...deployed.rules, ...extraRules] };
+  const policy = { ...deployed, rules: [...deployed.rules, ...extraRules] };
   cloud.ssm.put(cloud.config.names.policyParameter, JSON.stringify(policy));
   cloud.secrets.put(
     cloud.config.names.secret,
-    JSON.stringify({ clientId: DEMO.clientId, systemId: DEMO.systemId, policy }),
+    JSON.stringify({ clientId: DEMO.clientId, systemId: DEMO.systemId }),
   );
 }
