@@ -1,4 +1,4 @@
-import { type BrokerEnvironmentConfig, functionRoleArn } from './config.js';
+import { type BrokerEnvironmentConfig, functionRoleArn, keySyncRoleArn } from './config.js';
 
 /**
  * The principals the key and resource policies name, as role ARN strings. Policies compare them
@@ -14,6 +14,11 @@ export interface AccessPrincipals {
   readonly broker: string;
   /** Optional ops role: signs from a workstation, reads the table and the secret. */
   readonly ops?: string;
+  /**
+   * The scheduled key sync: reads the signing keys' public halves and state (never signs) and the
+   * configuration secret (client id and kids); its admin token comes from the broker.
+   */
+  readonly keySync: string;
   /** Key and policy administrators, CloudFormation's execution role among them. */
   readonly admins: readonly string[];
 }
@@ -24,6 +29,7 @@ export function accessPrincipals(config: BrokerEnvironmentConfig): AccessPrincip
     account: config.account,
     region: config.region,
     broker: functionRoleArn(config),
+    keySync: keySyncRoleArn(config),
     ...(opsRoleArn ? { ops: opsRoleArn } : {}),
     admins: [...config.access.keyAdminRoleArns],
   };

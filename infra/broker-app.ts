@@ -39,7 +39,7 @@ export function buildBrokerApp(
     env,
     config,
     terminationProtection,
-    description: `${SERVICE_NAME} ${config.name}: token Lambda, private API, caller policy, dashboard and alarms`,
+    description: `${SERVICE_NAME} ${config.name}: token Lambda, private API, caller policy, key sync, dashboard and alarms`,
     statefulStackName: stateful.stackName,
   });
   stateless.addStackDependency(stateful, 'reads the key ARNs from its outputs');

@@ -23,6 +23,13 @@ export interface SigningKeyConfig {
    * next (or previous) key, published in the JWKS and passed as `SIGNING_KEY_NEXT`.
    */
   readonly retired?: boolean;
+  /**
+   * A retired key's kid at Maskinporten (required with `retired`, allowed only there): the key
+   * sync removes it from the client once KMS reports the key disabled. A disabled key's public key
+   * cannot be read, so its kid is written down when it is retired (`npm run keys -- status` shows
+   * it). A live key's kid is the RFC 7638 thumbprint, or the secret's `kid`/`kidNext`.
+   */
+  readonly kid?: string;
 }
 
 export interface BrokerEnvironmentConfig {
@@ -31,12 +38,34 @@ export interface BrokerEnvironmentConfig {
   readonly region: string;
   /** Maskinporten issuer (also the grant `aud`), with the trailing slash. */
   readonly maskinportenIssuer: string;
+  /**
+   * Digdir's self-service API base (`MASKINPORTEN_ADMIN_URL`), with the trailing slash:
+   * `clients/{id}/jwks` is appended. The key sync and `npm run keys` use it.
+   */
+  readonly maskinportenAdminUrl: string;
   readonly altinnPlatformUrl: string;
   readonly network: {
     /** The VPC the execute-api endpoints live in (informational; no lookup is made). */
     readonly vpcId: string;
     /** Interface VPC endpoints for `execute-api`; the only way into the private API. */
     readonly executeApiVpcEndpointIds: readonly string[];
+  };
+  /**
+   * The scheduled key sync (`infra/constructs/key-sync.ts`): an hourly function in the VPC of the
+   * execute-api endpoints that registers the configured keys at Digdir with an admin token it gets
+   * from the broker. Its subnets need a route to the execute-api endpoint and egress to Digdir's
+   * self-service API on the internet (a NAT gateway or similar); its security groups must be
+   * admitted by the endpoint's security group on 443 and allow egress on 443.
+   */
+  readonly keySync: {
+    /** Private subnets of `network.vpcId`, with a route to the internet through NAT. */
+    readonly subnetIds: readonly string[];
+    /** Security groups of the function: egress 443 to the endpoint and to the internet. */
+    readonly securityGroupIds: readonly string[];
+    /** Ticket when the active key is older than this (days since KMS created it). */
+    readonly maxActiveKeyAgeDays: number;
+    /** Ticket when Digdir's `exp` on the active key is this close (days); logs warn too. */
+    readonly expiryWarningDays: number;
   };
   /**
    * Accounts whose IAM principals may call the API (the resource policy delegates to their IAM
@@ -96,6 +125,10 @@ export interface BrokerEnvironmentConfig {
     readonly functionRole: string;
     /** SSM parameter holding the caller policy (`/...`). */
     readonly policyParameter: string;
+    /** The scheduled key sync function. */
+    readonly keySyncFunction: string;
+    /** Its role: key policies, the secret's policy and the caller policy name it before it exists. */
+    readonly keySyncRole: string;
     readonly api: string;
     readonly dashboard: string;
   };
@@ -150,6 +183,7 @@ export interface BrokerEnvironmentConfig {
 export const LOG_RETENTION_DAYS = [7, 14, 30, 60, 90, 180, 365, 400, 545, 731, 1827] as const;
 export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
+import { DIGDIR_ADMIN_BASE_URLS } from '../shared/adapters/maskinporten-admin/admin-client.js';
 import { SERVICE_NAME } from '../shared/config/env-names.js';
 
 /** Defined beside the env names so the handler and infra cannot disagree. */
@@ -176,6 +210,11 @@ export function functionRoleArn(
   return `arn:aws:iam::${config.account}:role/${config.names.functionRole}`;
 }
 
+/** The key sync's role, as an ARN string (the role lives in the stateless stack). */
+export function keySyncRoleArn(config: Pick<BrokerEnvironmentConfig, 'account' | 'names'>): string {
+  return `arn:aws:iam::${config.account}:role/${config.names.keySyncRole}`;
+}
+
 /** The alias of a signing key; the stateful stack creates it, the ops commands read through it. */
 export function signingKeyAlias(env: EnvironmentName, keyName: string): string {
   return `alias/${SERVICE_NAME}/${env}/${keyName}`;
@@ -187,10 +226,17 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     account: '111111111111',
     region: 'eu-north-1',
     maskinportenIssuer: 'https://test.maskinporten.no/',
+    maskinportenAdminUrl: DIGDIR_ADMIN_BASE_URLS.test,
     altinnPlatformUrl: 'https://platform.tt02.altinn.no',
     network: {
       vpcId: 'vpc-0aaaaaaaaaaaaaaa1',
       executeApiVpcEndpointIds: ['vpce-0aaaaaaaaaaaaaaa1'],
+    },
+    keySync: {
+      subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'],
+      maxActiveKeyAgeDays: 330,
+      expiryWarningDays: 30,
     },
     callerAccountIds: ['111111111111'],
     access: {
@@ -221,10 +267,17 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     account: '222222222222',
     region: 'eu-north-1',
     maskinportenIssuer: 'https://maskinporten.no/',
+    maskinportenAdminUrl: DIGDIR_ADMIN_BASE_URLS.prod,
     altinnPlatformUrl: 'https://platform.altinn.no',
     network: {
       vpcId: 'vpc-0bbbbbbbbbbbbbbb1',
       executeApiVpcEndpointIds: ['vpce-0bbbbbbbbbbbbbbb1', 'vpce-0bbbbbbbbbbbbbbb2'],
+    },
+    keySync: {
+      subnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+      securityGroupIds: ['sg-0bbbbbbbbbbbbbbb1'],
+      maxActiveKeyAgeDays: 330,
+      expiryWarningDays: 30,
     },
     callerAccountIds: ['222222222222'],
     access: {
@@ -259,6 +312,8 @@ function defaultNames(env: EnvironmentName): BrokerEnvironmentConfig['names'] {
     function: `${SERVICE_NAME}-${env}-token`,
     functionRole: `${SERVICE_NAME}-${env}-token`,
     policyParameter: `/${SERVICE_NAME}/${env}/caller-policy`,
+    keySyncFunction: `${SERVICE_NAME}-${env}-key-sync`,
+    keySyncRole: `${SERVICE_NAME}-${env}-key-sync`,
     api: `${SERVICE_NAME}-${env}`,
     dashboard: `${SERVICE_NAME}-${env}`,
   };
@@ -308,12 +363,17 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
   check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region ?? ''), 'region must be an AWS region');
   check(isHttpsUrl(config.maskinportenIssuer, true), 'maskinportenIssuer must be https, ending /');
   check(isHttpsUrl(config.altinnPlatformUrl, false), 'altinnPlatformUrl must be https, no /');
+  check(
+    isHttpsUrl(config.maskinportenAdminUrl, true),
+    'maskinportenAdminUrl must be https, ending /',
+  );
   check(/^vpc-[0-9a-f]{8,17}$/.test(config.network?.vpcId ?? ''), 'network.vpcId must be vpc-…');
   const endpoints = config.network?.executeApiVpcEndpointIds ?? [];
   check(
     endpoints.length > 0 && endpoints.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)),
     'network.executeApiVpcEndpointIds must hold at least one vpce-… id',
   );
+  problems.push(...validateKeySync(config));
   const callers = config.callerAccountIds ?? [];
   check(
     callers.length > 0 && callers.every((id) => /^\d{12}$/.test(id)),
@@ -346,9 +406,15 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
         : /^[A-Za-z0-9][A-Za-z0-9/_.-]{2,63}$/;
     check(pattern.test(value), `names.${key} is not a valid name`);
   }
+  for (const key of ['functionRole', 'keySyncRole'] as const) {
+    check(
+      /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(config.names?.[key] ?? ''),
+      `names.${key} must be an IAM role name (no path)`,
+    );
+  }
   check(
-    /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(config.names?.functionRole ?? ''),
-    'names.functionRole must be an IAM role name (no path)',
+    config.names?.keySyncRole !== config.names?.functionRole,
+    'names.keySyncRole must differ from names.functionRole (the key sync may not sign)',
   );
   check(
     Number.isInteger(config.deadlineMs) &&
@@ -394,6 +460,28 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
  */
 export const MAX_DEADLINE_MS = 26_000;
 
+function validateKeySync(config: BrokerEnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const sync = config.keySync;
+  const subnets = sync?.subnetIds ?? [];
+  if (subnets.length === 0 || !subnets.every((id) => /^subnet-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push('keySync.subnetIds must hold at least one subnet-… id (private, with NAT)');
+  }
+  const groups = sync?.securityGroupIds ?? [];
+  if (groups.length === 0 || !groups.every((id) => /^sg-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push('keySync.securityGroupIds must hold at least one sg-… id');
+  }
+  const age = sync?.maxActiveKeyAgeDays;
+  if (!(Number.isInteger(age) && age >= 30 && age <= 3650)) {
+    problems.push('keySync.maxActiveKeyAgeDays must be a whole number of days, 30-3650');
+  }
+  const warn = sync?.expiryWarningDays;
+  if (!(Number.isInteger(warn) && warn >= 1 && warn <= 180)) {
+    problems.push('keySync.expiryWarningDays must be a whole number of days, 1-180');
+  }
+  return problems;
+}
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 function validateAccess(config: BrokerEnvironmentConfig): string[] {
@@ -419,6 +507,9 @@ function validateAccess(config: BrokerEnvironmentConfig): string[] {
   if (ops !== undefined && ops === functionRoleArn(config)) {
     problems.push('access.opsRoleArn must not be the function role');
   }
+  if (config.names && [ops, ...admins].includes(keySyncRoleArn(config))) {
+    problems.push('access: the key sync role must not be the ops role or a key admin');
+  }
   return problems;
 }
 
@@ -436,8 +527,23 @@ function validateSigningKeys(keys: readonly SigningKeyConfig[]): string[] {
   if (keys.filter((key) => !key.active && !key.retired).length > 1) {
     problems.push('signingKeys: at most one key may be next to the active one; retire the rest');
   }
+  for (const key of keys) {
+    if (key.retired && (key.kid === undefined || !KID.test(key.kid))) {
+      problems.push(
+        `signingKeys: retired key ${key.name} needs the kid it was registered under (letters, digits, ".", "_", "-"; npm run keys -- status shows it), so the key sync can remove it`,
+      );
+    }
+    if (!key.retired && key.kid !== undefined) {
+      problems.push(
+        `signingKeys: kid is only for retired keys (${key.name}); a live key's kid comes from KMS or the secret`,
+      );
+    }
+  }
   return problems;
 }
+
+/** Digdir's kid characters (FD `oidc_func_clientreg`), as `KID_PATTERN` in the domain. */
+const KID = /^[A-Za-z0-9._-]{1,255}$/;
 
 function isHttpsUrl(value: string | undefined, trailingSlash: boolean): boolean {
   if (!value || !URL.canParse(value)) return false;
@@ -454,4 +560,13 @@ export function liveSigningKeys(config: BrokerEnvironmentConfig): {
   if (!active) throw new Error(`Environment "${config.name}" has no active signing key`);
   const next = config.signingKeys.find((key) => !key.active && !key.retired);
   return next ? { active, next } : { active };
+}
+
+/** The retired keys with the kid each was registered under (`validateEnvironment` requires it). */
+export function retiredSigningKeys(
+  config: BrokerEnvironmentConfig,
+): { name: string; kid: string }[] {
+  return config.signingKeys.flatMap((key) =>
+    key.retired && key.kid ? [{ name: key.name, kid: key.kid }] : [],
+  );
 }

@@ -38,6 +38,11 @@ export const BROKER_METRIC_UNITS = {
   RefusalCacheHits: 'Count',
   RateLimited: 'Count',
   PolicyRefreshFailures: 'Count',
+  TokenLifetime: 'Milliseconds',
+  KeySyncFailures: 'Count',
+  KeySyncWrites: 'Count',
+  ActiveKeyAgeDays: 'Count',
+  ActiveKeyExpiresInDays: 'Count',
   CanarySuccess: 'Count',
   CanaryFailures: 'Count',
 } as const satisfies Record<BrokerMetricName, 'Count' | 'Milliseconds'>;

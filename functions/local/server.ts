@@ -17,6 +17,7 @@ import type { KeyedSigningKeySet } from '../../shared/adapters/signing/sealing-s
 import {
   createSigningKeySet,
   generateRsaKeyPemAsync,
+  parseSigningKeySpec,
 } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   type EnvConfig,
@@ -53,6 +54,8 @@ export interface LocalServer {
   sandbox?: Sandbox;
   clientId: string;
   kid: string;
+  /** The next key's kid (`SIGNING_KEY_NEXT`): published, not signed with. */
+  nextKid?: string;
   /** What the start warned about (also logged): the banner repeats it. */
   warnings: string[];
   close(): Promise<void>;
@@ -60,10 +63,11 @@ export interface LocalServer {
 
 /**
  * The broker on node:http: the same composition the Lambda uses, over a loopback listener. Without
- * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten and Altinn under `/sandbox`)
- * with a generated key registered on a demo client. It fails closed: whether it is reachable from
- * other machines is read from the address it bound, and with real keys it serves other machines
- * only under a policy file.
+ * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten, Digdir's self-service API
+ * and Altinn under `/sandbox`) with the active key (`SIGNING_KEY`, else a generated one)
+ * registered on a demo client. It fails closed: whether it is reachable from other machines is
+ * read from the address it bound, and with real keys it serves other machines only under a
+ * policy file.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const config = loadEnvConfig(options.env ?? process.env);
@@ -141,6 +145,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       sandbox,
       clientId: upstream.clientId,
       kid: upstream.keys.active.kid,
+      nextKid: upstream.keys.published.find((signer) => signer !== upstream.keys.active)?.kid,
       warnings,
       close: () => close(server),
     };
@@ -220,6 +225,11 @@ async function realUpstream(config: EnvConfig, kmsClient: () => KMSClient): Prom
   };
 }
 
+/**
+ * The embedded sandbox, with the demo client registered under the active key: `SIGNING_KEY` (and
+ * `SIGNING_KEY_NEXT`, published but not registered: `npm run keys -- sync` registers it) when set,
+ * so `npm run keys` can use the same key files; else a key generated for this run.
+ */
 async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock): Promise<Upstream> {
   const sandbox = await createSandbox({
     origin,
@@ -227,16 +237,29 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
     clock,
     tokenLifetimeSeconds: config.sandboxTokenLifetime,
   });
-  const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
-  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
+  const keys = await sandboxKeys(config);
+  seedDemo(sandbox, { clientId: DEMO.clientId, publicJwk: await keys.active.publicJwk() });
   return {
     issuer: sandbox.issuer,
     clientId: DEMO.clientId,
-    keys: { active: signer, published: [signer] },
+    keys,
     sandbox,
     altinnPlatformUrl: sandbox.altinnPlatformUrl,
     systemId: DEMO.systemId,
   };
+}
+
+async function sandboxKeys(config: EnvConfig): Promise<KeyedSigningKeySet> {
+  if (!config.signingKey) {
+    const signer = await createFileGrantSigner({ key: await generateRsaKeyPemAsync() });
+    return { active: signer, published: [signer] };
+  }
+  for (const key of [config.signingKey, config.signingKeyNext]) {
+    if (key && parseSigningKeySpec(key.spec).kind !== 'file') {
+      throw new TypeError('in sandbox mode SIGNING_KEY and SIGNING_KEY_NEXT must be file: keys');
+    }
+  }
+  return createSigningKeySet({ active: config.signingKey, next: config.signingKeyNext });
 }
 
 /** One KMS client per server (the options' one in tests), made on first use. */

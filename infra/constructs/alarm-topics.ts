@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -22,7 +22,7 @@ export class AlarmTopics extends Construct {
   readonly paging: sns.Topic;
   readonly tickets: sns.Topic;
   readonly key: kms.Key;
-  readonly #admitted = new Set<sns.Topic>();
+  readonly #admitted = new Map<sns.Topic, string[]>();
 
   constructor(scope: Construct, id: string, config: BrokerEnvironmentConfig) {
     super(scope, id);
@@ -44,16 +44,24 @@ export class AlarmTopics extends Construct {
   }
 
   /**
-   * Lets CloudWatch publish to `topic` for these alarms only (call once per topic, with all of
-   * them): `sns:Publish` on the topic and the key's data-key actions, both conditioned on this
-   * account and the alarms' ARNs (the confused-deputy guard AWS documents for service principals).
+   * Lets CloudWatch publish to `topic` for these alarms only: `sns:Publish` on the topic and the
+   * key's data-key actions, both conditioned on this account and the alarms' ARNs (the
+   * confused-deputy guard AWS documents for service principals). Each construct admits its own
+   * alarms; one statement per topic lists them all.
    */
   admitAlarms(topic: sns.Topic, alarmNames: readonly string[]): void {
-    if (this.#admitted.has(topic)) throw new Error(`alarms already admitted to ${topic.node.id}`);
-    this.#admitted.add(topic);
+    const admitted = this.#admitted.get(topic);
+    if (admitted) {
+      admitted.push(...alarmNames);
+      return;
+    }
+    const names = [...alarmNames];
+    this.#admitted.set(topic, names);
     const conditions = {
       StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      ArnLike: { 'aws:SourceArn': alarmNames.map((name) => alarmArn(this, name)) },
+      ArnLike: {
+        'aws:SourceArn': Lazy.list({ produce: () => names.map((name) => alarmArn(this, name)) }),
+      },
     };
     const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     topic.addToResourcePolicy(

@@ -34,6 +34,27 @@ export const TABLE_KEY_ACTIONS = [
   'kms:GenerateDataKey',
 ];
 
+/**
+ * How every function of the app is bundled: minified ESM for Node 24 with the AWS SDK included (the
+ * SDK version is the one tested), source maps without sources, and a `require` for CommonJS deps.
+ */
+export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  externalModules: [],
+};
+
+/** The repository root (esbuild's project root) and its lock file. */
+export const PROJECT = {
+  root: REPO_ROOT,
+  lockFile: fileURLToPath(new URL('../../package-lock.json', import.meta.url)),
+};
+
 export interface BrokerFunctionProps {
   readonly config: BrokerEnvironmentConfig;
   readonly principals: AccessPrincipals;
@@ -156,8 +177,8 @@ export class BrokerFunction extends Construct {
       description: `Maskinporten token broker (${config.name})`,
       entry: HANDLER_ENTRY,
       handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: fileURLToPath(new URL('../../package-lock.json', import.meta.url)),
+      projectRoot: PROJECT.root,
+      depsLockFilePath: PROJECT.lockFile,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: config.function.memoryMb,
@@ -172,17 +193,7 @@ export class BrokerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        externalModules: [],
-      },
+      bundling: LAMBDA_BUNDLING,
     });
 
     // CDK makes the function depend on the whole role; the role is already implied by the Role

@@ -97,9 +97,11 @@ const denyGrants = () =>
 
 /**
  * A Maskinporten signing key signs for the broker only. Sign (RS256 digests) and GetPublicKey for
- * the broker's role and the ops role; administration, without either, for the admins; an explicit
- * deny of Sign to every other principal, so no `kms:*` IAM policy, account admin or grant can mint
- * grants; PutKeyPolicy and ScheduleKeyDeletion denied to all but the admins.
+ * the broker's role and the ops role; GetPublicKey and DescribeKey, never Sign, for the key sync
+ * (it registers the public key and removes a retired key's kid once the key is disabled);
+ * administration, without either, for the admins; an explicit deny of Sign to every other
+ * principal, so no `kms:*` IAM policy, account admin or grant can mint grants; PutKeyPolicy and
+ * ScheduleKeyDeletion denied to all but the admins.
  */
 export function signingKeyPolicy(p: AccessPrincipals): iam.PolicyDocument {
   const signers = brokerAndOps(p);
@@ -107,7 +109,8 @@ export function signingKeyPolicy(p: AccessPrincipals): iam.PolicyDocument {
     statements: [
       ...administration(p),
       allowTo(p, 'SignGrantsRs256', signers, ['kms:Sign'], { StringEquals: SIGN_CONDITIONS }),
-      allowTo(p, 'ReadPublicKey', signers, ['kms:GetPublicKey']),
+      allowTo(p, 'ReadPublicKey', [...signers, p.keySync], ['kms:GetPublicKey']),
+      allowTo(p, 'KeySyncReadsKeyState', [p.keySync], ['kms:DescribeKey']),
       denyUnless('DenySignUnlessBrokerOrOps', signers, ['kms:Sign']),
       denyGrants(),
     ],
@@ -141,9 +144,9 @@ export function tokenSealKeyPolicy(p: AccessPrincipals, tableName: string): iam.
 /**
  * The key under the table's and the secret's encryption at rest. It works only through DynamoDB
  * and Secrets Manager (whose resource policies decide who reads), for the broker, ops and the
- * admins (CloudFormation creates the table and the secret through those services); nobody uses it
- * directly. Calls AWS services make as themselves (DynamoDB with the table's grant) are exempt from
- * the denies.
+ * admins (CloudFormation creates the table and the secret through those services), and for the key
+ * sync's decryption of the secret through Secrets Manager only; nobody uses it directly. Calls AWS
+ * services make as themselves (DynamoDB with the table's grant) are exempt from the denies.
  */
 export function dataKeyPolicy(p: AccessPrincipals): iam.PolicyDocument {
   const services = [
@@ -161,6 +164,12 @@ export function dataKeyPolicy(p: AccessPrincipals): iam.PolicyDocument {
         [...SYMMETRIC_CRYPTO_ACTIONS, 'kms:DescribeKey', 'kms:CreateGrant'],
         { StringEquals: { 'kms:ViaService': services, 'kms:CallerAccount': p.account } },
       ),
+      allowTo(p, 'KeySyncReadsSecretThroughSecretsManager', [p.keySync], ['kms:Decrypt'], {
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${p.region}.amazonaws.com`,
+          'kms:CallerAccount': p.account,
+        },
+      }),
       // What DynamoDB's documentation asks for so it can watch the key's state.
       new iam.PolicyStatement({
         sid: 'DynamoDbReadsKeyMetadata',
@@ -180,13 +189,13 @@ export function dataKeyPolicy(p: AccessPrincipals): iam.PolicyDocument {
         },
       }),
       new iam.PolicyStatement({
-        sid: 'DenyDecryptUnlessBrokerOpsOrAdmin',
+        sid: 'DenyDecryptUnlessBrokerOpsAdminOrKeySync',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['kms:Decrypt'],
         resources: ['*'],
         conditions: {
-          ArnNotEquals: is([...brokerAndOps(p), ...p.admins]),
+          ArnNotEquals: is([...brokerAndOps(p), ...p.admins, p.keySync]),
           Bool: notAnAwsService,
         },
       }),

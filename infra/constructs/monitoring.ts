@@ -145,8 +145,21 @@ export class Monitoring extends Construct {
         ],
       ),
     );
+    const lifetime = (id: string, statistic: string, label: string) =>
+      new cw.MathExpression({
+        label,
+        expression: `${id} / 1000`,
+        usingMetrics: { [id]: metric('TokenLifetime', statistic) },
+        period: PERIOD,
+      });
     this.dashboard.addWidgets(
+      graph('Token lifetime Maskinporten gives (s, expires_in)', [
+        lifetime('lmin', cw.Stats.MINIMUM, 'min'),
+        lifetime('lmax', cw.Stats.MAXIMUM, 'max'),
+      ]),
       graph('Altinn token exchange', [metric('AltinnExchanges'), metric('AltinnErrors')]),
+    );
+    this.dashboard.addWidgets(
       graph('API latency (ms)', [
         stage.metricLatency({ period: PERIOD, statistic: cw.Stats.p(99), label: 'API p99' }),
         stage.metricIntegrationLatency({

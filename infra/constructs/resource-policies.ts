@@ -60,16 +60,17 @@ export function tokenTablePolicy(p: AccessPrincipals, tableArn: string): iam.Pol
 }
 
 /**
- * The configuration secret's resource policy: the value is read by the broker and ops only, written
- * by ops (or an admin when there is no ops role: somebody has to fill it), and only admins change
- * the policy. CloudFormation (an admin) keeps updating the secret's description and key.
+ * The configuration secret's resource policy: the value is read by the broker, ops and the key sync
+ * (the client id and the kids it registers) only, written by ops (or an admin when there is no ops
+ * role: somebody has to fill it), and only admins change the policy. CloudFormation (an admin)
+ * keeps updating the secret's description and key.
  */
 export function configSecretStatements(p: AccessPrincipals): iam.PolicyStatement[] {
   const writers = p.ops ? [p.ops, ...p.admins] : p.admins;
   return [
     denyUnless(
-      'DenyReadUnlessBrokerOrOps',
-      brokerAndOps(p),
+      'DenyReadUnlessBrokerOpsOrKeySync',
+      [...brokerAndOps(p), p.keySync],
       ['secretsmanager:GetSecretValue'],
       ['*'],
     ),

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BrokerEnvironmentConfig } from '../config.js';
+import { infraCallers } from '../infra-callers.js';
 import { integrationTimeoutMs } from '../sizing.js';
 
 /** Every route, all served by the one Lambda (proxy integration), all `AWS_IAM`. */
@@ -94,7 +95,7 @@ export class TokenApi extends Construct {
       restApiName: config.names.api,
       description: `Maskinporten token broker (${config.name}), private, SigV4 only`,
       endpointConfiguration: { types: [apigw.EndpointType.PRIVATE], vpcEndpoints },
-      policy: resourcePolicy(endpointIds, config.callerAccountIds),
+      policy: resourcePolicy(endpointIds, config),
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
       cloudWatchRole: config.api.createCloudWatchRole,
       ...(config.api.createCloudWatchRole
@@ -188,13 +189,15 @@ export class TokenApi extends Construct {
 
 /**
  * Deny every request that does not arrive through one of our VPC endpoints (explicit deny wins
- * over any allow), then allow the caller accounts. Naming accounts rather than `*` delegates to IAM:
- * a principal also needs an identity policy allowing `execute-api:Invoke` on this API.
+ * over any allow), then allow the caller accounts, and the roles infra creates as callers (the key
+ * sync) on the token route only. Naming accounts rather than `*` delegates to IAM: a principal also
+ * needs an identity policy allowing `execute-api:Invoke` on this API.
  */
 function resourcePolicy(
   endpointIds: readonly string[],
-  callerAccountIds: readonly string[],
+  config: BrokerEnvironmentConfig,
 ): iam.PolicyDocument {
+  const { callerAccountIds } = config;
   return new iam.PolicyDocument({
     statements: [
       new iam.PolicyStatement({
@@ -211,6 +214,16 @@ function resourcePolicy(
         principals: callerAccountIds.map((account) => new iam.AccountPrincipal(account)),
         actions: ['execute-api:Invoke'],
         resources: ['execute-api:/*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'AllowInfraCallersToken',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.AccountPrincipal(config.account)],
+        actions: ['execute-api:Invoke'],
+        resources: [`execute-api:/${config.name}/POST/v1/token`],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': infraCallers(config).map((caller) => caller.roleArn) },
+        },
       }),
     ],
   });

@@ -1,5 +1,6 @@
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   GetAccountSettingsCommand,
   GetFunctionConcurrencyCommand,
@@ -22,6 +23,7 @@ import { loadCallerPolicyFile, SSM_VALUE_LIMIT } from '../caller-policy-file.js'
 import { type BrokerEnvironmentConfig, cdkExecutionRoleArn } from '../config.js';
 import { SECRET_PLACEHOLDER } from '../secret-placeholder.js';
 import { LAMBDA_MIN_UNRESERVED_CONCURRENCY, reservedConcurrency } from '../sizing.js';
+import { checkSigningKeyReady } from './signing-key-check.js';
 
 /** The SDK clients preflight reads with (all in the environment's region). */
 export interface PreflightClients {
@@ -32,6 +34,13 @@ export interface PreflightClients {
   readonly ssm: SSMClient;
   readonly iam: IAMClient;
   readonly secretsManager: SecretsManagerClient;
+  /** Reads the signing keys' public halves and signs one grant with the active key. */
+  readonly kms: KMSClient;
+  /**
+   * Where Maskinporten and Digdir's self-service API are (default: the environment's
+   * `maskinportenIssuer` and `maskinportenAdminUrl`, the global `fetch`).
+   */
+  readonly maskinporten?: { issuer?: string; adminUrl?: string; fetch?: typeof fetch };
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -60,7 +69,8 @@ const KMS_QUOTA_ALARM_SHARE = 0.7;
 /**
  * Every check, in order: credentials first (the others would read the wrong account), then the
  * caller policy file, Lambda concurrency, the KMS RSA quota, the VPC endpoints, the CDK bootstrap,
- * the roles named in `access`, and the configuration secret. A check never throws: an SDK error
+ * the roles named in `access`, the configuration secret, and whether the active signing key is
+ * registered and ready at Digdir (`signing-key-check.ts`). A check never throws: an SDK error
  * becomes a failed check naming the error and the permission to add.
  */
 export async function runPreflightChecks(
@@ -77,6 +87,7 @@ export async function runPreflightChecks(
     checkBootstrap,
     checkRoles,
     checkConfigSecret,
+    checkSigningKeyReady,
   ]) {
     results.push(await check(config, clients));
   }
@@ -109,11 +120,12 @@ export function checkCallerPolicy(config: BrokerEnvironmentConfig): CheckResult 
   try {
     const policy = loadCallerPolicyFile(config);
     const limit = SSM_VALUE_LIMIT[config.policyParameterTier];
+    const fileRules = policy.ruleCount - policy.generatedRuleCount;
     return {
       check,
-      status: policy.ruleCount === 0 ? 'warn' : 'ok',
-      detail: `${policy.path}: ${policy.ruleCount} rules, ${policy.value.length} of ${limit} characters`,
-      ...(policy.ruleCount === 0
+      status: fileRules === 0 ? 'warn' : 'ok',
+      detail: `${policy.path}: ${fileRules} rules (+${policy.generatedRuleCount} generated), ${policy.value.length} of ${limit} characters`,
+      ...(fileRules === 0
         ? {
             fix: 'no rule: every caller gets 403 access_denied until you add rules (README "Caller policy")',
           }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -16,8 +17,10 @@ const USAGE = `Usage: npm run preflight -- --env <test|prod>
 Checks, with the AWS credentials in the environment, that a deploy of the environment can succeed
 and that the broker can run after it: the credentials' account, the caller policy file, Lambda
 concurrency left after the function's reservation, the KMS RSA request quota (L-2AC98190), the
-execute-api VPC endpoints in infra/config.ts, the CDK bootstrap, the roles named in access, and
-that the configuration secret no longer holds CloudFormation's placeholder. Prints what to fix.
+execute-api VPC endpoints in infra/config.ts, the CDK bootstrap, the roles named in access, that
+the configuration secret no longer holds CloudFormation's placeholder, and that the active signing
+key is registered and ready at Digdir (a real token request signed with it: run it as the ops
+role). Prints what to fix.
 Exit code: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage error.`;
 
 export interface PreflightDeps {
@@ -55,7 +58,11 @@ export async function runPreflight(argv: readonly string[], deps: PreflightDeps)
     deps.stdout.write(report(config, results));
     return results.some((result) => result.status === 'fail') ? 1 : 0;
   } finally {
-    if (!deps.clients) for (const client of Object.values(clients)) client.destroy();
+    if (!deps.clients) {
+      for (const [name, client] of Object.entries(clients)) {
+        if (name !== 'maskinporten') (client as { destroy(): void }).destroy();
+      }
+    }
   }
 }
 
@@ -68,6 +75,7 @@ function defaultClients(region: string): PreflightClients {
     ssm: new SSMClient({ region }),
     iam: new IAMClient({ region }),
     secretsManager: new SecretsManagerClient({ region }),
+    kms: new KMSClient({ region }),
   };
 }
 

@@ -3,9 +3,10 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import { accessPrincipals } from '../access.js';
 import { loadCallerPolicyFile } from '../caller-policy-file.js';
-import { type BrokerEnvironmentConfig, liveSigningKeys } from '../config.js';
+import { type BrokerEnvironmentConfig, liveSigningKeys, retiredSigningKeys } from '../config.js';
 import { BrokerFunction } from '../constructs/broker-function.js';
 import { CallerPolicyParameter } from '../constructs/caller-policy-parameter.js';
+import { KeySync } from '../constructs/key-sync.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { signingKeyOutputName } from '../constructs/signing-keys.js';
 import { TokenApi } from '../constructs/token-api.js';
@@ -18,8 +19,8 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The token Lambda, the private API in front of it, the caller-policy parameter, and the alarms and
- * dashboard. Table, secret and parameter are reached by their configured names; keys by the
+ * The token Lambda, the private API in front of it, the caller-policy parameter, the scheduled key
+ * sync, and the alarms and dashboard. Table, secret and parameter are reached by their configured names; keys by the
  * stateful stack's permanent outputs (weak references: `Fn::GetStackOutput`).
  */
 export class StatelessStack extends Stack {
@@ -27,6 +28,7 @@ export class StatelessStack extends Stack {
   readonly api: TokenApi;
   readonly policy: CallerPolicyParameter;
   readonly monitoring: Monitoring;
+  readonly keySync: KeySync;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -57,13 +59,29 @@ export class StatelessStack extends Stack {
       stage: this.api.api.deploymentStage,
     });
 
+    const invokeUrls = this.api.invokeUrls(config.network.executeApiVpcEndpointIds);
+    this.keySync = new KeySync(this, 'KeySync', {
+      config,
+      activeSigningKeyArn: fromStateful(signingKeyOutputName(live.active.name)),
+      nextSigningKeyArn: live.next ? fromStateful(signingKeyOutputName(live.next.name)) : undefined,
+      retiredSigningKeys: retiredSigningKeys(config).map((key) => ({
+        kid: key.kid,
+        keyArn: fromStateful(signingKeyOutputName(key.name)),
+      })),
+      dataKeyArn: fromStateful(STATEFUL_OUTPUTS.dataKeyArn),
+      api: this.api.api,
+      brokerUrl: invokeUrls[0] as string,
+      topics: this.monitoring.topics,
+      dashboard: this.monitoring.dashboard,
+    });
+
     new CfnOutput(this, 'ApiId', { value: this.api.api.restApiId });
     new CfnOutput(this, 'InvokeArnAllRoutes', {
       description:
         'execute-api:Invoke ARN for every route; narrow to .../<stage>/<METHOD>/v1/<path>',
       value: this.api.api.arnForExecuteApi('*', '/*', this.api.api.deploymentStage.stageName),
     });
-    this.api.invokeUrls(config.network.executeApiVpcEndpointIds).forEach((url, index) => {
+    invokeUrls.forEach((url, index) => {
       new CfnOutput(this, `InvokeUrl${index + 1}`, {
         description: `Base URL through ${config.network.executeApiVpcEndpointIds[index]} (VPC ${config.network.vpcId})`,
         value: url,
@@ -75,5 +93,6 @@ export class StatelessStack extends Stack {
       value: this.monitoring.alarms.alarmName('degraded'),
     });
     new CfnOutput(this, 'DashboardName', { value: config.names.dashboard });
+    new CfnOutput(this, 'KeySyncFunctionName', { value: config.names.keySyncFunction });
   }
 }

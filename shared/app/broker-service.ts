@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { altinnTokenCacheKey, type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
+import {
+  altinnTokenCacheKey,
+  type BrokerIdentity,
+  ownTokenCacheKey,
+  tokenCacheKey,
+} from '../domain/cache-key.js';
 import {
   type CachedToken,
   isServable,
@@ -122,16 +127,39 @@ export class BrokerService {
     return this.#getToken(request, deadline, admitMiss && once(admitMiss));
   }
 
+  /**
+   * A plain token for the broker's own use (the self-service API's admin token): fetched and cached
+   * like any other, but under a key of its own ({@link ownTokenCacheKey}), so a caller asking for
+   * the same scopes never gets this token from a cache, nor the broker a caller's.
+   */
+  async getOwnToken(scopes: readonly string[], deadline: Deadline): Promise<TokenResult> {
+    const request: TokenRequest = {
+      scopes: [...new Set(scopes)].sort(),
+      minTtl: OWN_TOKEN_MIN_TTL_SECONDS,
+      skipCache: false,
+    };
+    // No miss budget: it is the broker's own token, not a caller's.
+    return this.#getToken(
+      request,
+      deadline,
+      undefined,
+      ownTokenCacheKey(tokenCacheKey(this.identity, request)),
+    );
+  }
+
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
   async #getToken(
     request: TokenRequest,
     deadline: Deadline,
     admitMiss: AdmitMiss | undefined,
+    ownKey?: string,
   ): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
-    const key = request.exchange
-      ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
-      : tokenCacheKey(this.identity, request);
+    const key =
+      ownKey ??
+      (request.exchange
+        ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
+        : tokenCacheKey(this.identity, request));
     const now = clock();
     if (!request.skipCache) {
       const cached = memory.get(key, now);
@@ -328,6 +356,9 @@ export class BrokerService {
     return min + Math.floor(this.#options.random() * (max - min));
   }
 }
+
+/** What the broker's own tokens must still be valid for: a few admin calls, with room to spare. */
+const OWN_TOKEN_MIN_TTL_SECONDS = 30;
 
 /** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
 const SHARED_WRITE_WAIT_MS = 500;

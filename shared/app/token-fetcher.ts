@@ -114,6 +114,8 @@ export class TokenFetcher {
     metrics.count('MaskinportenCalls');
     try {
       const response = await server.requestToken(assertion, deadline);
+      // The lifetime Maskinporten gives (the client's access_token_lifetime, capped by scopes).
+      metrics.timing('TokenLifetime', response.expires_in * 1000);
       return toCachedToken(response, claims.scope, clock());
     } finally {
       metrics.timing('MaskinportenLatency', clock() - started);

@@ -1,4 +1,5 @@
 import { isValidOrgnr } from '../domain/orgnr.js';
+import { KID_PATTERN } from '../domain/public-jwk.js';
 import { requireSecureUrl } from '../domain/secure-url.js';
 import { ENV } from './env-names.js';
 
@@ -32,6 +33,10 @@ export interface EnvConfig {
   clientId?: string;
   signingKey?: SigningKeyConfig;
   signingKeyNext?: SigningKeyConfig;
+  /** Kids of former keys to remove from the client's registered set (`SIGNING_KIDS_RETIRED`). */
+  retiredKids: string[];
+  /** Digdir's self-service API base (`MASKINPORTEN_ADMIN_URL`). */
+  adminUrl?: string;
   altinnPlatform?: string;
   /** The broker's system in Altinn's register (`ALTINN_SYSTEM_ID`). */
   systemId?: string;
@@ -71,6 +76,8 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
       throw new TypeError(`${ENV.issuer} must end with "/": ${issuer}`);
     }
   }
+  const adminUrl = optional(env, ENV.adminUrl);
+  if (adminUrl !== undefined) requireSecureUrl(adminUrl, ENV.adminUrl);
   const altinnPlatform = optional(env, ENV.altinnPlatform);
   if (altinnPlatform !== undefined) requireSecureUrl(altinnPlatform, ENV.altinnPlatform);
   if (issuer !== undefined && altinnPlatform !== undefined) {
@@ -95,11 +102,13 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     ),
     port: integer(env, ENV.port, DEFAULT_PORT, 0, 65_535),
     host: optional(env, ENV.host) ?? DEFAULT_HOST,
+    retiredKids: kidList(env, ENV.retiredKids),
   };
   assign(config, 'issuer', issuer);
   assign(config, 'clientId', optional(env, ENV.clientId));
   assign(config, 'signingKey', signingKey(env, ENV.signingKey, ENV.signingKid));
   assign(config, 'signingKeyNext', signingKey(env, ENV.signingKeyNext, ENV.signingKidNext));
+  assign(config, 'adminUrl', adminUrl);
   assign(config, 'altinnPlatform', altinnPlatform);
   assign(config, 'systemId', systemId);
   assign(config, 'tokenCacheTable', optional(env, ENV.tokenCacheTable));
@@ -242,6 +251,21 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     );
   }
   return value;
+}
+
+/** A comma-separated list of kids (Digdir: letters, digits and `._-`). */
+function kidList(env: Env, name: string): string[] {
+  const kids = (optional(env, name) ?? '')
+    .split(',')
+    .map((kid) => kid.trim())
+    .filter(Boolean);
+  const bad = kids.find((kid) => !KID_PATTERN.test(kid));
+  if (bad !== undefined) {
+    throw new TypeError(
+      `${name} must be kids (letters, digits, ".", "_", "-") separated by commas, got ${JSON.stringify(bad)}`,
+    );
+  }
+  return [...new Set(kids)];
 }
 
 function signingKey(env: Env, specName: string, kidName: string): SigningKeyConfig | undefined {

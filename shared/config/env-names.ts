@@ -22,6 +22,28 @@ export const ENV = {
   signingKeyNext: 'SIGNING_KEY_NEXT',
   /** Optional `kid` for the next key. */
   signingKidNext: 'SIGNING_KID_NEXT',
+  /**
+   * Kids of former signing keys, comma-separated (`npm run keys` locally): a sync removes them from
+   * the client's registered set. In AWS they come from `infra/config.ts` (`kid` of retired keys).
+   */
+  retiredKids: 'SIGNING_KIDS_RETIRED',
+  /**
+   * Digdir's self-service API base, to which `clients/{id}/jwks` is appended (`npm run keys`, the
+   * scheduled key sync). Default for `--env test|prod`: `https://api{.test}.samarbeid.digdir.no/api/v1/`.
+   */
+  adminUrl: 'MASKINPORTEN_ADMIN_URL',
+  /**
+   * Key sync: the broker's base URL (a stack output `InvokeUrlN`) the scheduled key sync gets its
+   * admin token from, SigV4-signed, as a caller of the broker.
+   */
+  brokerUrl: 'BROKER_URL',
+  /**
+   * Key sync: the retired keys as JSON, `[{"kid": "...", "keyId": "<KMS key ARN>"}]`: each kid is
+   * removed from the client once KMS reports its key disabled (or gone).
+   */
+  retiredSigningKeys: 'SIGNING_KEYS_RETIRED',
+  /** Key sync: warn this many days before Digdir's `exp` on the active key (default 30). */
+  keyExpiryWarningDays: 'KEY_EXPIRY_WARNING_DAYS',
   /** Altinn platform base, e.g. `https://platform.tt02.altinn.no`. */
   altinnPlatform: 'ALTINN_PLATFORM_URL',
   /** The broker's system in Altinn's register, `<vendor orgno>_<name>` (system-user requests). */

@@ -31,3 +31,9 @@ export function tokenCacheKey(identity: BrokerIdentity, request: TokenRequest): 
 
 /** The key of the exchanged Altinn token, derived from the Maskinporten token's key. */
 export const altinnTokenCacheKey = (maskinportenKey: string) => `altinn:${maskinportenKey}`;
+
+/**
+ * The key of a token the broker asks for itself (the self-service API's admin token), derived from
+ * the key a caller's identical request would have: a caller is never handed it from a cache.
+ */
+export const ownTokenCacheKey = (callerKey: string) => `own:${callerKey}`;

@@ -106,7 +106,7 @@ export function keyStatus(input: KeyStatusInput): KeyStatus {
   if (input.next) {
     const next = stateOf(input.next.kid, input.next, registered, now);
     const delay = input.propagationDelayMs ?? DIGDIR_PROPAGATION_DELAY_MS;
-    status.next = { ...next, promotion: promotion(next, input.nextVerification, now, delay) };
+    status.next = { ...next, promotion: readiness(next, input.nextVerification, now, delay) };
     if (next.expired) warnings.push(`next key ${next.kid} has expired at Digdir`);
   }
   return status;
@@ -153,22 +153,28 @@ function activeWarnings(active: KeyState, warnDays: number): string[] {
   return [];
 }
 
-function promotion(
-  next: KeyState,
+/**
+ * Whether Maskinporten accepts a key everywhere: registered with this public key, not expired,
+ * registered for longer than the propagation delay, and verified by a token request signed with
+ * it after it was registered. What `keys status` says of the next key, and what the deploy
+ * preflight demands of the active one.
+ */
+export function readiness(
+  key: KeyState,
   verification: KeyVerification | undefined,
   now: number,
-  delayMs: number,
+  delayMs: number = DIGDIR_PROPAGATION_DELAY_MS,
 ): Promotion {
   const reasons: string[] = [];
-  if (next.registration === 'not_registered') reasons.push('not registered at Digdir; run sync');
-  else if (next.registration === 'different_key') {
+  if (key.registration === 'not_registered') reasons.push('not registered at Digdir; run sync');
+  else if (key.registration === 'different_key') {
     reasons.push('registered at Digdir with another public key');
-  } else if (next.expired) reasons.push('expired at Digdir');
-  else if (next.registeredAt === undefined) reasons.push('registration time unknown');
-  else if (now - next.registeredAt <= delayMs) {
-    const waitS = Math.ceil((next.registeredAt + delayMs - now) / 1000);
+  } else if (key.expired) reasons.push('expired at Digdir');
+  else if (key.registeredAt === undefined) reasons.push('registration time unknown');
+  else if (now - key.registeredAt <= delayMs) {
+    const waitS = Math.ceil((key.registeredAt + delayMs - now) / 1000);
     reasons.push(
-      `registered ${Math.floor((now - next.registeredAt) / 1000)} s ago; wait ${waitS} s more for propagation`,
+      `registered ${Math.floor((now - key.registeredAt) / 1000)} s ago; wait ${waitS} s more for propagation`,
     );
   }
   if (!verification) reasons.push('not yet verified by a token request signed with it');
@@ -176,7 +182,7 @@ function promotion(
     reasons.push(
       `a token request signed with it failed${verification.detail ? `: ${verification.detail}` : ''}`,
     );
-  } else if (next.registeredAt !== undefined && verification.at < next.registeredAt) {
+  } else if (key.registeredAt !== undefined && verification.at < key.registeredAt) {
     reasons.push('verified before its current registration; verify again');
   }
   return reasons.length === 0 ? { ready: true } : { ready: false, reasons };

@@ -1,5 +1,6 @@
 import type { RegisteredKey } from '../domain/key-set-plan.js';
 import type { RsaPublicJwk } from '../domain/public-jwk.js';
+import type { Deadline } from './deadline.js';
 
 /**
  * The scope of the Maskinporten token the self-service API takes. Digdir's docs do not map scopes
@@ -29,13 +30,10 @@ export interface AdminClientInfo {
 }
 
 /**
- * Gets a Maskinporten access token for the broker's own client with these scopes, by the signal's
- * deadline (the composition binds it to the broker's fetcher, under its own cache key).
+ * Gets a Maskinporten access token for the broker's own client with these scopes, by the deadline
+ * (the composition binds it to the broker's fetcher, under a cache key of its own).
  */
-export type AdminTokenProvider = (
-  scopes: readonly string[],
-  signal: AbortSignal,
-) => Promise<string>;
+export type AdminTokenProvider = (scopes: readonly string[], deadline: Deadline) => Promise<string>;
 
 /**
  * Digdir's self-service API for the broker's own Maskinporten client. Keys are handled only as a
@@ -45,11 +43,11 @@ export type AdminTokenProvider = (
  */
 export interface MaskinportenAdminApi {
   /** `GET {base}/clients/{id}/jwks`. */
-  getKeys(signal: AbortSignal): Promise<RegisteredKeySet>;
+  getKeys(deadline: Deadline): Promise<RegisteredKeySet>;
   /** `POST {base}/clients/{id}/jwks` with `{"keys": [...]}`; resolves the stored set (201). */
-  replaceKeys(keys: readonly RsaPublicJwk[], signal: AbortSignal): Promise<RegisteredKeySet>;
+  replaceKeys(keys: readonly RsaPublicJwk[], deadline: Deadline): Promise<RegisteredKeySet>;
   /** `GET {base}/clients/{id}`. */
-  getClient(signal: AbortSignal): Promise<AdminClientInfo>;
+  getClient(deadline: Deadline): Promise<AdminClientInfo>;
 }
 
 /**

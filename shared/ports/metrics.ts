@@ -9,9 +9,19 @@
  * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
  * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
  * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
- * last good policy stayed in force). The canary (functions/canary) emits `CanarySuccess` once per
- * run (1 when every check through every VPC endpoint passed, else 0) and `CanaryFailures` (the
- * checks that failed).
+ * last good policy stayed in force).
+ *
+ * `TokenLifetime` is the lifetime of each token Maskinporten issues (`expires_in`, recorded in
+ * milliseconds through `timing` so CloudWatch shows its minimum and maximum).
+ *
+ * The scheduled key sync (and `npm run keys`) emits the `Key*` and `ActiveKey*` names:
+ * `KeySyncFailures` a sync that did not complete (Digdir or the network failed, or a rule
+ * refused), `KeySyncWrites` a sync that replaced the registered set, `ActiveKeyAgeDays` the active
+ * key's age in whole days and `ActiveKeyExpiresInDays` the days until Digdir's `exp` on it (a
+ * value per run, as a Count: read their maximum and minimum).
+ *
+ * The canary (functions/canary) emits `CanarySuccess` once per run (1 when every check through
+ * every VPC endpoint passed, else 0) and `CanaryFailures` (the checks that failed).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -42,6 +52,11 @@ export type BrokerMetricName =
   | 'RefusalCacheHits'
   | 'RateLimited'
   | 'PolicyRefreshFailures'
+  | 'TokenLifetime'
+  | 'KeySyncFailures'
+  | 'KeySyncWrites'
+  | 'ActiveKeyAgeDays'
+  | 'ActiveKeyExpiresInDays'
   | 'CanarySuccess'
   | 'CanaryFailures';
 

@@ -43,6 +43,13 @@ const TICKETS = [
   'rate-limited',
   'policy-refresh-failures',
 ];
+/** The key sync's own tickets (test/infra/key-sync.test.ts asserts each). */
+const KEY_SYNC_TICKETS = [
+  'key-sync-failing',
+  'key-sync-not-running',
+  'active-key-age',
+  'active-key-expiry',
+];
 
 /** Every alarm (metric or composite) by name, with its properties. */
 function alarmsByName(s: Synth): Map<string, Json> {
@@ -65,7 +72,7 @@ describe.each(['test', 'prod'] as const)('%s alarms', (env) => {
 
   it('has the paging inputs, one composite and the tickets, and nothing else', () => {
     expect([...alarmsByName(s()).keys()].sort()).toEqual(
-      [...PAGING_INPUTS, 'degraded', ...TICKETS].map(name).sort(),
+      [...PAGING_INPUTS, 'degraded', ...TICKETS, ...KEY_SYNC_TICKETS].map(name).sort(),
     );
   });
 
@@ -250,7 +257,7 @@ describe.each(['test', 'prod'] as const)('%s alarms', (env) => {
     );
     const topicOf = (email: string | undefined) =>
       subscriptions.find((sub) => sub.Endpoint === email)?.TopicArn;
-    for (const short of TICKETS) {
+    for (const short of [...TICKETS, ...KEY_SYNC_TICKETS]) {
       expect(asList(alarms.get(name(short)).AlarmActions), short).toEqual([
         topicOf(config.alarms.ticketEmail),
       ]);

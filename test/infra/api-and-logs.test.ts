@@ -176,8 +176,9 @@ describe.each(['test', 'prod'] as const)('%s API Gateway and logs', (env) => {
         expect(group.Properties.RetentionInDays, id).toBe(config.logRetentionDays);
       }
     }
-    // No log group is left to Lambda or API Gateway to create without one.
-    expect(resourcesOf(s().stateless, 'AWS::Logs::LogGroup')).toHaveLength(3);
+    // No log group is left to Lambda or API Gateway to create without one: the token function's,
+    // the API's access and execution logs, and the key sync's.
+    expect(resourcesOf(s().stateless, 'AWS::Logs::LogGroup')).toHaveLength(4);
     expect(resourcesOf(s().stateless, 'Custom::LogRetention')).toHaveLength(0);
   });
 
@@ -196,7 +197,11 @@ describe.each(['test', 'prod'] as const)('%s API Gateway and logs', (env) => {
 
   it('lets only API Gateway, from this API, invoke the function through its resource policy', () => {
     const api = logicalIdOf(s().stateless, 'AWS::ApiGateway::RestApi');
-    const permissions = resourcesOf(s().stateless, 'AWS::Lambda::Permission');
+    const resources = s().stateless.toJSON().Resources;
+    const fnId = Object.keys(resources).find((id) => resources[id] === brokerFunction(s()));
+    const permissions = resourcesOf(s().stateless, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => referencesIn(permission.Properties.FunctionName).has(fnId as string),
+    );
     expect(permissions.length).toBeGreaterThan(0);
     for (const [, permission] of permissions) {
       expect(permission.Properties).toMatchObject({

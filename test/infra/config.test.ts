@@ -7,6 +7,7 @@ import {
   functionRoleArn,
   liveSigningKeys,
   resolveEnvironment,
+  retiredSigningKeys,
   signingKeyAlias,
   validateEnvironment,
 } from '../../infra/config.js';
@@ -75,14 +76,59 @@ describe('infra/config', () => {
       'names must be unique',
     ],
     [[{ name: 'K 1', active: true }], 'names must be lowercase'],
+    [
+      [
+        { name: 'a', active: true },
+        { name: 'old', retired: true },
+      ],
+      'retired key old needs the kid it was registered under',
+    ],
+    [
+      [
+        { name: 'a', active: true },
+        { name: 'old', retired: true, kid: 'not a kid' },
+      ],
+      'retired key old needs the kid',
+    ],
+    [[{ name: 'a', active: true, kid: 'k-a' }], 'kid is only for retired keys (a)'],
   ])('rejects signing keys %j', (signingKeys, problem) => {
     expect(validateEnvironment(withChanges({ signingKeys })).join('\n')).toContain(problem);
   });
 
+  it.each([
+    [{ subnetIds: [] }, 'keySync.subnetIds must hold at least one subnet-'],
+    [{ subnetIds: ['subnet-x'] }, 'keySync.subnetIds must hold at least one subnet-'],
+    [{ securityGroupIds: ['vpc-0aaaaaaaaaaaaaaa1'] }, 'keySync.securityGroupIds'],
+    [
+      { maxActiveKeyAgeDays: 7 },
+      'keySync.maxActiveKeyAgeDays must be a whole number of days, 30-3650',
+    ],
+    [{ expiryWarningDays: 0 }, 'keySync.expiryWarningDays must be a whole number of days, 1-180'],
+  ])('rejects the key sync settings %j', (change, problem) => {
+    const keySync = { ...ENVIRONMENTS.test.keySync, ...change };
+    expect(validateEnvironment(withChanges({ keySync })).join('\n')).toContain(problem);
+  });
+
+  it("rejects a self-service base that is not https with a trailing slash, and a key sync role that is the broker's", () => {
+    const problems = validateEnvironment(
+      withChanges({
+        maskinportenAdminUrl: 'https://api.samarbeid.digdir.no/api/v1',
+        names: { ...ENVIRONMENTS.test.names, keySyncRole: ENVIRONMENTS.test.names.functionRole },
+      }),
+    ).join('\n');
+    expect(problems).toContain('maskinportenAdminUrl must be https, ending /');
+    expect(problems).toContain('names.keySyncRole must differ from names.functionRole');
+  });
+
   it('finds the active and next key, ignoring retired ones', () => {
     const rotating = withChanges({
-      signingKeys: [{ name: 'old', retired: true }, { name: 'cur', active: true }, { name: 'new' }],
+      signingKeys: [
+        { name: 'old', retired: true, kid: 'old-kid' },
+        { name: 'cur', active: true },
+        { name: 'new' },
+      ],
     });
+    expect(retiredSigningKeys(rotating)).toEqual([{ name: 'old', kid: 'old-kid' }]);
     expect(liveSigningKeys(rotating)).toEqual({
       active: { name: 'cur', active: true },
       next: { name: 'new' },

@@ -13,6 +13,7 @@ import {
   ENVIRONMENTS,
 } from '../../infra/config.js';
 import { TABLE_DATA_ACTIONS } from '../../infra/constructs/resource-policies.js';
+import { infraCallers } from '../../infra/infra-callers.js';
 import { parsePolicy } from '../../shared/domain/policy-document.js';
 import {
   type Json,
@@ -76,7 +77,7 @@ describe.each(['test', 'prod'] as const)('%s data-plane access', (env) => {
     });
   });
 
-  it('secret: read by the broker and ops, written by ops and admins, its policy changed by admins', () => {
+  it('secret: read by the broker, ops and the key sync, written by ops and admins, its policy changed by admins', () => {
     const policies = resourcesOf(s().stateful, 'AWS::SecretsManager::ResourcePolicy');
     expect(policies).toHaveLength(1);
     const [, policy] = policies[0] as [string, Json];
@@ -86,12 +87,19 @@ describe.each(['test', 'prod'] as const)('%s data-plane access', (env) => {
     const statements = policy.Properties.ResourcePolicy.Statement;
     expect(statements).toEqual([
       {
-        Sid: 'DenyReadUnlessBrokerOrOps',
+        Sid: 'DenyReadUnlessBrokerOpsOrKeySync',
         Effect: 'Deny',
         Principal: { AWS: '*' },
         Action: 'secretsmanager:GetSecretValue',
         Resource: '*',
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': brokerAndOps } },
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [
+              ...brokerAndOps,
+              `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-key-sync`,
+            ],
+          },
+        },
       },
       {
         Sid: 'DenyWriteUnlessOpsOrAdmin',
@@ -120,12 +128,14 @@ describe.each(['test', 'prod'] as const)('%s data-plane access', (env) => {
     const parameters = resourcesOf(s().stateless, 'AWS::SSM::Parameter');
     expect(parameters).toHaveLength(1);
     const [, parameter] = parameters[0] as [string, Json];
-    const file = readFileSync(join(POLICY_DIR, `${env}.json`), 'utf8');
+    const file = JSON.parse(readFileSync(join(POLICY_DIR, `${env}.json`), 'utf8'));
+    // The file's rules, then the rules infra generates for its own callers (the key sync).
+    const generated = infraCallers(config).map((caller) => caller.rule);
     expect(parameter.Properties).toMatchObject({
       Name: config.names.policyParameter,
       Type: 'String',
       Tier: 'Standard',
-      Value: JSON.stringify(JSON.parse(file)),
+      Value: JSON.stringify({ ...file, rules: [...file.rules, ...generated] }),
     });
     // The value is exactly what the broker parses (issue 10 §5: validated by parsePolicy in CI).
     expect(() => parsePolicy(JSON.parse(parameter.Properties.Value), 'ssm')).not.toThrow();
@@ -197,7 +207,7 @@ describe('infra/policies', () => {
           ),
         }),
       },
-      /characters minified; a Standard SSM parameter holds 4096/,
+      /characters minified with the 1 generated rule\(s\); a Standard SSM parameter holds 4096/,
     ],
   ])('fails synth and CI on %s', (_, files, message) => {
     expect(() => loadCallerPolicyFile(config, scratch(files))).toThrow(message);
@@ -210,6 +220,8 @@ describe('infra/policies', () => {
     const dir = scratch({ 'test.json': JSON.stringify({ rules }, null, 2) });
     const document = loadCallerPolicyFile({ ...config, policyParameterTier: 'Advanced' }, dir);
     expect(document.value.length).toBeGreaterThan(SSM_VALUE_LIMIT.Standard);
-    expect(document.value).toBe(JSON.stringify({ rules }));
+    const generated = infraCallers(config).map((caller) => caller.rule);
+    expect(document.value).toBe(JSON.stringify({ rules: [...rules, ...generated] }));
+    expect(document).toMatchObject({ ruleCount: 61, generatedRuleCount: 1 });
   });
 });

@@ -48,6 +48,8 @@ const account = (config: BrokerEnvironmentConfig) => ({
 });
 const roleArn = (config: BrokerEnvironmentConfig) =>
   `arn:aws:iam::${config.account}:role/${config.names.functionRole}`;
+const keySyncRole = (config: BrokerEnvironmentConfig) =>
+  `arn:aws:iam::${config.account}:role/${config.names.keySyncRole}`;
 const brokerAndOps = (config: BrokerEnvironmentConfig) =>
   config.access.opsRoleArn ? [roleArn(config), config.access.opsRoleArn] : [roleArn(config)];
 
@@ -107,16 +109,25 @@ describe.each(['test', 'prod'] as const)('%s key policies', (env) => {
     }
   });
 
-  it('signing key: Sign (RS256 digests) and GetPublicKey for the broker and ops, Sign denied to everyone else', () => {
+  it('signing key: Sign (RS256 digests) and GetPublicKey for the broker and ops, GetPublicKey and DescribeKey for the key sync, Sign denied to everyone else', () => {
     const statements = keyPolicy(s(), `alias/maskinporten-broker/${env}/k2026a`);
     expect(statements.map((st) => st.Sid)).toEqual([
       'KeyAdministration',
       'DenyPolicyChangeAndDeletionUnlessAdmin',
       'SignGrantsRs256',
       'ReadPublicKey',
+      'KeySyncReadsKeyState',
       'DenySignUnlessBrokerOrOps',
       'DenyGrants',
     ]);
+    expect(statementBySid(statements, 'KeySyncReadsKeyState')).toEqual({
+      Sid: 'KeySyncReadsKeyState',
+      Effect: 'Allow',
+      Principal: account(config),
+      Action: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [keySyncRole(config)] } },
+    });
     const signers = brokerAndOps(config);
     expect(signers).toHaveLength(2);
     expect(statementBySid(statements, 'SignGrantsRs256')).toEqual({
@@ -139,8 +150,10 @@ describe.each(['test', 'prod'] as const)('%s key policies', (env) => {
       Principal: account(config),
       Action: 'kms:GetPublicKey',
       Resource: '*',
-      Condition: { ArnEquals: { 'aws:PrincipalArn': signers } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [...signers, keySyncRole(config)] } },
     });
+    // The key sync reads but never signs: Sign is denied to every principal but the signers.
+    expect(signers).not.toContain(keySyncRole(config));
     expect(statementBySid(statements, 'DenySignUnlessBrokerOrOps')).toEqual({
       Sid: 'DenySignUnlessBrokerOrOps',
       Effect: 'Deny',
@@ -208,10 +221,25 @@ describe.each(['test', 'prod'] as const)('%s key policies', (env) => {
       'KeyAdministration',
       'DenyPolicyChangeAndDeletionUnlessAdmin',
       'UseThroughDynamoDbAndSecretsManager',
+      'KeySyncReadsSecretThroughSecretsManager',
       'DynamoDbReadsKeyMetadata',
       'DenyUseOutsideDynamoDbAndSecretsManager',
-      'DenyDecryptUnlessBrokerOpsOrAdmin',
+      'DenyDecryptUnlessBrokerOpsAdminOrKeySync',
     ]);
+    expect(statementBySid(statements, 'KeySyncReadsSecretThroughSecretsManager')).toEqual({
+      Sid: 'KeySyncReadsSecretThroughSecretsManager',
+      Effect: 'Allow',
+      Principal: account(config),
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${config.region}.amazonaws.com`,
+          'kms:CallerAccount': config.account,
+        },
+        ArnEquals: { 'aws:PrincipalArn': [keySyncRole(config)] },
+      },
+    });
     expect(statementBySid(statements, 'UseThroughDynamoDbAndSecretsManager')).toEqual({
       Sid: 'UseThroughDynamoDbAndSecretsManager',
       Effect: 'Allow',
@@ -249,14 +277,14 @@ describe.each(['test', 'prod'] as const)('%s key policies', (env) => {
         Bool: { 'aws:PrincipalIsAWSService': 'false' },
       },
     });
-    expect(statementBySid(statements, 'DenyDecryptUnlessBrokerOpsOrAdmin')).toEqual({
-      Sid: 'DenyDecryptUnlessBrokerOpsOrAdmin',
+    expect(statementBySid(statements, 'DenyDecryptUnlessBrokerOpsAdminOrKeySync')).toEqual({
+      Sid: 'DenyDecryptUnlessBrokerOpsAdminOrKeySync',
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: 'kms:Decrypt',
       Resource: '*',
       Condition: {
-        ArnNotEquals: { 'aws:PrincipalArn': users },
+        ArnNotEquals: { 'aws:PrincipalArn': [...users, keySyncRole(config)] },
         Bool: { 'aws:PrincipalIsAWSService': 'false' },
       },
     });
@@ -275,16 +303,17 @@ describe.each(['test', 'prod'] as const)('%s key policies', (env) => {
 });
 
 describe('without an ops role', () => {
-  it('lets only the broker sign and read public keys', () => {
+  it('lets only the broker sign, and the broker and the key sync read public keys', () => {
     const s = synths.withoutOps;
     expect(s.synthError).toBeUndefined();
     const config = withoutOps.prod as BrokerEnvironmentConfig;
     const statements = keyPolicy(s, 'alias/maskinporten-broker/prod/k2026a');
-    for (const sid of ['SignGrantsRs256', 'ReadPublicKey']) {
-      expect(statementBySid(statements, sid).Condition.ArnEquals).toEqual({
-        'aws:PrincipalArn': [roleArn(config)],
-      });
-    }
+    expect(statementBySid(statements, 'SignGrantsRs256').Condition.ArnEquals).toEqual({
+      'aws:PrincipalArn': [roleArn(config)],
+    });
+    expect(statementBySid(statements, 'ReadPublicKey').Condition.ArnEquals).toEqual({
+      'aws:PrincipalArn': [roleArn(config), keySyncRole(config)],
+    });
     expect(statementBySid(statements, 'DenySignUnlessBrokerOrOps').Condition).toEqual({
       ArnNotEquals: { 'aws:PrincipalArn': [roleArn(config)] },
     });

@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { DescribeVpcEndpointsCommand, EC2Client, type VpcEndpoint } from '@aws-sdk/client-ec2';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import {
   GetAccountSettingsCommand,
   GetFunctionConcurrencyCommand,
@@ -18,11 +20,15 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BrokerEnvironmentConfig, ENVIRONMENTS } from '../../infra/config.js';
 import { runPreflight } from '../../infra/ops/preflight.js';
 import { type PreflightClients, runPreflightChecks } from '../../infra/ops/preflight-checks.js';
 import { SECRET_PLACEHOLDER } from '../../infra/secret-placeholder.js';
+import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
+import { type SandboxServer, startSandboxServer } from '../../shared/sandbox/sandbox.js';
+import { answerWithRealKeys, type MockKmsKey } from '../support/kms-mock.js';
 
 const mocks = {
   sts: mockClient(STSClient),
@@ -32,8 +38,11 @@ const mocks = {
   ssm: mockClient(SSMClient),
   iam: mockClient(IAMClient),
   secretsManager: mockClient(SecretsManagerClient),
+  kms: mockClient(KMSClient),
 };
 const region = 'eu-north-1';
+/** Maskinporten and Digdir: the sandbox (its URLs are filled in once it listens). */
+const endpoints: { issuer?: string; adminUrl?: string } = {};
 const clients: PreflightClients = {
   sts: new STSClient({ region }),
   lambda: new LambdaClient({ region }),
@@ -42,9 +51,36 @@ const clients: PreflightClients = {
   ssm: new SSMClient({ region }),
   iam: new IAMClient({ region }),
   secretsManager: new SecretsManagerClient({ region }),
+  kms: new KMSClient({ region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+  maskinporten: endpoints,
 };
-afterAll(() => {
+
+/** prod's active key k2026a, registered on the demo client ten minutes ago (past Digdir's delay). */
+const ACTIVE_ARN = 'arn:aws:kms:eu-north-1:222222222222:key/1111aaaa-11aa-11aa-11aa-111111111111';
+const ACTIVE_ALIAS = 'alias/maskinporten-broker/prod/k2026a';
+const active = generateKeyPairSync('rsa', { modulusLength: 2048 });
+let activeJwk: JWK;
+let sandbox: SandboxServer;
+let sandboxOffsetMs = -10 * 60_000;
+let kmsKeys: MockKmsKey[];
+
+beforeAll(async () => {
+  const { n, e } = active.publicKey.export({ format: 'jwk' });
+  activeJwk = { kty: 'RSA', n, e, alg: 'RS256', use: 'sig' };
+  activeJwk.kid = await calculateJwkThumbprint(activeJwk, 'sha256');
+  sandbox = await startSandboxServer({
+    clock: () => Date.now() + sandboxOffsetMs,
+    propagationDelayMs: 0,
+  });
+  seedDemo(sandbox, { publicJwk: activeJwk });
+  sandbox.maskinporten.selfService.stored(DEMO.clientId); // registered now, ten minutes ago
+  sandboxOffsetMs = 0;
+  endpoints.issuer = sandbox.issuer;
+  endpoints.adminUrl = sandbox.selfServiceUrl;
+});
+afterAll(async () => {
   for (const mock of Object.values(mocks)) mock.restore();
+  await sandbox.close();
 });
 
 const prod = ENVIRONMENTS.prod; // reserves 48, signs up to 8/s, two VPC endpoints
@@ -82,8 +118,11 @@ function healthyAccount(): void {
     .on(DescribeSecretCommand)
     .resolves({ VersionIdsToStages: { a: ['AWSPREVIOUS'], b: ['AWSCURRENT'] } });
   mocks.secretsManager.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({ clientId: 'c1', systemId: '310547891_broker' }),
+    SecretString: JSON.stringify({ clientId: DEMO.clientId, systemId: '310547891_broker' }),
   });
+  kmsKeys = [{ arn: ACTIVE_ARN, aliases: [ACTIVE_ALIAS], privateKey: active.privateKey }];
+  answerWithRealKeys(mocks.kms, kmsKeys);
+  sandbox.maskinporten.selfService.replace(DEMO.clientId, [activeJwk]);
 }
 
 async function check(name: string, config: BrokerEnvironmentConfig = prod) {
@@ -120,6 +159,7 @@ describe('npm run preflight', () => {
       'cdk-bootstrap',
       'access-roles',
       'config-secret',
+      'signing-key-ready',
     ]) {
       expect(stdout).toMatch(new RegExp(`^(OK  |WARN)  ${name} `, 'm'));
     }
@@ -369,7 +409,7 @@ describe('npm run preflight', () => {
     const result = await check('caller-policy');
 
     expect(result.status).toBe('warn');
-    expect(result.detail).toMatch(/prod\.json: 0 rules, 12 of 4096 characters/);
+    expect(result.detail).toMatch(/prod\.json: 0 rules \(\+1 generated\), \d+ of 4096 characters/);
   });
 
   it.each([
@@ -391,5 +431,77 @@ describe('npm run preflight', () => {
 
     expect(code).toBe(0);
     expect(stdout).toContain('Exit code: 0 nothing failed');
+  });
+});
+
+// Issue 14 §2: promotion of next to active is allowed only when the key is ready, and preflight
+// refuses a configuration whose active key is not. Ready (../shared/reference/
+// maskinporten-admin-api.md §5): registered for longer than Digdir's 0-2 minute propagation, and a
+// real token request signed with it succeeded. Here Digdir and Maskinporten are the sandbox and
+// KMS answers from real RSA keys; the check signs as the ops role would.
+describe('npm run preflight: the active signing key', () => {
+  beforeEach(healthyAccount);
+
+  it('passes an active key registered past the propagation delay that Maskinporten accepts', async () => {
+    const result = await check('signing-key-ready');
+
+    expect(result.status).toBe('ok');
+    expect(result.detail).toContain(
+      `active key k2026a (kid ${activeJwk.kid}) is registered for client ${DEMO.clientId} and accepted by Maskinporten;`,
+    );
+    // §4: one year after the (re-)post; 364 once a few milliseconds have passed.
+    expect(result.detail).toMatch(/; Digdir's exp in 36[45] days$/);
+  });
+
+  it('refuses a promoted key registered less than the propagation delay ago', async () => {
+    const promoted = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { n, e } = promoted.publicKey.export({ format: 'jwk' });
+    const jwk: JWK = { kty: 'RSA', n, e, alg: 'RS256', use: 'sig' };
+    jwk.kid = await calculateJwkThumbprint(jwk, 'sha256');
+    sandbox.maskinporten.selfService.replace(DEMO.clientId, [activeJwk, jwk]);
+    kmsKeys[0] = { ...kmsKeys[0], privateKey: promoted.privateKey } as MockKmsKey;
+
+    const result = await check('signing-key-ready');
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toMatch(
+      /^active key k2026a \(kid \S+\) is not ready at Digdir: registered \d+ s ago; wait \d+ s more for propagation$/,
+    );
+    expect(result.fix).toContain('npm run keys -- status --env prod');
+  });
+
+  it('refuses an active key Maskinporten does not know (MP-124), from one real token request', async () => {
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    kmsKeys[0] = { ...kmsKeys[0], privateKey: stranger.privateKey } as MockKmsKey;
+    const signs = () => mocks.kms.commandCalls(SignCommand).length;
+
+    const result = await check('signing-key-ready');
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toMatch(
+      /^Maskinporten refuses grants signed with the active key k2026a \(kid \S+\): MP-124 /,
+    );
+    expect(signs()).toBe(1);
+  });
+
+  it('only warns before the first deploy, when the key does not exist yet', async () => {
+    kmsKeys.length = 0;
+
+    const result = await check('signing-key-ready');
+
+    expect(result).toMatchObject({
+      status: 'warn',
+      detail: 'signing key k2026a does not exist yet (the first deploy creates it)',
+    });
+    expect(result.fix).toContain('npm run jwks -- --env prod');
+  });
+
+  it('warns, checking nothing, when the credentials cannot read the client id', async () => {
+    mocks.secretsManager.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException'));
+
+    const result = await check('signing-key-ready');
+
+    expect(result).toMatchObject({ status: 'warn', fix: expect.stringContaining('ops role') });
+    expect(mocks.kms.calls()).toHaveLength(0);
   });
 });

@@ -19,7 +19,11 @@ const publicMembers = (key: ReturnType<typeof rsaKey>) => {
 const rotating: Record<string, BrokerEnvironmentConfig> = {
   test: {
     ...ENVIRONMENTS.test,
-    signingKeys: [{ name: 'k0', retired: true }, { name: 'k1', active: true }, { name: 'k2' }],
+    signingKeys: [
+      { name: 'k0', retired: true, kid: 'k0-kid' },
+      { name: 'k1', active: true },
+      { name: 'k2' },
+    ],
   },
 };
 

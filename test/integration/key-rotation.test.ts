@@ -3,6 +3,7 @@ import { MaskinportenAdminClient } from '../../shared/adapters/maskinporten-admi
 import { planKeySetSync } from '../../shared/domain/key-set-plan.js';
 import { type KeyVerification, keyStatus } from '../../shared/domain/key-status.js';
 import type { RsaPublicJwk } from '../../shared/domain/public-jwk.js';
+import { Deadline } from '../../shared/ports/deadline.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
 import { rsaTestKey } from '../support/rsa-jwks.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox-fixture.js';
@@ -20,7 +21,7 @@ let old: { key: TestKey; jwk: RsaPublicJwk };
 const next = rsaTestKey('broker-2026-07');
 let signingWith: TestKey;
 let admin: MaskinportenAdminClient;
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => Deadline.after(5_000);
 
 beforeAll(async () => {
   t = await startTestSandbox();
@@ -46,16 +47,16 @@ async function tokensFlow() {
 }
 
 async function sync(config: { active: RsaPublicJwk; next?: RsaPublicJwk; retired?: string[] }) {
-  const registered = (await admin.getKeys(signal())).keys;
+  const registered = (await admin.getKeys(deadline())).keys;
   const plan = planKeySetSync({ registered, ...config });
-  if (plan.action === 'write') await admin.replaceKeys(plan.keys, signal());
+  if (plan.action === 'write') await admin.replaceKeys(plan.keys, deadline());
   return plan;
 }
 
 async function status(verification?: KeyVerification) {
   return keyStatus({
     now: t.clock(),
-    registered: (await admin.getKeys(signal())).keys,
+    registered: (await admin.getKeys(deadline())).keys,
     active: old.jwk,
     next: next.jwk,
     nextVerification: verification,
@@ -116,14 +117,14 @@ describe('a rotation with tokens flowing throughout', () => {
     expect(gone.json['error_description']).toMatch(/^MP-124 /);
 
     // 5. Prune after promotion leaves exactly the active key; a second sync writes nothing.
-    expect((await admin.getKeys(signal())).keys.map((key) => key.jwk.kid)).toEqual([next.kid]);
+    expect((await admin.getKeys(deadline())).keys.map((key) => key.jwk.kid)).toEqual([next.kid]);
     expect((await sync({ active: next.jwk })).action).toBe('none');
     await tokensFlow();
   });
 
   it('refuses, changing nothing, a sync that would exceed 5 keys', async () => {
     const portal = Array.from({ length: 4 }, (_, i) => rsaTestKey(`portal-key-${i}`).jwk);
-    await admin.replaceKeys([next.jwk, ...portal], signal());
+    await admin.replaceKeys([next.jwk, ...portal], deadline());
     t.clock.advance(DELAY_MS);
     const another = rsaTestKey('broker-2027-01').jwk;
 
@@ -131,7 +132,7 @@ describe('a rotation with tokens flowing throughout', () => {
 
     expect(plan).toMatchObject({ action: 'refused', reason: 'over_limit' });
     expect(plan.action === 'refused' && plan.message).toMatch(/at most 5 keys/);
-    expect((await admin.getKeys(signal())).keys).toHaveLength(5);
+    expect((await admin.getKeys(deadline())).keys).toHaveLength(5);
     await tokensFlow();
   });
 });

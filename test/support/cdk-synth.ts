@@ -50,7 +50,7 @@ export const rotating: Record<string, BrokerEnvironmentConfig> = {
   test: {
     ...ENVIRONMENTS.test,
     signingKeys: [
-      { name: 'k2025a', retired: true },
+      { name: 'k2025a', retired: true, kid: 'broker-test-2025a' },
       { name: 'k2026a', active: true },
       { name: 'k2026b' },
     ],
@@ -85,16 +85,27 @@ export function keyByAlias(t: Template, aliasName: string): string {
   return alias.Properties.TargetKeyId['Fn::GetAtt'][0];
 }
 
-/** The stateless stack's one function and its properties. */
+/** The token function (the stateless stack also holds the key sync) and its properties. */
 export function brokerFunction(s: Synth): Json {
-  const functions = resourcesOf(s.stateless, 'AWS::Lambda::Function');
+  const functions = resourcesOf(s.stateless, 'AWS::Lambda::Function').filter(
+    ([, fn]) => fn.Properties.FunctionName === s.built.config.names.function,
+  );
+  expect(functions).toHaveLength(1);
+  return (functions[0] as [string, Json])[1];
+}
+
+/** The scheduled key sync function and its properties. */
+export function keySyncFunction(s: Synth): Json {
+  const functions = resourcesOf(s.stateless, 'AWS::Lambda::Function').filter(
+    ([, fn]) => fn.Properties.FunctionName === s.built.config.names.keySyncFunction,
+  );
   expect(functions).toHaveLength(1);
   return (functions[0] as [string, Json])[1];
 }
 
 /** Every statement of the function role's policies (it has no managed or inline role policies). */
-export function functionRoleStatements(s: Synth): Json[] {
-  const roleId = brokerFunction(s).Properties.Role['Fn::GetAtt'][0];
+export function functionRoleStatements(s: Synth, fn: Json = brokerFunction(s)): Json[] {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
   const role = s.stateless.toJSON().Resources[roleId];
   expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
   expect(role.Properties.Policies ?? []).toEqual([]);

@@ -209,7 +209,7 @@ export function mockKmsWithRealKey(privateKey: KeyObject = testRsaPrivateKey()) 
   return { kmsMock, client, privateKey, publicKey, keyId };
 }
 
-function getPublicKeyOutput(
+export function getPublicKeyOutput(
   publicKey: KeyObject,
   keyId: string,
 ): Partial<GetPublicKeyCommandOutput> {
@@ -221,4 +221,49 @@ function getPublicKeyOutput(
     KeyUsage: 'SIGN_VERIFY',
     SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
   };
+}
+
+/** A key behind a KMS mock: its ARN, the aliases that name it, its private half, its state. */
+export interface MockKmsKey {
+  arn: string;
+  aliases?: string[];
+  privateKey: KeyObject;
+  /** `Enabled` unless told; `Disabled` refuses GetPublicKey and Sign as KMS does. */
+  state?: 'Enabled' | 'Disabled';
+}
+
+/**
+ * Answers GetPublicKey and Sign on a mock (any client, or all clients of the class) from real RSA
+ * keys, by ARN or alias, as KMS does with `MessageType: DIGEST`; anything else is NotFound.
+ */
+export function answerWithRealKeys(
+  kmsMock: ReturnType<typeof mockClient>,
+  keys: readonly MockKmsKey[],
+): void {
+  const find = (keyId: string | undefined) => {
+    const key = keys.find((k) => k.arn === keyId || k.aliases?.includes(keyId ?? ''));
+    if (!key) throw kmsError('NotFoundException', `Key '${keyId}' does not exist`);
+    if (key.state === 'Disabled') throw kmsError('DisabledException', `${key.arn} is disabled`);
+    return key;
+  };
+  kmsMock.on(GetPublicKeyCommand).callsFake((input: GetPublicKeyCommand['input']) => {
+    const key = find(input.KeyId);
+    return getPublicKeyOutput(createPublicKey(key.privateKey), key.arn);
+  });
+  kmsMock.on(SignCommand).callsFake((input: SignCommand['input']) => {
+    const key = find(input.KeyId);
+    const message = input.Message ?? new Uint8Array();
+    if (input.MessageType !== 'DIGEST' || message.byteLength !== 32) {
+      throw kmsError('ValidationException', 'Digest is invalid length for algorithm');
+    }
+    const signature = privateEncrypt(
+      { key: key.privateKey, padding: constants.RSA_PKCS1_PADDING },
+      Buffer.concat([SHA256_DIGEST_INFO, message]),
+    );
+    return {
+      KeyId: key.arn,
+      Signature: new Uint8Array(signature),
+      SigningAlgorithm: input.SigningAlgorithm,
+    };
+  });
 }

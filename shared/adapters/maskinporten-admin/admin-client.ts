@@ -1,5 +1,6 @@
 import { publicJwkMembers, type RsaPublicJwk } from '../../domain/public-jwk.js';
 import { requireSecureUrl } from '../../domain/secure-url.js';
+import type { Deadline } from '../../ports/deadline.js';
 import {
   type AdminClientInfo,
   type AdminFailureKind,
@@ -41,7 +42,7 @@ type Answer = { status: number; text: string };
 /**
  * Digdir's self-service API for the broker's own client, over HTTP: read the registered JWK set,
  * replace it as a whole, read the client (for `access_token_lifetime`). Each call carries a
- * Maskinporten bearer token with the admin scope and the caller's AbortSignal as its deadline,
+ * Maskinporten bearer token with the admin scope and ends at the caller's deadline,
  * never follows a redirect (the token must not travel to another host), reads at most 256 KiB,
  * and sends only the public members of each key. No retries: the scheduled sync runs again, and
  * a person running `keys` sees the error.
@@ -67,8 +68,8 @@ export class MaskinportenAdminClient implements MaskinportenAdminApi {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async getKeys(signal: AbortSignal): Promise<RegisteredKeySet> {
-    const answer = await this.#call('GET', this.#jwksUrl, signal);
+  async getKeys(deadline: Deadline): Promise<RegisteredKeySet> {
+    const answer = await this.#call('GET', this.#jwksUrl, deadline);
     return keySetFrom(answer, 'its key set');
   }
 
@@ -76,21 +77,22 @@ export class MaskinportenAdminClient implements MaskinportenAdminApi {
    * Digdir answers 201 with the stored set (the Altinn-only spec; inferred for the general API).
    * If the answer cannot be read, the set may still have been stored: read it back with GET.
    */
-  async replaceKeys(keys: readonly RsaPublicJwk[], signal: AbortSignal): Promise<RegisteredKeySet> {
+  async replaceKeys(keys: readonly RsaPublicJwk[], deadline: Deadline): Promise<RegisteredKeySet> {
     const body = { keys: keys.map(publicJwkMembers) };
-    const answer = await this.#call('POST', this.#jwksUrl, signal, body);
+    const answer = await this.#call('POST', this.#jwksUrl, deadline, body);
     return keySetFrom(answer, 'the stored key set (the write may have happened)');
   }
 
-  async getClient(signal: AbortSignal): Promise<AdminClientInfo> {
-    const answer = await this.#call('GET', this.#clientUrl, signal);
+  async getClient(deadline: Deadline): Promise<AdminClientInfo> {
+    const answer = await this.#call('GET', this.#clientUrl, deadline);
     const client = readClient(parseJson(answer.text));
     if (!client) throw malformed(answer, 'a client without client_id');
     return client;
   }
 
-  async #call(method: 'GET' | 'POST', url: string, signal: AbortSignal, body?: unknown) {
-    const token = await this.#tokens([MASKINPORTEN_ADMIN_SCOPE], signal);
+  async #call(method: 'GET' | 'POST', url: string, deadline: Deadline, body?: unknown) {
+    const token = await this.#tokens([MASKINPORTEN_ADMIN_SCOPE], deadline);
+    const { signal } = deadline;
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',

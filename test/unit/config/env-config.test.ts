@@ -17,6 +17,7 @@ const DEFAULTS = {
   refusalCacheSeconds: 30,
   port: DEFAULT_PORT,
   host: DEFAULT_HOST,
+  retiredKids: [],
 };
 
 const ISSUER = 'https://test.maskinporten.no/';
@@ -68,6 +69,8 @@ describe('loadEnvConfig', () => {
         [ENV.signingKid]: 'kid-1',
         [ENV.signingKeyNext]: 'file:/keys/next.pem',
         [ENV.signingKidNext]: 'kid-2',
+        [ENV.retiredKids]: ' kid-0 , broker.2025_a,,kid-0',
+        [ENV.adminUrl]: 'https://api.test.samarbeid.digdir.no/api/v1/',
         [ENV.altinnPlatform]: 'https://platform.tt02.altinn.no',
         [ENV.tokenCacheTable]: 'tokens',
         [ENV.policyFile]: './policy.json',
@@ -85,6 +88,8 @@ describe('loadEnvConfig', () => {
       clientId: 'client-1',
       signingKey: { spec: 'kms:alias/broker', kid: 'kid-1' },
       signingKeyNext: { spec: 'file:/keys/next.pem', kid: 'kid-2' },
+      retiredKids: ['kid-0', 'broker.2025_a'],
+      adminUrl: 'https://api.test.samarbeid.digdir.no/api/v1/',
       altinnPlatform: 'https://platform.tt02.altinn.no',
       tokenCacheTable: 'tokens',
       policyFile: './policy.json',
@@ -145,6 +150,23 @@ describe('loadEnvConfig', () => {
   ])('refuses an issuer with %s', (_, issuer, message) => {
     expect(() => loadEnvConfig({ [ENV.issuer]: issuer })).toThrow(TypeError);
     expect(() => loadEnvConfig({ [ENV.issuer]: issuer })).toThrow(message);
+  });
+
+  it.each([
+    ['kid 1', 'kid 1'],
+    ['a;b', 'a;b'],
+    ['ok,æ', 'æ'],
+  ])('refuses SIGNING_KIDS_RETIRED=%j', (value, bad) => {
+    expect(() => loadEnvConfig({ [ENV.retiredKids]: value })).toThrow(
+      `SIGNING_KIDS_RETIRED must be kids (letters, digits, ".", "_", "-") separated by commas, got "${bad}"`,
+    );
+  });
+
+  it.each([
+    ['http://api.samarbeid.digdir.no/api/v1/', 'MASKINPORTEN_ADMIN_URL must use https'],
+    ['api.samarbeid.digdir.no', 'MASKINPORTEN_ADMIN_URL is not a URL'],
+  ])('refuses the self-service base %s', (url, message) => {
+    expect(() => loadEnvConfig({ [ENV.adminUrl]: url })).toThrow(message);
   });
 
   it.each([

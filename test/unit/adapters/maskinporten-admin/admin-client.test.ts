@@ -7,6 +7,7 @@ import {
 } from '../../../../shared/adapters/maskinporten-admin/admin-client.js';
 import { planKeySetSync } from '../../../../shared/domain/key-set-plan.js';
 import type { RsaPublicJwk } from '../../../../shared/domain/public-jwk.js';
+import { Deadline } from '../../../../shared/ports/deadline.js';
 import {
   type AdminTokenProvider,
   MASKINPORTEN_ADMIN_SCOPE,
@@ -44,7 +45,7 @@ function client(options: { tokenProvider?: AdminTokenProvider; clientId?: string
   });
 }
 
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => Deadline.after(5_000);
 
 async function failure(promise: Promise<unknown>): Promise<MaskinportenAdminError> {
   const error = await promise.then(
@@ -78,7 +79,7 @@ beforeEach(() => {
 
 describe('reading and writing the key set', () => {
   it('GETs the registered set, with exp one year after posting and the registration time', async () => {
-    const set = await client().getKeys(signal());
+    const set = await client().getKeys(deadline());
 
     const year = new Date(t.clock());
     year.setUTCFullYear(year.getUTCFullYear() + 1);
@@ -89,24 +90,24 @@ describe('reading and writing the key set', () => {
   });
 
   it('POSTs the whole set and returns the stored one, which GET then shows', async () => {
-    const stored = await client().replaceKeys([active, next.jwk], signal());
+    const stored = await client().replaceKeys([active, next.jwk], deadline());
 
     expect(stored.keys.map((key) => key.jwk.kid)).toEqual([t.key.kid, next.kid]);
-    const read = await client().getKeys(signal());
+    const read = await client().getKeys(deadline());
     expect(read.keys.map((key) => key.jwk)).toEqual([active, next.jwk]);
   });
 
   it('sends only public members, even when handed a private JWK', async () => {
     const stored = await client().replaceKeys(
       [active, next.privateJwk as unknown as RsaPublicJwk],
-      signal(),
+      deadline(),
     );
 
     expect(stored.keys[1]?.jwk).toEqual(next.jwk);
   });
 
   it('reads access_token_lifetime from GET /clients/{id}', async () => {
-    const info = await client().getClient(signal());
+    const info = await client().getClient(deadline());
 
     expect(info).toMatchObject({
       clientId: DEMO.clientId,
@@ -119,15 +120,15 @@ describe('reading and writing the key set', () => {
   it('plans, syncs, and plans again to nothing; tokens signed with the new key then flow', async () => {
     const admin = client();
     const first = planKeySetSync({
-      registered: (await admin.getKeys(signal())).keys,
+      registered: (await admin.getKeys(deadline())).keys,
       active,
       next: next.jwk,
     });
     expect(first).toMatchObject({ action: 'write', added: [next.kid] });
-    if (first.action === 'write') await admin.replaceKeys(first.keys, signal());
+    if (first.action === 'write') await admin.replaceKeys(first.keys, deadline());
 
     const second = planKeySetSync({
-      registered: (await admin.getKeys(signal())).keys,
+      registered: (await admin.getKeys(deadline())).keys,
       active,
       next: next.jwk,
     });
@@ -142,18 +143,20 @@ describe('errors by status (§6), never carrying the token', () => {
   it('400: six keys, with Digdir’s correlation id and field errors; the set is unchanged', async () => {
     const six = [active, ...spare.map((key) => key.jwk)];
 
-    const error = await failure(client().replaceKeys(six, signal()));
+    const error = await failure(client().replaceKeys(six, deadline()));
 
     expect(error).toMatchObject({ kind: 'bad_request', status: 400, error: 'invalid_request' });
     expect(error.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.fieldErrors).toEqual([{ field: 'keys', message: 'at most 5 keys' }]);
     expect(error.message).toContain('HTTP 400 invalid_request: A client can have at most 5 keys');
-    expect((await client().getKeys(signal())).keys.map((key) => key.jwk.kid)).toEqual([t.key.kid]);
+    expect((await client().getKeys(deadline())).keys.map((key) => key.jwk.kid)).toEqual([
+      t.key.kid,
+    ]);
   });
 
   it('401: a token the API does not accept', async () => {
     const error = await failure(
-      client({ tokenProvider: async () => 'not-a-token' }).getKeys(signal()),
+      client({ tokenProvider: async () => 'not-a-token' }).getKeys(deadline()),
     );
 
     expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
@@ -165,22 +168,24 @@ describe('errors by status (§6), never carrying the token', () => {
       tokens.push(token);
       return token;
     };
-    expect(await failure(client({ tokenProvider: withoutScope }).getKeys(signal()))).toMatchObject({
+    expect(
+      await failure(client({ tokenProvider: withoutScope }).getKeys(deadline())),
+    ).toMatchObject({
       kind: 'forbidden',
       status: 403,
     });
-    expect(await failure(client({ clientId: 'someone-else' }).getKeys(signal()))).toMatchObject({
+    expect(await failure(client({ clientId: 'someone-else' }).getKeys(deadline()))).toMatchObject({
       kind: 'forbidden',
     });
   });
 
   it('404: an unknown client; 409: a kid another client holds', async () => {
-    expect(await failure(client({ clientId: 'nobody' }).getClient(signal()))).toMatchObject({
+    expect(await failure(client({ clientId: 'nobody' }).getClient(deadline()))).toMatchObject({
       kind: 'not_found',
       status: 404,
     });
     const taken = { ...next.jwk, kid: 'someone-elses-key' };
-    expect(await failure(client().replaceKeys([active, taken], signal()))).toMatchObject({
+    expect(await failure(client().replaceKeys([active, taken], deadline()))).toMatchObject({
       kind: 'conflict',
       status: 409,
     });
@@ -194,19 +199,19 @@ describe('errors by status (§6), never carrying the token', () => {
       contentType: 'text/html',
     });
 
-    const error = await failure(client().getKeys(signal()));
+    const error = await failure(client().getKeys(deadline()));
 
     expect(error).toMatchObject({ kind: 'unavailable', status: 502, fieldErrors: [] });
     expect(error.error).toBeUndefined();
   });
 
-  it('timeout: gives up at the caller’s signal when the API hangs', async () => {
+  it('timeout: gives up at the caller’s deadline when the API hangs', async () => {
     const token = await adminToken(t);
     tokens.push(token);
     t.sandbox.faults.enqueue({ endpoint: 'selvbetjening', hang: true });
 
     const error = await failure(
-      client({ tokenProvider: async () => token }).getKeys(AbortSignal.timeout(500)),
+      client({ tokenProvider: async () => token }).getKeys(Deadline.after(500)),
     );
 
     expect(error.kind).toBe('timeout');
@@ -215,13 +220,13 @@ describe('errors by status (§6), never carrying the token', () => {
   it('network: a dropped connection', async () => {
     t.sandbox.faults.enqueue({ endpoint: 'selvbetjening', drop: true });
 
-    expect((await failure(client().getKeys(signal()))).kind).toBe('network');
+    expect((await failure(client().getKeys(deadline()))).kind).toBe('network');
   });
 
   it('malformed: a 200 that is not a key set', async () => {
     t.sandbox.faults.enqueue({ endpoint: 'selvbetjening', status: 200, body: '{"keys": "none"}' });
 
-    const error = await failure(client().getKeys(signal()));
+    const error = await failure(client().getKeys(deadline()));
 
     expect(error).toMatchObject({ kind: 'malformed', status: 200 });
   });
@@ -270,7 +275,7 @@ describe('transport rules', () => {
     });
 
   it('never follows a redirect, so the token never reaches another server', async () => {
-    const error = await failure(at(`${redirectorUrl}/api/v1/`).getKeys(signal()));
+    const error = await failure(at(`${redirectorUrl}/api/v1/`).getKeys(deadline()));
 
     expect(error).toMatchObject({ kind: 'network' });
     expect(error.message).toContain('redirect');
@@ -278,7 +283,7 @@ describe('transport rules', () => {
   });
 
   it('refuses to read more than 256 KiB', async () => {
-    const error = await failure(at(oversizedUrl).getKeys(signal()));
+    const error = await failure(at(oversizedUrl).getKeys(deadline()));
 
     expect(error.kind).toBe('malformed');
   });
@@ -295,8 +300,8 @@ describe('transport rules', () => {
       }) as typeof fetch,
     });
 
-    await recording.getKeys(signal());
-    await recording.getClient(signal()).catch(() => undefined);
+    await recording.getKeys(deadline());
+    await recording.getClient(deadline()).catch(() => undefined);
 
     expect(seen).toEqual([
       'https://api.test.samarbeid.digdir.no/api/v1/clients/a%20b%2Fc/jwks',
