@@ -169,11 +169,5 @@ export class Monitoring extends Construct {
         }),
       ]),
     );
-    this.dashboard.addWidgets(
-      graph('Canary: the private path through every VPC endpoint (every 5 minutes)', [
-        metric('CanarySuccess', cw.Stats.SUM, 'runs that passed'),
-        metric('CanaryFailures', cw.Stats.SUM, 'checks that failed'),
-      ]),
-    );
   }
 }

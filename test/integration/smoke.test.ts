@@ -31,7 +31,7 @@ const DENIED_ENDPOINT = 'vpce-0dddddddddddddddd';
 const config: BrokerEnvironmentConfig = {
   ...ENVIRONMENTS.test,
   network: { ...ENVIRONMENTS.test.network, executeApiVpcEndpointIds: ENDPOINTS },
-  smokeTest: { scope: SCOPE },
+  smokeTest: { ...ENVIRONMENTS.test.smokeTest, scope: SCOPE },
 };
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const routeArn = (method: string, path: string) =>
