@@ -9,6 +9,8 @@ import { TemplateResolver } from '../support/bundle/template-resolver.js';
 const config = ENVIRONMENTS.test;
 const BUNDLE_TESTS: Readonly<Record<string, string>> = {
   [config.names.function]: 'test/bundle/token-function.test.ts',
+  [config.names.keySyncFunction]: 'test/bundle/key-sync-function.test.ts',
+  [config.names.canaryFunction]: 'test/bundle/canary-function.test.ts',
 };
 
 describe('the bundle tests cover', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { GATEWAY_ANSWERS, ROUTES } from '../../infra/constructs/token-api.js';
@@ -56,10 +57,12 @@ export interface ApiGatewayStandInOptions {
   callerAccountIds: readonly string[];
   callers: () => readonly StandInCaller[];
   backend(request: BackendRequest): Promise<BackendAnswer>;
+  /** Listen with TLS (PEM key and certificate): the base URLs are then `https://127.0.0.1:<port>`. */
+  tls?: { key: string; cert: string };
 }
 
 export interface ApiGatewayStandIn {
-  /** `http://127.0.0.1:<port>/<stage>` per endpoint id. */
+  /** `http(s)://127.0.0.1:<port>/<stage>` per endpoint id. */
   baseUrls: ReadonlyMap<string, string>;
   /** The base URL's endpoint id. */
   close(): Promise<void>;
@@ -81,17 +84,18 @@ export async function startApiGatewayStandIn(
   const baseUrls = new Map<string, string>();
   const allowed = new Set(options.vpceIds);
   for (const vpceId of [...options.vpceIds, ...(options.deniedVpceIds ?? [])]) {
-    const server = createServer((request, response) => {
+    const listener = (request: IncomingMessage, response: ServerResponse) => {
       readBody(request)
         .then((body) => handle(request, body, vpceId, response))
         .catch((error: unknown) => {
           gateway(response, 'DEFAULT_5XX', String(error), 500);
         });
-    });
+    };
+    const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
     const { port } = server.address() as AddressInfo;
-    baseUrls.set(vpceId, `http://127.0.0.1:${port}/${options.stage}`);
+    baseUrls.set(vpceId, `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/${options.stage}`);
   }
 
   async function handle(

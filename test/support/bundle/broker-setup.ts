@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DEMO } from '../../../shared/sandbox/demo.js';
 import type { Json } from './cloud-assembly.js';
 import type { LocalCloud } from './local-cloud.js';
@@ -42,4 +43,24 @@ export function configureBroker(cloud: LocalCloud, extraRules: readonly Json[]):
     cloud.config.names.secret,
     JSON.stringify({ clientId: DEMO.clientId, systemId: DEMO.systemId }),
   );
+}
+
+/**
+ * The event EventBridge sends a scheduled rule's target, for the template's rule named `ruleName`.
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+ */
+export function scheduledEvent(cloud: LocalCloud, ruleName: string): Json {
+  const { account, region } = cloud.config;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:events:${region}:${account}:rule/${ruleName}`],
+    detail: {},
+  };
 }

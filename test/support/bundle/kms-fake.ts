@@ -19,7 +19,8 @@ import {
 
 /**
  * KMS on loopback for the keys a stateful template defines: RSA_2048 signing keys backed by real
- * RSA keys (`GetPublicKey`, `Sign` in DIGEST mode, PKCS#1 v1.5 like KMS) and symmetric keys
+ * RSA keys (`GetPublicKey`, `Sign` in DIGEST mode, PKCS#1 v1.5 like KMS), `DescribeKey` for any key
+ * (its state and `CreationDate`, in epoch seconds as the JSON protocol carries it), symmetric keys
  * (`GenerateDataKey`, `Decrypt`) whose ciphertexts are bound to their encryption context, so a
  * `Decrypt` with any other context fails as KMS's does (`InvalidCiphertextException`). Every call
  * is authorised against the calling function's role.
@@ -41,6 +42,8 @@ export interface KmsFake extends AwsJsonService {
   encryptionContexts(arn: string): Array<Record<string, string>>;
   /** Every data key handed out in clear (base64): none may appear in a log. */
   dataKeys(): string[];
+  /** Sets the key's `CreationDate` (default: when the fake started) and state, as `DescribeKey` shows them. */
+  setKey(arn: string, change: { createdAt?: Date; enabled?: boolean }): void;
 }
 
 const base64 = z.base64();
@@ -54,11 +57,13 @@ export async function startKmsFake(options: {
   keys: readonly FakeKmsKey[];
   callers: () => readonly ServiceCaller[];
 }): Promise<KmsFake> {
+  const started = new Date();
   const keys = new Map(
     options.keys.map((key) => [
       key.arn,
       {
         ...key,
+        createdAt: started,
         privateKey:
           key.keySpec === 'RSA_2048'
             ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
@@ -69,9 +74,13 @@ export async function startKmsFake(options: {
   );
   const contexts = new Map<string, Array<Record<string, string>>>();
   const dataKeys: string[] = [];
-  const find = (keyId: string) => {
+  const lookup = (keyId: string) => {
     const key = keys.get(keyId) ?? [...keys.values()].find((k) => k.arn.endsWith(`/${keyId}`));
     if (!key) throw new AwsFault('NotFoundException', `Key '${keyId}' does not exist`);
+    return key;
+  };
+  const find = (keyId: string) => {
+    const key = lookup(keyId);
     if (!key.enabled) throw new AwsFault('DisabledException', `${key.arn} is disabled.`);
     return key;
   };
@@ -108,6 +117,35 @@ export async function startKmsFake(options: {
             KeySpec: 'RSA_2048',
             KeyUsage: 'SIGN_VERIFY',
             SigningAlgorithms: [...SIGNING_ALGORITHMS],
+          };
+        },
+      },
+      // Any state: a disabled key is described, not refused (the key sync reads retired keys so).
+      DescribeKey: {
+        input: z.strictObject({ KeyId: z.string().min(1), GrantTokens: grantTokens }),
+        handle(input, call) {
+          const key = lookup(input.KeyId);
+          call.authorize({ action: 'kms:DescribeKey', resource: key.arn });
+          const rsa = key.keySpec === 'RSA_2048';
+          return {
+            KeyMetadata: {
+              AWSAccountId: key.arn.split(':')[4],
+              KeyId: key.arn.split('/').pop(),
+              Arn: key.arn,
+              CreationDate: key.createdAt.getTime() / 1000,
+              Enabled: key.enabled,
+              Description: '',
+              KeyUsage: rsa ? 'SIGN_VERIFY' : 'ENCRYPT_DECRYPT',
+              KeyState: key.enabled ? 'Enabled' : 'Disabled',
+              Origin: 'AWS_KMS',
+              KeyManager: 'CUSTOMER',
+              CustomerMasterKeySpec: key.keySpec,
+              KeySpec: key.keySpec,
+              MultiRegion: false,
+              ...(rsa
+                ? { SigningAlgorithms: [...SIGNING_ALGORITHMS] }
+                : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
+            },
           };
         },
       },
@@ -229,6 +267,11 @@ export async function startKmsFake(options: {
     },
     encryptionContexts: (arn) => contexts.get(arn) ?? [],
     dataKeys: () => [...dataKeys],
+    setKey(arn, change) {
+      const key = lookup(arn);
+      if (change.createdAt) key.createdAt = change.createdAt;
+      if (change.enabled !== undefined) key.enabled = change.enabled;
+    },
   };
 }
 

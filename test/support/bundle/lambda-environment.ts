@@ -9,9 +9,9 @@ import type { TemplateResolver } from './template-resolver.js';
  * standard endpoint variables pointing at the local fakes. Nothing else: a variable the code reads
  * under a name the template does not set stays unset here, as it would in AWS.
  *
- * External services the template names by URL (Maskinporten, Altinn, the private API) are
- * replaced by value, never by variable name: every value that starts with a real base URL starts
- * with its local stand-in's instead.
+ * External services the template names by URL (Maskinporten, Altinn, Digdir's self-service API,
+ * the private API) are replaced by value, never by variable name: every value (or item of a
+ * comma-separated list) that starts with a real base URL starts with its local stand-in's instead.
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
  * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
@@ -39,6 +39,11 @@ export interface FunctionEnvironmentOptions {
   /** `[real base URL, local stand-in]` pairs. */
   urlStandIns: ReadonlyArray<readonly [string, string]>;
   endpoints: ServiceEndpoints;
+  /**
+   * A PEM file of certificates the process trusts besides the public CAs (`NODE_EXTRA_CA_CERTS`):
+   * the local stand-ins that speak HTTPS.
+   */
+  extraCaFile?: string;
   /** The temporary credentials Lambda would give the function's role. */
   credentials: Required<Pick<AwsCredentialIdentity, 'accessKeyId' | 'secretAccessKey'>> &
     Pick<AwsCredentialIdentity, 'sessionToken'>;
@@ -57,7 +62,11 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
     if (typeof value !== 'string') {
       throw new Error(`${fn.logicalId}: environment variable ${name} is not a string`);
     }
-    const replaced = replaceUrls(value, options.urlStandIns);
+    // A list of URLs (the canary's `BROKER_URLS`) has each item replaced.
+    const replaced = value
+      .split(',')
+      .map((item) => replaceUrls(item, options.urlStandIns))
+      .join(',');
     if (replaced !== value) rewritten.push(name);
     template[name] = replaced;
   }
@@ -96,6 +105,7 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
     AWS_ENDPOINT_URL_SSM: options.endpoints.ssm,
     AWS_ENDPOINT_URL_DYNAMODB: options.endpoints.dynamodb,
+    ...(options.extraCaFile ? { NODE_EXTRA_CA_CERTS: options.extraCaFile } : {}),
   };
   // Lambda refuses a function whose variables use reserved names; so does the harness.
   const reserved = Object.keys(template).filter((name) => name in runtime || name in sdk);

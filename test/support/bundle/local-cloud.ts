@@ -20,6 +20,7 @@ import { functionIdentityPolicy } from './identity-policy.js';
 import { type KmsFake, startKmsFake } from './kms-fake.js';
 import { type LambdaContainer, startContainer } from './lambda-container.js';
 import { type FunctionEnvironment, functionEnvironment } from './lambda-environment.js';
+import { type PrivateApi, startPrivateApi } from './private-api.js';
 import { type PrivateApiRequest, privateApiEvent } from './private-api-event.js';
 import { type SecretsManagerFake, startSecretsManagerFake } from './secrets-manager-fake.js';
 import { type SsmFake, startSsmFake } from './ssm-fake.js';
@@ -43,6 +44,11 @@ export interface LocalCloud {
   ssm: SsmFake;
   /** The private API as the template configures it. */
   api: { id: string; stage: string; vpceIds: string[] };
+  /**
+   * That API on loopback for the functions that call it (key sync, canary): their execute-api
+   * URLs in the template lead here; `privateApi.route(container)` puts a token function behind it.
+   */
+  privateApi: PrivateApi;
   functions: SynthesizedFunction[];
   /** The credentials and role of each function, by function name. */
   callers: Map<string, ServiceCaller>;
@@ -186,9 +192,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     vpceIds: property(apiStack, apiResource, 'EndpointConfiguration').VpcEndpointIds,
   };
 
+  const privateApi = await startPrivateApi({ config, api, callers });
   const urlStandIns: Array<readonly [string, string]> = [
     [config.maskinportenIssuer, sandbox.issuer],
     [config.altinnPlatformUrl, sandbox.altinnPlatformUrl],
+    [config.maskinportenAdminUrl, sandbox.selfServiceUrl],
+    ...privateApi.urlStandIns,
   ];
   const environmentOf = (functionName: string) => {
     const fn = synthesizedFunction(assembly, functionName);
@@ -203,6 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ssm: ssm.endpoint,
         dynamodb: dynalite.endpoint,
       },
+      extraCaFile: privateApi.caFile,
       credentials: {
         accessKeyId: caller.credentials.accessKeyId,
         secretAccessKey: caller.credentials.secretAccessKey,
@@ -222,6 +232,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     secrets,
     ssm,
     api,
+    privateApi,
     functions,
     callers,
     environmentOf,
@@ -257,6 +268,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     async close() {
       await Promise.all(containers.map((container) => container.close()));
       await Promise.all([
+        privateApi.close(),
         kms.close(),
         secrets.close(),
         ssm.close(),
