@@ -129,6 +129,10 @@ export interface BrokerEnvironmentConfig {
     readonly keySyncFunction: string;
     /** Its role: key policies, the secret's policy and the caller policy name it before it exists. */
     readonly keySyncRole: string;
+    /** The scheduled canary function. */
+    readonly canaryFunction: string;
+    /** Its role: the caller policy and the API's resource policy name it before it exists. */
+    readonly canaryRole: string;
     readonly api: string;
     readonly dashboard: string;
   };
@@ -169,6 +173,29 @@ export interface BrokerEnvironmentConfig {
    * it (RETAIN_ON_UPDATE_OR_DELETE), `destroy` deletes it (a cache: the broker refills it).
    */
   readonly tableRemoval: 'retain' | 'destroy';
+  /**
+   * The smoke test of the private path (`npm run smoke` and the scheduled canary): a token request
+   * for `scope`, a scope reserved for it that the broker's Maskinporten client holds and that
+   * grants nothing worth having. Only the generated `infra:smoke-test` rule may ask for it.
+   */
+  readonly smokeTest: {
+    readonly scope: string;
+    /**
+     * The scheduled canary (`infra/constructs/canary.ts`): every 5 minutes a function in the
+     * callers' VPC (`network.vpcId`) runs the smoke checks through every VPC endpoint with its own
+     * role. Its subnets need a route to the execute-api endpoint only (no internet); its security
+     * groups must be admitted by the endpoint's security group on 443 and allow egress on 443.
+     */
+    readonly canary: VpcPlacement;
+  };
+}
+
+/** Where a function of ours sits in `network.vpcId`: its subnets and security groups, by id. */
+export interface VpcPlacement {
+  /** Private subnets of `network.vpcId`. */
+  readonly subnetIds: readonly string[];
+  /** Security groups of the function (egress 443 to what it calls). */
+  readonly securityGroupIds: readonly string[];
 }
 
 /** The values CloudWatch Logs accepts (a subset; `RetentionDays` in aws-cdk-lib has the rest). */
@@ -205,6 +232,11 @@ export function functionRoleArn(
 /** The key sync's role, as an ARN string (the role lives in the stateless stack). */
 export function keySyncRoleArn(config: Pick<BrokerEnvironmentConfig, 'account' | 'names'>): string {
   return `arn:aws:iam::${config.account}:role/${config.names.keySyncRole}`;
+}
+
+/** The canary's role, as an ARN string (the role lives in the stateless stack). */
+export function canaryRoleArn(config: Pick<BrokerEnvironmentConfig, 'account' | 'names'>): string {
+  return `arn:aws:iam::${config.account}:role/${config.names.canaryRole}`;
 }
 
 /** The alias of a signing key; the stateful stack creates it, the ops commands read through it. */
@@ -252,6 +284,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     function: { memoryMb: 512, peakRequestsPerSecond: 1 },
     tableDeletionProtection: false,
     tableRemoval: 'destroy',
+    smokeTest: {
+      scope: 'example:maskinporten-broker/smoke-test',
+      canary: {
+        subnetIds: ['subnet-0aaaaaaaaaaaaaaa3', 'subnet-0aaaaaaaaaaaaaaa4'],
+        securityGroupIds: ['sg-0aaaaaaaaaaaaaaa2'],
+      },
+    },
   },
   prod: {
     name: 'prod',
@@ -292,6 +331,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, BrokerEnvironmentCon
     function: { memoryMb: 512, peakRequestsPerSecond: 8 },
     tableDeletionProtection: true,
     tableRemoval: 'retain',
+    smokeTest: {
+      scope: 'example:maskinporten-broker/smoke-test',
+      canary: {
+        subnetIds: ['subnet-0bbbbbbbbbbbbbbb3', 'subnet-0bbbbbbbbbbbbbbb4'],
+        securityGroupIds: ['sg-0bbbbbbbbbbbbbbb2'],
+      },
+    },
   },
 };
 
@@ -304,6 +350,8 @@ function defaultNames(env: EnvironmentName): BrokerEnvironmentConfig['names'] {
     policyParameter: `/${SERVICE_NAME}/${env}/caller-policy`,
     keySyncFunction: `${SERVICE_NAME}-${env}-key-sync`,
     keySyncRole: `${SERVICE_NAME}-${env}-key-sync`,
+    canaryFunction: `${SERVICE_NAME}-${env}-canary`,
+    canaryRole: `${SERVICE_NAME}-${env}-canary`,
     api: `${SERVICE_NAME}-${env}`,
     dashboard: `${SERVICE_NAME}-${env}`,
   };
@@ -396,7 +444,7 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
         : /^[A-Za-z0-9][A-Za-z0-9/_.-]{2,63}$/;
     check(pattern.test(value), `names.${key} is not a valid name`);
   }
-  for (const key of ['functionRole', 'keySyncRole'] as const) {
+  for (const key of ['functionRole', 'keySyncRole', 'canaryRole'] as const) {
     check(
       /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(config.names?.[key] ?? ''),
       `names.${key} must be an IAM role name (no path)`,
@@ -405,6 +453,11 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
   check(
     config.names?.keySyncRole !== config.names?.functionRole,
     'names.keySyncRole must differ from names.functionRole (the key sync may not sign)',
+  );
+  check(
+    config.names !== undefined &&
+      ![config.names.functionRole, config.names.keySyncRole].includes(config.names.canaryRole),
+    'names.canaryRole must be a role of its own (the canary gets only the smoke scope)',
   );
   check(
     Number.isInteger(config.deadlineMs) &&
@@ -421,6 +474,12 @@ export function validateEnvironment(config: BrokerEnvironmentConfig): string[] {
     'tableRemoval must be retain or destroy',
   );
   problems.push(...validateSigningKeys(config.signingKeys ?? []));
+  check(
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/.test(config.smokeTest?.scope ?? '') &&
+      !config.smokeTest.scope.includes('*'),
+    'smokeTest.scope must be one scope (RFC 6749 scope token, no *)',
+  );
+  problems.push(...validatePlacement('smokeTest.canary', config.smokeTest?.canary, ''));
   const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = config.api ?? {};
   check(
     Number.isInteger(rate) && Number.isInteger(burst) && rate > 0 && burst >= rate,
@@ -448,14 +507,7 @@ export const MAX_DEADLINE_MS = 26_000;
 function validateKeySync(config: BrokerEnvironmentConfig): string[] {
   const problems: string[] = [];
   const sync = config.keySync;
-  const subnets = sync?.subnetIds ?? [];
-  if (subnets.length === 0 || !subnets.every((id) => /^subnet-[0-9a-f]{8,17}$/.test(id))) {
-    problems.push('keySync.subnetIds must hold at least one subnet-… id (private, with NAT)');
-  }
-  const groups = sync?.securityGroupIds ?? [];
-  if (groups.length === 0 || !groups.every((id) => /^sg-[0-9a-f]{8,17}$/.test(id))) {
-    problems.push('keySync.securityGroupIds must hold at least one sg-… id');
-  }
+  problems.push(...validatePlacement('keySync', sync, ' (private, with NAT)'));
   const age = sync?.maxActiveKeyAgeDays;
   if (!(Number.isInteger(age) && age >= 30 && age <= 3650)) {
     problems.push('keySync.maxActiveKeyAgeDays must be a whole number of days, 30-3650');
@@ -463,6 +515,24 @@ function validateKeySync(config: BrokerEnvironmentConfig): string[] {
   const warn = sync?.expiryWarningDays;
   if (!(Number.isInteger(warn) && warn >= 1 && warn <= 180)) {
     problems.push('keySync.expiryWarningDays must be a whole number of days, 1-180');
+  }
+  return problems;
+}
+
+/** A function's subnets and security groups, by id; `what` names them in the problems. */
+function validatePlacement(
+  what: string,
+  placement: VpcPlacement | undefined,
+  subnetNote: string,
+): string[] {
+  const problems: string[] = [];
+  const subnets = placement?.subnetIds ?? [];
+  if (subnets.length === 0 || !subnets.every((id) => /^subnet-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push(`${what}.subnetIds must hold at least one subnet-… id${subnetNote}`);
+  }
+  const groups = placement?.securityGroupIds ?? [];
+  if (groups.length === 0 || !groups.every((id) => /^sg-[0-9a-f]{8,17}$/.test(id))) {
+    problems.push(`${what}.securityGroupIds must hold at least one sg-… id`);
   }
   return problems;
 }
@@ -494,6 +564,9 @@ function validateAccess(config: BrokerEnvironmentConfig): string[] {
   }
   if (config.names && [ops, ...admins].includes(keySyncRoleArn(config))) {
     problems.push('access: the key sync role must not be the ops role or a key admin');
+  }
+  if (config.names && [ops, ...admins].includes(canaryRoleArn(config))) {
+    problems.push('access: the canary role must not be the ops role or a key admin');
   }
   return problems;
 }

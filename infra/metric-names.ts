@@ -43,6 +43,8 @@ export const BROKER_METRIC_UNITS = {
   KeySyncWrites: 'Count',
   ActiveKeyAgeDays: 'Count',
   ActiveKeyExpiresInDays: 'Count',
+  CanarySuccess: 'Count',
+  CanaryFailures: 'Count',
 } as const satisfies Record<BrokerMetricName, 'Count' | 'Milliseconds'>;
 
 export const BROKER_METRIC_NAMES = Object.keys(BROKER_METRIC_UNITS) as BrokerMetricName[];

@@ -1,9 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
+    // The synthesized bundles run apart: `npm run test:bundle` (test/bundle/vitest.config.mts).
+    exclude: [...configDefaults.exclude, 'test/bundle/**'],
     environment: 'node',
     setupFiles: ['test/support/fast-check-seed.ts'],
     // Generous: they only end a hung test, and on a loaded 2-core machine three CDK synths in one

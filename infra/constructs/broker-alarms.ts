@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -63,8 +63,10 @@ type Target = cw.Metric | cw.MathExpression;
 /**
  * The environment's alarms. Six paging inputs (1-minute rates, 3 of 5) feed ONE composite alarm,
  * "broker degraded", which alone notifies the paging topic (and the configured on-call topic); the
- * inputs notify nobody themselves. Everything else is a ticket. Missing data never alarms: no
- * errors emitted means no errors, and rates are undefined below their traffic minimum.
+ * inputs notify nobody themselves. Everything else is a ticket. Missing data never alarms here: no
+ * errors emitted means no errors, and rates are undefined below their traffic minimum. Other
+ * constructs add paging inputs of their own (`addPagingInput`: the canary, whose silence does
+ * alarm).
  */
 export class BrokerAlarms extends Construct {
   readonly pagingInputs: cw.Alarm[] = [];
@@ -173,9 +175,18 @@ export class BrokerAlarms extends Construct {
       compositeAlarmName: this.alarmName('degraded'),
       alarmDescription:
         'Broker degraded: one or more paging inputs are in ALARM (the reason names them). Start at the dashboard; each input alarm says where to look.',
-      alarmRule: cw.AlarmRule.anyOf(
-        ...this.pagingInputs.map((alarm) => cw.AlarmRule.fromAlarm(alarm, cw.AlarmState.ALARM)),
-      ),
+      // Rendered at synth: inputs other constructs add (`addPagingInput`, the canary) are in it.
+      alarmRule: {
+        renderAlarmRule: () =>
+          Lazy.string({
+            produce: () =>
+              cw.AlarmRule.anyOf(
+                ...this.pagingInputs.map((alarm) =>
+                  cw.AlarmRule.fromAlarm(alarm, cw.AlarmState.ALARM),
+                ),
+              ).renderAlarmRule(),
+          }),
+      },
     });
     const pagingActions: cw.IAlarmAction[] = [new cwActions.SnsAction(topics.paging)];
     if (config.alarms.topicArn) {
@@ -319,6 +330,14 @@ export class BrokerAlarms extends Construct {
       alarm.addAlarmAction(ticketAction);
       alarm.addOkAction(ticketAction);
     }
+  }
+
+  /**
+   * Makes `alarm` (another construct's, e.g. the canary's) a paging input: "broker degraded" goes
+   * to ALARM when it does. Like the others it notifies nobody itself.
+   */
+  addPagingInput(alarm: cw.Alarm): void {
+    this.pagingInputs.push(alarm);
   }
 
   /** `maskinporten-broker-<env>-<name>`. */

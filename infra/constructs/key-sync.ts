@@ -1,16 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import {
-  Annotations,
-  type CfnResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,6 +17,7 @@ import { METRIC_NAMESPACE } from '../metric-names.js';
 import type { AlarmTopics } from './alarm-topics.js';
 import { brokerMetric } from './broker-alarms.js';
 import { LAMBDA_BUNDLING, PROJECT } from './broker-function.js';
+import { allowVpcNetworkInterfaces, vpcPlacement } from './vpc-placement.js';
 
 /** The key sync's entry point (`handler`, an EventBridge scheduled event). */
 export const KEY_SYNC_ENTRY = fileURLToPath(
@@ -34,15 +27,7 @@ export const KEY_SYNC_ENTRY = fileURLToPath(
 /** How often the key sync runs. */
 export const KEY_SYNC_RATE = Duration.hours(1);
 
-/** What Lambda needs to attach a function to subnets (the actions of AWSLambdaVPCAccessExecutionRole). */
-export const LAMBDA_VPC_ACTIONS = [
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:CreateNetworkInterface',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:UnassignPrivateIpAddresses',
-];
+export { LAMBDA_VPC_ACTIONS } from './vpc-placement.js';
 
 export interface KeySyncProps {
   readonly config: BrokerEnvironmentConfig;
@@ -132,17 +117,8 @@ export class KeySync extends Construct {
         props.api.arnForExecuteApi('POST', '/v1/token', props.api.deploymentStage.stageName),
       ],
     });
-    allow('LambdaVpcNetworkInterfaces', { actions: LAMBDA_VPC_ACTIONS, resources: ['*'] });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only LambdaVpcNetworkInterfaces: Lambda creates, describes and deletes the ENIs of a function in a VPC with these actions; EC2 Describe* takes no resource, and AWS documents them (AWSLambdaVPCAccessExecutionRole) on *. Nothing else in the role is a wildcard.',
-    });
+    allowVpcNetworkInterfaces(this.role);
 
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
-      vpcId: config.network.vpcId,
-      availabilityZones: config.keySync.subnetIds.map((_, index) => `az-${index}`),
-    });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName: config.names.keySyncFunction,
       description: `Registers the Maskinporten signing keys at Digdir, hourly (${config.name})`,
@@ -163,11 +139,7 @@ export class KeySync extends Construct {
       applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
       role: this.role,
       logGroup: this.logGroup,
-      vpc,
-      vpcSubnets: { subnets: config.keySync.subnetIds.map((id) => this.#subnet(id)) },
-      securityGroups: config.keySync.securityGroupIds.map((groupId) =>
-        ec2.SecurityGroup.fromSecurityGroupId(this, groupId, groupId, { mutable: false }),
-      ),
+      ...vpcPlacement(this, config.network.vpcId, config.keySync),
       environment: this.#environment(props),
       bundling: LAMBDA_BUNDLING,
     });
@@ -186,16 +158,6 @@ export class KeySync extends Construct {
 
     this.#addAlarms(props.topics);
     this.#addWidgets(props.dashboard);
-  }
-
-  /** A configured subnet by id: the function only needs the id (no route table is read). */
-  #subnet(subnetId: string): ec2.ISubnet {
-    const subnet = ec2.Subnet.fromSubnetId(this, subnetId, subnetId);
-    Annotations.of(subnet).acknowledgeWarning(
-      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'The function is only placed in the subnet; nothing reads its route table.',
-    );
-    return subnet;
   }
 
   /** `maskinporten-broker-<env>-<name>`, as the broker's alarms are named. */

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BrokerEnvironmentConfig } from '../config.js';
-import { infraCallers } from '../infra-callers.js';
+import { type InfraCallerRoute, infraCallerRoles } from '../infra-callers.js';
 import { integrationTimeoutMs } from '../sizing.js';
 
 /** Every route, all served by the one Lambda (proxy integration), all `AWS_IAM`. */
@@ -187,10 +187,16 @@ export class TokenApi extends Construct {
   }
 }
 
+/** One resource-policy statement per route an infra caller invokes (`infraCallers`). */
+const INFRA_CALLER_STATEMENTS: readonly { sid: string; route: InfraCallerRoute }[] = [
+  { sid: 'AllowInfraCallersToken', route: 'POST /v1/token' },
+  { sid: 'AllowInfraCallersHealth', route: 'GET /v1/health' },
+];
+
 /**
  * Deny every request that does not arrive through one of our VPC endpoints (explicit deny wins
- * over any allow), then allow the caller accounts, and the roles infra creates as callers (the key
- * sync) on the token route only. Naming accounts rather than `*` delegates to IAM: a principal also
+ * over any allow), then allow the caller accounts, and the roles infra names as callers (the key
+ * sync on the token route; the canary and the ops role on the health and token routes). Naming accounts rather than `*` delegates to IAM: a principal also
  * needs an identity policy allowing `execute-api:Invoke` on this API.
  */
 function resourcePolicy(
@@ -215,16 +221,19 @@ function resourcePolicy(
         actions: ['execute-api:Invoke'],
         resources: ['execute-api:/*'],
       }),
-      new iam.PolicyStatement({
-        sid: 'AllowInfraCallersToken',
-        effect: iam.Effect.ALLOW,
-        principals: [new iam.AccountPrincipal(config.account)],
-        actions: ['execute-api:Invoke'],
-        resources: [`execute-api:/${config.name}/POST/v1/token`],
-        conditions: {
-          ArnEquals: { 'aws:PrincipalArn': infraCallers(config).map((caller) => caller.roleArn) },
-        },
-      }),
+      ...INFRA_CALLER_STATEMENTS.map(
+        ({ sid, route }) =>
+          new iam.PolicyStatement({
+            sid,
+            effect: iam.Effect.ALLOW,
+            principals: [new iam.AccountPrincipal(config.account)],
+            actions: ['execute-api:Invoke'],
+            resources: [`execute-api:/${config.name}/${route.replace(' ', '')}`],
+            conditions: {
+              ArnEquals: { 'aws:PrincipalArn': infraCallerRoles(config, route) },
+            },
+          }),
+      ),
     ],
   });
 }

@@ -6,6 +6,7 @@ import { loadCallerPolicyFile } from '../caller-policy-file.js';
 import { type BrokerEnvironmentConfig, liveSigningKeys, retiredSigningKeys } from '../config.js';
 import { BrokerFunction } from '../constructs/broker-function.js';
 import { CallerPolicyParameter } from '../constructs/caller-policy-parameter.js';
+import { Canary } from '../constructs/canary.js';
 import { KeySync } from '../constructs/key-sync.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { signingKeyOutputName } from '../constructs/signing-keys.js';
@@ -20,7 +21,7 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * The token Lambda, the private API in front of it, the caller-policy parameter, the scheduled key
- * sync, and the alarms and dashboard. Table, secret and parameter are reached by their configured names; keys by the
+ * sync, the scheduled canary, and the alarms and dashboard. Table, secret and parameter are reached by their configured names; keys by the
  * stateful stack's permanent outputs (weak references: `Fn::GetStackOutput`).
  */
 export class StatelessStack extends Stack {
@@ -29,6 +30,7 @@ export class StatelessStack extends Stack {
   readonly policy: CallerPolicyParameter;
   readonly monitoring: Monitoring;
   readonly keySync: KeySync;
+  readonly canary: Canary;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -75,6 +77,14 @@ export class StatelessStack extends Stack {
       dashboard: this.monitoring.dashboard,
     });
 
+    this.canary = new Canary(this, 'Canary', {
+      config,
+      api: this.api.api,
+      brokerUrls: invokeUrls,
+      alarms: this.monitoring.alarms,
+      dashboard: this.monitoring.dashboard,
+    });
+
     new CfnOutput(this, 'ApiId', { value: this.api.api.restApiId });
     new CfnOutput(this, 'InvokeArnAllRoutes', {
       description:
@@ -94,5 +104,6 @@ export class StatelessStack extends Stack {
     });
     new CfnOutput(this, 'DashboardName', { value: config.names.dashboard });
     new CfnOutput(this, 'KeySyncFunctionName', { value: config.names.keySyncFunction });
+    new CfnOutput(this, 'CanaryFunctionName', { value: config.names.canaryFunction });
   }
 }

@@ -80,6 +80,13 @@ export const ENV = {
    * through (`requestContext.identity.vpceId`).
    */
   vpcEndpointIds: 'BROKER_VPC_ENDPOINT_IDS',
+  /**
+   * The canary: the broker's base URLs, one per VPC endpoint, comma-separated
+   * (`https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/{stage}`).
+   */
+  brokerUrls: 'BROKER_URLS',
+  /** The canary: the scope reserved for smoke tests (`smokeTest.scope` in infra/config.ts). */
+  smokeScope: 'SMOKE_SCOPE',
   /** Environment name used as the `environment` metric dimension: `local`, `test`, `prod`. */
   environment: 'BROKER_ENVIRONMENT',
   /** Overall deadline for one token request in milliseconds (default 6000). */

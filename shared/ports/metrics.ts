@@ -19,6 +19,9 @@
  * refused), `KeySyncWrites` a sync that replaced the registered set, `ActiveKeyAgeDays` the active
  * key's age in whole days and `ActiveKeyExpiresInDays` the days until Digdir's `exp` on it (a
  * value per run, as a Count: read their maximum and minimum).
+ *
+ * The canary (functions/canary) emits `CanarySuccess` once per run (1 when every check through
+ * every VPC endpoint passed, else 0) and `CanaryFailures` (the checks that failed).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -53,7 +56,9 @@ export type BrokerMetricName =
   | 'KeySyncFailures'
   | 'KeySyncWrites'
   | 'ActiveKeyAgeDays'
-  | 'ActiveKeyExpiresInDays';
+  | 'ActiveKeyExpiresInDays'
+  | 'CanarySuccess'
+  | 'CanaryFailures';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {

@@ -74,6 +74,8 @@ export interface SeedDemoOptions {
   clientId?: string;
   /** The broker's public key, with `kid`. */
   publicJwk: JWK;
+  /** Scopes the client is granted besides the demo's (e.g. an environment's smoke-test scope). */
+  extraScopes?: readonly string[];
   /**
    * Default true: every orgno with a valid check digit that starts with `31` exists in the Entity
    * Register, standing in for the synthetic Tenor organisations that populate TT02's. False leaves
@@ -126,7 +128,7 @@ export function seedDemo(sandbox: Sandbox, options: SeedDemoOptions): SeededDemo
   sandbox.maskinporten.registerClient({
     clientId,
     orgnr: vendor.orgNo,
-    scopes: [...DEMO.scopes],
+    scopes: [...DEMO.scopes, ...(options.extraScopes ?? [])],
     keys: [options.publicJwk],
     systemId,
   });

@@ -177,8 +177,8 @@ describe.each(['test', 'prod'] as const)('%s API Gateway and logs', (env) => {
       }
     }
     // No log group is left to Lambda or API Gateway to create without one: the token function's,
-    // the API's access and execution logs, and the key sync's.
-    expect(resourcesOf(s().stateless, 'AWS::Logs::LogGroup')).toHaveLength(4);
+    // the API's access and execution logs, the key sync's and the canary's.
+    expect(resourcesOf(s().stateless, 'AWS::Logs::LogGroup')).toHaveLength(5);
     expect(resourcesOf(s().stateless, 'Custom::LogRetention')).toHaveLength(0);
   });
 

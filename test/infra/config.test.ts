@@ -109,6 +109,35 @@ describe('infra/config', () => {
     expect(validateEnvironment(withChanges({ keySync })).join('\n')).toContain(problem);
   });
 
+  it.each([
+    [{ subnetIds: [] }, 'smokeTest.canary.subnetIds must hold at least one subnet-'],
+    [{ subnetIds: ['subnet-x'] }, 'smokeTest.canary.subnetIds must hold at least one subnet-'],
+    [{ securityGroupIds: [] }, 'smokeTest.canary.securityGroupIds must hold at least one sg-'],
+  ])('rejects the canary placement %j', (change, problem) => {
+    const { smokeTest } = ENVIRONMENTS.test;
+    const canary = { ...smokeTest.canary, ...change };
+    expect(
+      validateEnvironment(withChanges({ smokeTest: { ...smokeTest, canary } })).join('\n'),
+    ).toContain(problem);
+  });
+
+  it('rejects a canary role shared with the broker, the key sync or ops', () => {
+    const { names, access } = ENVIRONMENTS.test;
+    for (const canaryRole of [names.functionRole, names.keySyncRole]) {
+      const problems = validateEnvironment(withChanges({ names: { ...names, canaryRole } }));
+      expect(problems.join('\n')).toContain('names.canaryRole must be a role of its own');
+    }
+    const asOps = withChanges({
+      access: {
+        ...access,
+        opsRoleArn: 'arn:aws:iam::111111111111:role/maskinporten-broker-test-canary',
+      },
+    });
+    expect(validateEnvironment(asOps).join('\n')).toContain(
+      'access: the canary role must not be the ops role or a key admin',
+    );
+  });
+
   it("rejects a self-service base that is not https with a trailing slash, and a key sync role that is the broker's", () => {
     const problems = validateEnvironment(
       withChanges({

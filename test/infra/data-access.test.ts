@@ -207,7 +207,7 @@ describe('infra/policies', () => {
           ),
         }),
       },
-      /characters minified with the 1 generated rule\(s\); a Standard SSM parameter holds 4096/,
+      /characters minified with the 2 generated rule\(s\); a Standard SSM parameter holds 4096/,
     ],
   ])('fails synth and CI on %s', (_, files, message) => {
     expect(() => loadCallerPolicyFile(config, scratch(files))).toThrow(message);
@@ -222,6 +222,6 @@ describe('infra/policies', () => {
     expect(document.value.length).toBeGreaterThan(SSM_VALUE_LIMIT.Standard);
     const generated = infraCallers(config).map((caller) => caller.rule);
     expect(document.value).toBe(JSON.stringify({ rules: [...rules, ...generated] }));
-    expect(document).toMatchObject({ ruleCount: 61, generatedRuleCount: 1 });
+    expect(document).toMatchObject({ ruleCount: 62, generatedRuleCount: 2 });
   });
 });

@@ -409,7 +409,7 @@ describe('npm run preflight', () => {
     const result = await check('caller-policy');
 
     expect(result.status).toBe('warn');
-    expect(result.detail).toMatch(/prod\.json: 0 rules \(\+1 generated\), \d+ of 4096 characters/);
+    expect(result.detail).toMatch(/prod\.json: 0 rules \(\+2 generated\), \d+ of 4096 characters/);
   });
 
   it.each([

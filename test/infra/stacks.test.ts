@@ -206,7 +206,8 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
               Resource: 'execute-api:/*',
             },
             {
-              // The callers infra creates (the key sync): the token route only.
+              // The callers infra names (the key sync, the canary, the ops role for npm run
+              // smoke): each on the routes it uses only.
               Sid: 'AllowInfraCallersToken',
               Effect: 'Allow',
               Principal: { AWS: `arn:aws:iam::${config.account}:root` },
@@ -216,6 +217,23 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
                 ArnEquals: {
                   'aws:PrincipalArn': [
                     `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-key-sync`,
+                    `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-canary`,
+                    config.access.opsRoleArn,
+                  ],
+                },
+              },
+            },
+            {
+              Sid: 'AllowInfraCallersHealth',
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${config.account}:root` },
+              Action: 'execute-api:Invoke',
+              Resource: `execute-api:/${env}/GET/v1/health`,
+              Condition: {
+                ArnEquals: {
+                  'aws:PrincipalArn': [
+                    `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-canary`,
+                    config.access.opsRoleArn,
                   ],
                 },
               },
@@ -353,8 +371,9 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
         expect(names).toContain(`maskinporten-broker-${env}-${kept}`);
       }
       for (const alarm of alarms) {
-        // Only "the key sync has not run" counts silence as bad (test/infra/key-sync.test.ts).
-        const silenceIsBad = alarm.AlarmName.endsWith('-key-sync-not-running');
+        // Only "the key sync has not run" and the canary count silence as bad
+        // (test/infra/key-sync.test.ts, test/infra/canary.test.ts).
+        const silenceIsBad = /-(key-sync-not-running|canary-failing)$/.test(alarm.AlarmName);
         expect(alarm.TreatMissingData).toBe(silenceIsBad ? 'breaching' : 'notBreaching');
         // An alarm either feeds the paging composite (no actions of its own) or files a ticket.
         expect([[], [{ Ref: tickets }]]).toContainEqual(alarm.AlarmActions ?? []);
@@ -482,8 +501,9 @@ describe.each(['test', 'prod'] as const)('%s environment', (env) => {
       /^AwsSolutions::AwsSolutions-IAM5\[Resource::\*\]$/,
     ];
     for (const { path, id, reason, scope } of acknowledgements) {
-      // A wildcard resource only for the key sync's ENI actions (test/infra/key-sync.test.ts).
-      if (id.includes('IAM5')) expect(path).toMatch(/\/KeySync\/Role$/);
+      // A wildcard resource only for the ENI actions of the functions in a VPC (the key sync's and
+      // the canary's, test/infra/key-sync.test.ts and canary.test.ts).
+      if (id.includes('IAM5')) expect(path).toMatch(/\/(KeySync|Canary)\/Role$/);
       expect(
         allowed.some((pattern) => pattern.test(id)),
         `${id} at ${path}`,

@@ -96,8 +96,17 @@ export function brokerFunction(s: Synth): Json {
 
 /** The scheduled key sync function and its properties. */
 export function keySyncFunction(s: Synth): Json {
+  return functionNamed(s, s.built.config.names.keySyncFunction);
+}
+
+/** The scheduled canary function and its properties. */
+export function canaryFunction(s: Synth): Json {
+  return functionNamed(s, s.built.config.names.canaryFunction);
+}
+
+function functionNamed(s: Synth, name: string): Json {
   const functions = resourcesOf(s.stateless, 'AWS::Lambda::Function').filter(
-    ([, fn]) => fn.Properties.FunctionName === s.built.config.names.keySyncFunction,
+    ([, fn]) => fn.Properties.FunctionName === name,
   );
   expect(functions).toHaveLength(1);
   return (functions[0] as [string, Json])[1];

@@ -1,9 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { verifySigV4 } from '../../support/sigv4-check.js';
 
 /**
  * A stand-in for API Gateway's `AWS_IAM` authorisation on loopback: it recomputes the SigV4
@@ -33,8 +31,6 @@ export interface SigV4VerifierOptions {
   maxSkewMs?: number;
 }
 
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 const SERVICE = 'execute-api';
 
 export async function startSigV4Verifier(options: SigV4VerifierOptions): Promise<SigV4Verifier> {
@@ -74,61 +70,12 @@ async function verify(
   options: SigV4VerifierOptions,
   maxSkewMs: number,
 ): Promise<{ accessKeyId?: string; verified: boolean; reason?: string }> {
-  const header = request.headers.authorization;
-  const match = header ? AUTHORIZATION.exec(header) : null;
-  if (!match) return { verified: false, reason: 'missing or malformed Authorization' };
-  const [, accessKeyId, scopeDate, region, service, signedHeaderList, signature] =
-    match as unknown as [string, string, string, string, string, string, string];
-  const refuse = (reason: string) => ({ accessKeyId, verified: false, reason });
-  const credentials = options.credentials.find((c) => c.accessKeyId === accessKeyId);
-  if (!credentials) return refuse('unknown access key');
-  if (region !== options.region || service !== SERVICE) return refuse('wrong credential scope');
-  const signedHeaders = signedHeaderList.split(';');
-  for (const required of ['host', 'x-amz-date']) {
-    if (!signedHeaders.includes(required)) return refuse(`${required} is not signed`);
-  }
-  const amzDate = single(request.headers['x-amz-date']);
-  const signingDate = amzDate ? parseAmzDate(amzDate) : undefined;
-  if (!amzDate || !signingDate || amzDate.slice(0, 8) !== scopeDate)
-    return refuse('bad x-amz-date');
-  if (Math.abs(Date.now() - signingDate.getTime()) > maxSkewMs) return refuse('signature expired');
-  const token = single(request.headers['x-amz-security-token']);
-  if (credentials.sessionToken !== undefined) {
-    if (token !== credentials.sessionToken || !signedHeaders.includes('x-amz-security-token')) {
-      return refuse('bad session token');
-    }
-  }
-
-  // The signer takes a signed payload hash on trust; AWS hashes the body it received.
-  const payloadHash = single(request.headers['x-amz-content-sha256']);
-  if (payloadHash !== undefined && payloadHash !== (await sha256Hex(body))) {
-    return refuse('x-amz-content-sha256 does not match the body');
-  }
-
-  const url = new URL(request.url ?? '/', 'http://verifier.invalid');
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders) {
-    const value = single(request.headers[name]);
-    if (value === undefined) return refuse(`signed header ${name} is missing`);
-    headers[name] = value;
-  }
-  const signer = new SignatureV4({ service: SERVICE, region, credentials, sha256: Sha256 });
-  const expected = await signer.sign(
-    {
-      method: request.method ?? 'GET',
-      protocol: 'http:',
-      hostname: headers['host']?.split(':')[0] ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      body,
-    },
-    { signingDate },
+  const verdict = await verifySigV4(
+    { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers },
+    body,
+    { service: SERVICE, region: options.region, credentials: options.credentials, maxSkewMs },
   );
-  const recomputed = AUTHORIZATION.exec(expected.headers['authorization'] ?? '');
-  if (!recomputed || recomputed[5] !== signedHeaderList) return refuse('signed headers differ');
-  const ok = timingSafeEqual(Buffer.from(recomputed[6] ?? ''), Buffer.from(signature));
-  return ok ? { accessKeyId, verified: true } : refuse('signature does not match');
+  return verdict.verified ? { accessKeyId: verdict.accessKeyId, verified: true } : verdict;
 }
 
 async function forward(
@@ -167,27 +114,6 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.once('error', reject);
   });
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const hash = new Sha256();
-  hash.update(Buffer.from(text, 'utf8'));
-  return Buffer.from(await hash.digest()).toString('hex');
-}
-
-/** `20261130T064512Z` → Date. */
-function parseAmzDate(value: string): Date | undefined {
-  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
 }
 
 function single(value: string | string[] | undefined): string | undefined {
