@@ -1,19 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import { type AccessPrincipals, tokenSealEncryptionContext } from '../access.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
 import { functionTimeoutSeconds, reservedConcurrency } from '../sizing.js';
+import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
 import { SIGN_CONDITIONS } from './key-policies.js';
 import { tokenTableArn } from './token-cache-table.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Lambda entry point (export `handler`, API Gateway REST proxy event v1). */
 export const HANDLER_ENTRY = fileURLToPath(
@@ -33,27 +31,6 @@ export const TABLE_KEY_ACTIONS = [
   'kms:Encrypt',
   'kms:GenerateDataKey',
 ];
-
-/**
- * How every function of the app is bundled: minified ESM for Node 24 with the AWS SDK included (the
- * SDK version is the one tested), source maps without sources, and a `require` for CommonJS deps.
- */
-export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  target: 'node24',
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-  externalModules: [],
-};
-
-/** The repository root (esbuild's project root) and its lock file. */
-export const PROJECT = {
-  root: REPO_ROOT,
-  lockFile: fileURLToPath(new URL('../../package-lock.json', import.meta.url)),
-};
 
 export interface BrokerFunctionProps {
   readonly config: BrokerEnvironmentConfig;
@@ -85,23 +62,14 @@ export class BrokerFunction extends Construct {
     const { config, principals } = props;
     const { region, account } = Stack.of(this);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: config.logRetentionDays as number as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
+    const foundation = functionFoundation(this, config, {
       roleName: config.names.functionRole,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${SERVICE_NAME} token function (${config.name})`,
     });
-    const allow = (sid: string, statement: Omit<iam.PolicyStatementProps, 'sid'>) =>
-      this.role.addToPolicy(new iam.PolicyStatement({ sid, ...statement }));
+    const { allow } = foundation;
+    this.logGroup = foundation.logGroup;
+    this.role = foundation.role;
 
-    allow('WriteOwnLogs', {
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    });
     const signingKeys = [props.activeSigningKeyArn, props.nextSigningKeyArn].filter(
       (arn): arn is string => arn !== undefined,
     );
@@ -173,35 +141,14 @@ export class BrokerFunction extends Construct {
     }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...appFunctionProps(config, foundation, HANDLER_ENTRY),
       functionName: config.names.function,
       description: `Maskinporten token broker (${config.name})`,
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT.root,
-      depsLockFilePath: PROJECT.lockFile,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: config.function.memoryMb,
       timeout: Duration.seconds(functionTimeoutSeconds(config)),
       reservedConcurrentExecutions: reservedConcurrency(config),
-      // Off on purpose: per-dependency latency is in the metrics (MaskinportenLatency,
-      // SigningLatency) and the logs; Powertools Tracer would cost bundle size and cold start.
-      tracing: lambda.Tracing.DISABLED,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
-      role: this.role,
-      logGroup: this.logGroup,
       environment,
-      bundling: LAMBDA_BUNDLING,
     });
-
-    // CDK makes the function depend on the whole role; the role is already implied by the Role
-    // property's GetAtt (cfn-lint W3005), the inline policy is not and must exist before the first
-    // invocation.
-    const policy = this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
-    (this.function.node.defaultChild as CfnResource).addOverride('DependsOn', [
-      Stack.of(this).getLogicalId(policy),
-    ]);
+    dependOnInlinePolicy(this.function, this.role);
   }
 }

@@ -1,20 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
 import { infraCallers } from '../infra-callers.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
+import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
 import { type BrokerAlarms, brokerMetric } from './broker-alarms.js';
-import { LAMBDA_BUNDLING, PROJECT } from './broker-function.js';
 import { allowVpcNetworkInterfaces, vpcPlacement } from './vpc-placement.js';
 
 /** The canary's entry point (`handler`, an EventBridge scheduled event). */
@@ -63,45 +62,26 @@ export class Canary extends Construct {
     super(scope, id);
     const { config, api } = props;
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: config.logRetentionDays as number as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
+    const foundation = functionFoundation(this, config, {
       roleName: config.names.canaryRole,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${SERVICE_NAME} canary (${config.name}): the smoke checks, the smoke scope only`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    this.logGroup = foundation.logGroup;
+    this.role = foundation.role;
     const smoke = infraCallers(config).find((caller) => caller.rule.name.endsWith('smoke-test'));
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeSmokeRoutes',
-        actions: ['execute-api:Invoke'],
-        resources: (smoke?.routes ?? []).map((route) => {
-          const [method, path] = route.split(' ') as [string, string];
-          return api.arnForExecuteApi(method, path, api.deploymentStage.stageName);
-        }),
+    foundation.allow('InvokeSmokeRoutes', {
+      actions: ['execute-api:Invoke'],
+      resources: (smoke?.routes ?? []).map((route) => {
+        const [method, path] = route.split(' ') as [string, string];
+        return api.arnForExecuteApi(method, path, api.deploymentStage.stageName);
       }),
-    );
+    });
     allowVpcNetworkInterfaces(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...appFunctionProps(config, foundation, CANARY_ENTRY),
       functionName: config.names.canaryFunction,
       description: `The smoke checks through every VPC endpoint, every 5 minutes (${config.name})`,
-      entry: CANARY_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT.root,
-      depsLockFilePath: PROJECT.lockFile,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // Two checks per endpoint, one after another, each at most 10 s.
       timeout: Duration.seconds(
@@ -110,12 +90,6 @@ export class Canary extends Construct {
       // One run at a time; a failed run is not retried: the next run is the retry.
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
-      tracing: lambda.Tracing.DISABLED,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
-      role: this.role,
-      logGroup: this.logGroup,
       ...vpcPlacement(this, config.network.vpcId, config.smokeTest.canary),
       environment: {
         [ENV.brokerUrls]: props.brokerUrls.join(','),
@@ -126,13 +100,8 @@ export class Canary extends Construct {
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: LAMBDA_BUNDLING,
     });
-    // The inline policy must exist before the first run (see BrokerFunction).
-    const policy = this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
-    (this.function.node.defaultChild as CfnResource).addOverride('DependsOn', [
-      Stack.of(this).getLogicalId(policy),
-    ]);
+    dependOnInlinePolicy(this.function, this.role);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       ruleName: `${config.names.dashboard}-canary`,

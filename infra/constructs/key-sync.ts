@@ -1,22 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import type { BrokerMetricName } from '../../shared/ports/metrics.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
 import type { AlarmTopics } from './alarm-topics.js';
+import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
 import { brokerMetric } from './broker-alarms.js';
-import { LAMBDA_BUNDLING, PROJECT } from './broker-function.js';
 import { allowVpcNetworkInterfaces, vpcPlacement } from './vpc-placement.js';
 
 /** The key sync's entry point (`handler`, an EventBridge scheduled event). */
@@ -74,25 +73,16 @@ export class KeySync extends Construct {
     this.#config = config;
     const { region, account } = Stack.of(this);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: config.logRetentionDays as number as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
+    const foundation = functionFoundation(this, config, {
       roleName: config.names.keySyncRole,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${SERVICE_NAME} key sync (${config.name}): registers public keys, cannot sign`,
     });
-    const allow = (sid: string, statement: Omit<iam.PolicyStatementProps, 'sid'>) =>
-      this.role.addToPolicy(new iam.PolicyStatement({ sid, ...statement }));
+    const { allow } = foundation;
+    this.logGroup = foundation.logGroup;
+    this.role = foundation.role;
     const liveKeys = [props.activeSigningKeyArn, props.nextSigningKeyArn].filter(
       (arn): arn is string => arn !== undefined,
     );
-    allow('WriteOwnLogs', {
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    });
     allow('ReadSigningPublicKeys', { actions: ['kms:GetPublicKey'], resources: liveKeys });
     allow('ReadSigningKeyState', {
       actions: ['kms:DescribeKey'],
@@ -120,34 +110,18 @@ export class KeySync extends Construct {
     allowVpcNetworkInterfaces(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...appFunctionProps(config, foundation, KEY_SYNC_ENTRY),
       functionName: config.names.keySyncFunction,
       description: `Registers the Maskinporten signing keys at Digdir, hourly (${config.name})`,
-      entry: KEY_SYNC_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT.root,
-      depsLockFilePath: PROJECT.lockFile,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(60),
       // One run at a time; a failed run is not retried: the next hour's run is the retry.
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
-      tracing: lambda.Tracing.DISABLED,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
-      role: this.role,
-      logGroup: this.logGroup,
       ...vpcPlacement(this, config.network.vpcId, config.keySync),
       environment: this.#environment(props),
-      bundling: LAMBDA_BUNDLING,
     });
-    // The inline policy must exist before the first run (see BrokerFunction).
-    const policy = this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
-    (this.function.node.defaultChild as CfnResource).addOverride('DependsOn', [
-      Stack.of(this).getLogicalId(policy),
-    ]);
+    dependOnInlinePolicy(this.function, this.role);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       ruleName: `${config.names.dashboard}-key-sync`,
