@@ -35,7 +35,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     audit['type'] = input.type;
     requireAllowed(policy, request.caller, { kind: 'onboarding', org: input.org });
     const answer = await systemUsers.createRequest(input, deadline);
-    audit['requestId'] = answer.request.id;
+    audit['systemUserRequestId'] = answer.request.id;
     if (answer.replaced) audit['replacedTimedOut'] = answer.replaced;
     return jsonResponse(answer.created ? 201 : 200, toRequestView(answer.request, answer.type));
   };
@@ -44,7 +44,7 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
   const readById = async (request: ApiRequest, call: RouteCall) => {
     const id = requireRequestId(call.params['id'] ?? '');
     const type = parseTypeParam(request.query);
-    call.audit['requestId'] = id;
+    call.audit['systemUserRequestId'] = id;
     const target = {
       noun: 'system-user request',
       id,

@@ -92,7 +92,7 @@ describe.each(TRANSPORTS)("Altinn's request rules through the broker over %s", (
       const audit = broker.logger.entries.find((e) => e.fields?.['replacedTimedOut'] === old);
       expect(audit?.message).toBe('system-user call');
       expect(audit?.fields).toMatchObject({
-        requestId: again.json.id,
+        systemUserRequestId: again.json.id,
         action: 'create request',
         outcome: 201,
         replacedTimedOut: old,

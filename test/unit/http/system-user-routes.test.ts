@@ -36,6 +36,9 @@ const altinnRequest = (change: Partial<AltinnSystemUserRequest> = {}): AltinnSys
 
 const problem = altinnProblem;
 
+/** API Gateway's id for the call: the audit line keeps it apart from Altinn's request id. */
+const TRANSPORT_REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
+
 function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
   const altinn = fakeAltinn(methods);
   const logger = new RecordingLogger();
@@ -56,6 +59,7 @@ function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
       caller: { id: ROLE, source: 'iam' },
+      requestId: TRANSPORT_REQUEST_ID,
     };
     const response = await api(request);
     return { status: response.status, json: response.body ? JSON.parse(response.body) : undefined };
@@ -142,7 +146,8 @@ describe('POST /v1/systemuser-requests', () => {
       expect(calls[1]).toEqual(['deleteRequest', ID]);
       expect(logger.entries.at(-1)?.fields).toMatchObject({
         outcome: 201,
-        requestId: NEW_ID,
+        requestId: TRANSPORT_REQUEST_ID,
+        systemUserRequestId: NEW_ID,
         replacedTimedOut: ID,
       });
     },
