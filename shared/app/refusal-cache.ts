@@ -11,6 +11,8 @@ export class RefusalCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #entries = new Map<string, { error: BrokerError; until: number; org?: string }>();
+  /** The keys remembered per org, so an approval ends that org's refusals without a scan. */
+  readonly #keysByOrg = new Map<string, Set<string>>();
 
   /** `ttlMs` 0 remembers nothing. */
   constructor(ttlMs: number, maxEntries = 10_000) {
@@ -23,7 +25,7 @@ export class RefusalCache {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (entry.until <= now) {
-      this.#entries.delete(key);
+      this.forget(key);
       return undefined;
     }
     return new CachedRefusal(entry.error);
@@ -37,27 +39,36 @@ export class RefusalCache {
     if (this.#ttlMs <= 0 || !(error instanceof BrokerError) || error.kind !== 'upstream_refused') {
       return;
     }
-    this.#entries.delete(key);
+    this.forget(key);
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+      if (oldest !== undefined) this.forget(oldest);
     }
     this.#entries.set(key, { error, until: now + this.#ttlMs, org });
+    if (org !== undefined) {
+      const keys = this.#keysByOrg.get(org) ?? new Set<string>();
+      keys.add(key);
+      this.#keysByOrg.set(org, keys);
+    }
   }
 
   forget(key: string): void {
+    const org = this.#entries.get(key)?.org;
     this.#entries.delete(key);
+    if (org === undefined) return;
+    const keys = this.#keysByOrg.get(org);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#keysByOrg.delete(org);
   }
 
   /**
    * Drops every refusal remembered for requests naming `org`: the broker has just seen that org's
    * customer approve something (a system user, a change of its rights), so Maskinporten may answer
-   * differently now. A scan: it runs on an approval seen through the broker, never per token.
+   * differently now.
    */
   forgetOrg(org: string): void {
-    for (const [key, entry] of this.#entries) {
-      if (entry.org === org) this.#entries.delete(key);
-    }
+    for (const key of this.#keysByOrg.get(org) ?? []) this.#entries.delete(key);
+    this.#keysByOrg.delete(org);
   }
 }
 
