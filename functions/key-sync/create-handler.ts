@@ -9,7 +9,7 @@ import {
 import { type KeySyncConfig, loadKeySyncConfig } from '../../shared/config/key-sync-config.js';
 import { parseSecretConfig } from '../../shared/config/secret-config.js';
 import type { Clock } from '../../shared/ports/clock.js';
-import { Deadline } from '../../shared/ports/deadline.js';
+import { Deadline, untilAborted } from '../../shared/ports/deadline.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { AdminTokenProvider } from '../../shared/ports/maskinporten-admin.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
@@ -51,9 +51,14 @@ export function createKeySyncHandler(deps: KeySyncDependencies) {
     try {
       let prepared: { config: KeySyncConfig; keys: ConfiguredKeys; clientId: string };
       try {
-        prepared = await prepare(deps);
+        // Secrets Manager and KMS get the same deadline as Digdir: a hang is a counted failure.
+        prepared = await untilAborted(prepare(deps), deadline.signal);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = deadline.signal.aborted
+          ? 'the secret or the KMS keys did not answer before the deadline'
+          : error instanceof Error
+            ? error.message
+            : String(error);
         metrics.count('KeySyncFailures');
         logger.error('key sync could not start', { reason });
         return { outcome: 'failed', reason };
@@ -94,12 +99,15 @@ async function prepare(deps: KeySyncDependencies) {
   );
   const activeKid = secret.kid ?? config.active.kid;
   const nextKid = secret.kidNext ?? config.next?.kid;
-  const active = await kmsPublicJwk(deps.kms, config.active.keyId, activeKid);
-  const next = config.next && (await kmsPublicJwk(deps.kms, config.next.keyId, nextKid));
-  const activeKey = await describe(deps.kms, config.active.keyId);
+  const [active, next, activeKey, retiredStates] = await Promise.all([
+    kmsPublicJwk(deps.kms, config.active.keyId, activeKid),
+    config.next && kmsPublicJwk(deps.kms, config.next.keyId, nextKid),
+    describe(deps.kms, config.active.keyId),
+    Promise.all(config.retired.map((key) => describe(deps.kms, key.keyId))),
+  ]);
   const retired: string[] = [];
-  for (const key of config.retired) {
-    const state = await describe(deps.kms, key.keyId);
+  for (const [index, key] of config.retired.entries()) {
+    const state = retiredStates[index] as Awaited<ReturnType<typeof describe>>;
     if (state.usable) {
       deps.logger.info('retired key still enabled in KMS: left registered', {
         kid: key.kid,

@@ -255,6 +255,18 @@ describe('the scheduled key sync', () => {
     });
   });
 
+  it('fails, counted, within its deadline when KMS never answers', async () => {
+    kmsMock.on(DescribeKeyCommand).callsFake(() => new Promise(() => {}));
+    const hung = run();
+    // The invocation has 4 s left: the run keeps 3 s back to log and flush, so it gives up at 1 s.
+    const result = await hung.keySync(4_000);
+    expect(result).toEqual({
+      outcome: 'failed',
+      reason: 'the secret or the KMS keys did not answer before the deadline',
+    });
+    expect(hung.metrics.get('KeySyncFailures')).toBe(1);
+  });
+
   it('refuses, counted, a set that would exceed 5 keys', async () => {
     const others = ['o1', 'o2', 'o3', 'o4'].map((kid) => rsaTestKey(kid).jwk);
     sandbox.maskinporten.selfService.replace(DEMO.clientId, [k1.jwk, ...others]);
