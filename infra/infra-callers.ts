@@ -76,3 +76,15 @@ export function infraCallerRoles(
     .flatMap((caller) => caller.rule.callers);
   return [...new Set(roles)];
 }
+
+/** The names of the generated rules, after {@link GENERATED_RULE_PREFIX}. */
+export type InfraCallerName = 'key-sync' | 'smoke-test';
+
+/** One infra caller by name: its routes are what its construct's role may invoke. */
+export function infraCaller(config: BrokerEnvironmentConfig, name: InfraCallerName): InfraCaller {
+  const found = infraCallers(config).find(
+    (caller) => caller.rule.name === `${GENERATED_RULE_PREFIX}${name}`,
+  );
+  if (!found) throw new Error(`no infra caller named ${name}`);
+  return found;
+}

@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BrokerEnvironmentConfig } from '../config.js';
+import type { InfraCaller } from '../infra-callers.js';
 
 /**
  * How every function of the app is bundled: minified ESM for Node 24 with the AWS SDK included (the
@@ -105,4 +107,47 @@ export function dependOnInlinePolicy(fn: lambda.Function, role: iam.Role): void 
   (fn.node.defaultChild as CfnResource).addOverride('DependsOn', [
     Stack.of(fn).getLogicalId(policy),
   ]);
+}
+
+/**
+ * Reading the environment's configuration secret: `GetSecretValue` on it, and `kms:Decrypt` of its
+ * data key only through Secrets Manager and only for this secret.
+ */
+export function allowConfigSecret(
+  scope: Construct,
+  allow: AllowStatement,
+  config: BrokerEnvironmentConfig,
+  dataKeyArn: string,
+): void {
+  const { region, account } = Stack.of(scope);
+  // Secrets Manager appends six random characters to a secret's name in its ARN.
+  const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:${config.names.secret}-??????`;
+  allow('ReadConfigSecret', {
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: [secretArn],
+  });
+  allow('ConfigSecretKeyViaSecretsManager', {
+    actions: ['kms:Decrypt'],
+    resources: [dataKeyArn],
+    conditions: {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+      StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
+    },
+  });
+}
+
+/** `execute-api:Invoke` on exactly the routes an infra caller's rule is for, on the API's stage. */
+export function allowInvoke(
+  allow: AllowStatement,
+  sid: string,
+  api: apigw.RestApi,
+  caller: InfraCaller,
+): void {
+  allow(sid, {
+    actions: ['execute-api:Invoke'],
+    resources: caller.routes.map((route) => {
+      const [method, path] = route.split(' ') as [string, string];
+      return api.arnForExecuteApi(method, path, api.deploymentStage.stageName);
+    }),
+  });
 }

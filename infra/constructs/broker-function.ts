@@ -9,7 +9,12 @@ import { type AccessPrincipals, tokenSealEncryptionContext } from '../access.js'
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
 import { functionTimeoutSeconds, reservedConcurrency } from '../sizing.js';
-import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
+import {
+  allowConfigSecret,
+  appFunctionProps,
+  dependOnInlinePolicy,
+  functionFoundation,
+} from './app-function.js';
 import { SIGN_CONDITIONS } from './key-policies.js';
 import { tokenTableArn } from './token-cache-table.js';
 
@@ -100,20 +105,7 @@ export class BrokerFunction extends Construct {
         ),
       },
     });
-    // Secrets Manager appends six random characters to a secret's name in its ARN.
-    const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:${config.names.secret}-??????`;
-    allow('ReadConfigSecret', {
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretArn],
-    });
-    allow('ConfigSecretKeyViaSecretsManager', {
-      actions: ['kms:Decrypt'],
-      resources: [props.dataKeyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
-        StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
-      },
-    });
+    allowConfigSecret(this, allow, config, props.dataKeyArn);
     allow('ReadCallerPolicy', {
       actions: ['ssm:GetParameter'],
       resources: [`arn:aws:ssm:${region}:${account}:parameter${config.names.policyParameter}`],

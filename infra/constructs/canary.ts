@@ -10,9 +10,14 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
-import { infraCallers } from '../infra-callers.js';
+import { infraCaller } from '../infra-callers.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
-import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
+import {
+  allowInvoke,
+  appFunctionProps,
+  dependOnInlinePolicy,
+  functionFoundation,
+} from './app-function.js';
 import { type BrokerAlarms, brokerMetric } from './broker-alarms.js';
 import { allowVpcNetworkInterfaces, vpcPlacement } from './vpc-placement.js';
 
@@ -68,14 +73,7 @@ export class Canary extends Construct {
     });
     this.logGroup = foundation.logGroup;
     this.role = foundation.role;
-    const smoke = infraCallers(config).find((caller) => caller.rule.name.endsWith('smoke-test'));
-    foundation.allow('InvokeSmokeRoutes', {
-      actions: ['execute-api:Invoke'],
-      resources: (smoke?.routes ?? []).map((route) => {
-        const [method, path] = route.split(' ') as [string, string];
-        return api.arnForExecuteApi(method, path, api.deploymentStage.stageName);
-      }),
-    });
+    allowInvoke(foundation.allow, 'InvokeSmokeRoutes', api, infraCaller(config, 'smoke-test'));
     allowVpcNetworkInterfaces(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {

@@ -12,9 +12,16 @@ import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import type { BrokerMetricName } from '../../shared/ports/metrics.js';
 import { type BrokerEnvironmentConfig, SERVICE_NAME } from '../config.js';
+import { infraCaller } from '../infra-callers.js';
 import { METRIC_NAMESPACE } from '../metric-names.js';
 import type { AlarmTopics } from './alarm-topics.js';
-import { appFunctionProps, dependOnInlinePolicy, functionFoundation } from './app-function.js';
+import {
+  allowConfigSecret,
+  allowInvoke,
+  appFunctionProps,
+  dependOnInlinePolicy,
+  functionFoundation,
+} from './app-function.js';
 import { brokerMetric } from './broker-alarms.js';
 import { allowVpcNetworkInterfaces, vpcPlacement } from './vpc-placement.js';
 
@@ -71,7 +78,6 @@ export class KeySync extends Construct {
     super(scope, id);
     const { config } = props;
     this.#config = config;
-    const { region, account } = Stack.of(this);
 
     const foundation = functionFoundation(this, config, {
       roleName: config.names.keySyncRole,
@@ -88,25 +94,8 @@ export class KeySync extends Construct {
       actions: ['kms:DescribeKey'],
       resources: [...liveKeys, ...props.retiredSigningKeys.map((key) => key.keyArn)],
     });
-    const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:${config.names.secret}-??????`;
-    allow('ReadConfigSecret', {
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretArn],
-    });
-    allow('ConfigSecretKeyViaSecretsManager', {
-      actions: ['kms:Decrypt'],
-      resources: [props.dataKeyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
-        StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
-      },
-    });
-    allow('AdminTokenFromBroker', {
-      actions: ['execute-api:Invoke'],
-      resources: [
-        props.api.arnForExecuteApi('POST', '/v1/token', props.api.deploymentStage.stageName),
-      ],
-    });
+    allowConfigSecret(this, allow, config, props.dataKeyArn);
+    allowInvoke(allow, 'AdminTokenFromBroker', props.api, infraCaller(config, 'key-sync'));
     allowVpcNetworkInterfaces(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
