@@ -12,12 +12,16 @@ export const DEFAULT_LOCAL_CALLER = 'local';
  * the policy can be exercised over real HTTP. A header from a non-loopback peer is ignored.
  */
 export function localCallerResolver(honourHeader: boolean) {
+  const defaultCaller: CallerIdentity = Object.freeze({
+    id: DEFAULT_LOCAL_CALLER,
+    source: 'local-default',
+  });
   return (request: IncomingMessage): CallerIdentity => {
     const named = request.headers[LOCAL_CALLER_HEADER];
     if (honourHeader && typeof named === 'string' && named.length > 0 && isLoopbackPeer(request)) {
       return { id: named.slice(0, 256), source: 'local-header' };
     }
-    return { id: DEFAULT_LOCAL_CALLER, source: 'local-default' };
+    return defaultCaller;
   };
 }
 

@@ -62,6 +62,8 @@ export class BrokerService {
   readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
     Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
   readonly #inFlight = new Map<string, Flight>();
+  /** Cache keys by request object: the token route hands the same frozen request for one body. */
+  readonly #keys = new WeakMap<TokenRequest, string>();
   readonly #owner = randomUUID();
   #leaseCounter = 0;
   #identity?: BrokerIdentity;
@@ -93,21 +95,52 @@ export class BrokerService {
     return this.#getToken(request, deadline);
   }
 
+  /**
+   * What {@link getToken} answers when the token is in this process's memory, at once and without
+   * a promise; `undefined` when it is not (then `getToken` goes on to the shared cache and
+   * Maskinporten). The token route's hit path. Counts what `getToken` counts for a hit, and
+   * throws what it throws for a `minTtl` longer than the token's lifetime.
+   */
+  fromMemory(request: TokenRequest): TokenResult | undefined {
+    if (request.skipCache) return undefined;
+    if (request.exchange && !this.#options.exchangers?.[request.exchange]) return undefined;
+    const now = this.#options.clock();
+    const cached = this.#options.memory.get(this.#keyOf(request), now);
+    if (!cached) return undefined;
+    const servable = request.minTtl > cached.lifetime || isServable(cached, now, request.minTtl);
+    if (!servable) return undefined;
+    this.#options.metrics.count('TokenRequests');
+    return this.#memoryHit(cached, request, now);
+  }
+
+  /** The cache key of a request, worked out once per request object. */
+  #keyOf(request: TokenRequest): string {
+    let key = this.#keys.get(request);
+    if (key === undefined) {
+      const plain = tokenCacheKey(this.identity, request);
+      key = request.exchange ? altinnTokenCacheKey(plain) : plain;
+      this.#keys.set(request, key);
+    }
+    return key;
+  }
+
+  /** A memory hit's answer (or the 400 for a `minTtl` no token of this lifetime can meet). */
+  #memoryHit(cached: CachedToken, request: TokenRequest, now: number): TokenResult {
+    requireLifetimeCovers(cached, request.minTtl);
+    this.#options.metrics.count('CacheHitMemory');
+    return { token: cached, source: 'memory', expiresIn: remainingSeconds(cached, now) };
+  }
+
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
   async #getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
-    const { clock, memory, metrics } = this.#options;
-    const key = request.exchange
-      ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
-      : tokenCacheKey(this.identity, request);
+    const { clock, memory } = this.#options;
+    const key = this.#keyOf(request);
     const now = clock();
     if (!request.skipCache) {
       const cached = memory.get(key, now);
       if (cached) {
         requireLifetimeCovers(cached, request.minTtl);
-        if (isServable(cached, now, request.minTtl)) {
-          metrics.count('CacheHitMemory');
-          return { token: cached, source: 'memory', expiresIn: remainingSeconds(cached, now) };
-        }
+        if (isServable(cached, now, request.minTtl)) return this.#memoryHit(cached, request, now);
       }
     }
     // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.

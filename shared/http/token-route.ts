@@ -2,7 +2,8 @@ import type { BrokerService, TokenResult, TokenSource } from '../app/broker-serv
 import type { CachedToken } from '../domain/cache-policy.js';
 import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
-import { readJsonBody } from './json-body.js';
+import type { ApiResponse } from './api-types.js';
+import { rememberingBodyParser } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
 import type { Route } from './router.js';
 
@@ -21,33 +22,51 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
  */
 export function createTokenRoute(options: TokenRouteOptions): Route {
   const { broker, policy } = options;
+  const parseBody = rememberingBodyParser(parseTokenRequest);
   return {
     method: 'POST',
     path: '/v1/token',
     audit: 'token request',
-    handler: async (request, { deadline, audit }) => {
-      const tokenRequest = parseTokenRequest(readJsonBody(request));
+    handler: (request, { deadline, audit }) => {
+      const tokenRequest = parseBody(request);
       Object.assign(audit, auditFields(tokenRequest));
       requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
-      const result = await broker.getToken(tokenRequest, deadline);
-      audit['outcome'] = result.source;
-      audit['expiresIn'] = result.expiresIn;
-      return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
+      // A memory hit is answered at once; anything else waits for the shared cache or upstream.
+      const hit = broker.fromMemory(tokenRequest);
+      if (hit) return tokenResponse(hit, audit);
+      return broker.getToken(tokenRequest, deadline).then((result) => tokenResponse(result, audit));
     },
   };
 }
 
-/** What a token request was for, as the audit line shows it. */
-function auditFields(request: TokenRequest): Record<string, unknown> {
-  return {
-    org: request.org,
-    scopes: request.scopes,
-    externalRef: request.externalRef,
-    resource: request.resource,
-    consumerOrg: request.consumerOrg,
-    exchange: request.exchange,
-    skipCache: request.skipCache || undefined,
-  };
+/** RFC 6749 §5.1's answer, with where the token came from in a header and the audit line. */
+function tokenResponse(result: TokenResult, audit: Record<string, unknown>): ApiResponse {
+  audit['outcome'] = result.source;
+  audit['expiresIn'] = result.expiresIn;
+  return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
+}
+
+/** What a token request was for, as the audit line shows it; worked out once per request object. */
+const auditFieldsByRequest = new WeakMap<TokenRequest, Readonly<Record<string, unknown>>>();
+
+function auditFields(request: TokenRequest): Readonly<Record<string, unknown>> {
+  let fields = auditFieldsByRequest.get(request);
+  if (!fields) {
+    const all: Record<string, unknown> = {
+      org: request.org,
+      scopes: request.scopes,
+      externalRef: request.externalRef,
+      resource: request.resource,
+      consumerOrg: request.consumerOrg,
+      exchange: request.exchange,
+      skipCache: request.skipCache || undefined,
+    };
+    fields = Object.freeze(
+      Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)),
+    );
+    auditFieldsByRequest.set(request, fields);
+  }
+  return fields;
 }
 
 /** The answer's headers per token source, built once (read-only: transports only read them). */

@@ -1,9 +1,14 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CallerIdentity } from '../../domain/caller-policy.js';
 import { BrokerError } from '../../domain/errors.js';
 import { isLoopbackHost } from '../../domain/secure-url.js';
-import { type ApiHandler, type ApiRequest, MAX_BODY_BYTES } from '../../http/api-types.js';
+import {
+  type ApiHandler,
+  type ApiRequest,
+  type ApiResponse,
+  MAX_BODY_BYTES,
+} from '../../http/api-types.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { jsonResponse } from '../../http/responses.js';
 
@@ -21,17 +26,27 @@ export interface NodeListenerOptions {
   loopbackHostOnly?: boolean;
 }
 
-/**
- * Adapts node:http to the broker API: reads the body up to the limit (and stops reading past it),
- * hands over a transport-neutral request, and writes the answer.
- */
 /** Shared by every request without a query string (the hot token path); routes only read it. */
 const NO_QUERY: URLSearchParams = new URLSearchParams();
 
+/**
+ * Adapts node:http to the broker API: reads the body up to the limit (and stops reading past it),
+ * hands over a transport-neutral request, and writes the answer with its `content-length` (one
+ * write, no chunked framing). The hit path is kept to what node:http itself needs: callbacks
+ * instead of promises, and an answer the API has at once is written at once.
+ */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const loopbackHostOnly = options.loopbackHostOnly ?? false;
+  // A client sends the same Host on every request: the last one found acceptable is not re-parsed.
+  let acceptedHost: string | undefined;
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const refused = refuseHost(request, options.loopbackHostOnly ?? false);
+    const host = request.headers.host;
+    const refused =
+      host !== undefined && host === acceptedHost
+        ? undefined
+        : refuseHost(request, loopbackHostOnly);
+    if (!refused && host !== undefined) acceptedHost = host;
     if (refused) {
       request.resume();
       const answer = toErrorResponse(refused);
@@ -40,34 +55,67 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
       return;
     }
     if (options.intercept?.(request, response)) return;
-    readBody(request, maxBodyBytes)
-      .then(async ({ body, tooLarge }) => {
-        const url = request.url ?? '/';
-        const queryStart = url.indexOf('?');
-        const apiRequest: ApiRequest = {
-          method: request.method ?? 'GET',
-          path: queryStart === -1 ? url : url.slice(0, queryStart),
-          query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
-          headers: request.headers as Record<string, string | undefined>,
-          caller: options.resolveCaller(request),
-        };
-        if (body) apiRequest.body = body;
-        if (tooLarge) apiRequest.bodyTooLarge = true;
-        const answer = await api(apiRequest);
-        response.writeHead(answer.status, answer.headers);
-        response.end(answer.body);
-        // A refused oversized upload is not drained: close instead of reading the rest.
-        if (tooLarge) request.destroy();
-      })
-      .catch(() => {
-        if (!response.headersSent) {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end('{"error":"server_error","error_description":"internal error"}');
-        } else {
-          response.destroy();
-        }
-      });
+    readBody(request, maxBodyBytes, (body, tooLarge) => {
+      const url = request.url ?? '/';
+      const queryStart = url.indexOf('?');
+      const apiRequest: ApiRequest = {
+        method: request.method ?? 'GET',
+        path: queryStart === -1 ? url : url.slice(0, queryStart),
+        query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
+        headers: request.headers as Record<string, string | undefined>,
+        caller: options.resolveCaller(request),
+      };
+      if (body) apiRequest.body = body;
+      if (tooLarge) apiRequest.bodyTooLarge = true;
+      let answer: ApiResponse | Promise<ApiResponse>;
+      try {
+        answer = api(apiRequest);
+      } catch {
+        failInternally(response);
+        return;
+      }
+      if (answer instanceof Promise) {
+        answer.then(
+          (settled) => writeAnswer(request, response, settled, tooLarge),
+          () => failInternally(response),
+        );
+      } else {
+        writeAnswer(request, response, answer, tooLarge);
+      }
+    });
   };
+}
+
+/** The answer with its length: node:http then sends head and body in one write, unchunked. */
+function writeAnswer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: ApiResponse,
+  tooLarge: boolean,
+): void {
+  try {
+    const headers: OutgoingHttpHeaders = { ...answer.headers };
+    // RFC 9110 §8.6: no Content-Length on a 204 (nor a 1xx).
+    if (answer.status >= 200 && answer.status !== 204) {
+      headers['content-length'] = Buffer.byteLength(answer.body);
+    }
+    response.writeHead(answer.status, headers);
+    response.end(answer.body);
+  } catch {
+    failInternally(response);
+    return;
+  }
+  // A refused oversized upload is not drained: close instead of reading the rest.
+  if (tooLarge) request.destroy();
+}
+
+function failInternally(response: ServerResponse): void {
+  if (!response.headersSent) {
+    response.writeHead(500, { 'content-type': 'application/json' });
+    response.end('{"error":"server_error","error_description":"internal error"}');
+  } else {
+    response.destroy();
+  }
 }
 
 /** `Host` is required in HTTP/1.1 (RFC 9112 §3.2); on a loopback server it must name loopback. */
@@ -153,36 +201,45 @@ function rawJsonResponse(status: number, description: string, headOnly = false):
   return `${head.join('\r\n')}\r\n\r\n${headOnly ? '' : body}`;
 }
 
+/**
+ * Reads the body up to `limit` bytes and calls `done` once: with the bytes, or with `tooLarge`
+ * (then it stops reading). A stream error ends the request without a call: the socket is gone.
+ */
 function readBody(
   request: IncomingMessage,
   limit: number,
-): Promise<{ body?: Uint8Array; tooLarge: boolean }> {
+  done: (body: Uint8Array | undefined, tooLarge: boolean) => void,
+): void {
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve({ tooLarge: true });
+  if (declared > limit) {
+    done(undefined, true);
+    return;
+  }
   if (request.method === 'GET' || request.method === 'HEAD') {
     if (declared === 0 && request.headers['transfer-encoding'] === undefined) {
       request.resume();
-      return Promise.resolve({ tooLarge: false });
+      done(undefined, false);
+      return;
     }
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > limit) {
-        request.off('data', onData);
-        request.pause();
-        resolve({ tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on('data', onData);
-    request.once('end', () => {
-      if (total <= limit)
-        resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: false });
-    });
-    request.once('error', reject);
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let total = 0;
+  let over = false;
+  request.on('data', (chunk: Buffer) => {
+    if (over) return;
+    total += chunk.length;
+    if (total > limit) {
+      over = true;
+      request.pause();
+      done(undefined, true);
+      return;
+    }
+    if (!first) first = chunk;
+    else if (chunks) chunks.push(chunk);
+    else chunks = [first, chunk];
+  });
+  request.once('end', () => {
+    if (!over) done(chunks ? Buffer.concat(chunks) : first, false);
   });
 }
