@@ -72,9 +72,11 @@ export async function postJson(url: string, body: unknown): Promise<ParsedRespon
   };
 }
 
-/** Milliseconds `run` took, with its result. */
-export async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+/** Milliseconds `run` took, with its result and when it finished (epoch ms, the system clock's). */
+export async function timed<T>(
+  run: () => Promise<T>,
+): Promise<{ value: T; ms: number; finishedAt: number }> {
   const started = performance.now();
   const value = await run();
-  return { value, ms: performance.now() - started };
+  return { value, ms: performance.now() - started, finishedAt: Date.now() };
 }

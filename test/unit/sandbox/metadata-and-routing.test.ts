@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSandbox, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox-fixture.js';
 
@@ -92,7 +92,9 @@ describe('mounting in another server', () => {
     const sandbox = await startSandboxServer();
     sandbox.maskinporten.faults.enqueue({ endpoint: 'metadata', hang: true });
     const hung = fetch(sandbox.maskinporten.metadataUrl, { signal: AbortSignal.timeout(5000) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed once the request is hung on the server, not after a guessed 50 ms: earlier, close()
+    // would only refuse a connection not yet made, and the test would pass without a hung one.
+    await vi.waitFor(() => expect(sandbox.maskinporten.stats.faultsApplied).toBe(1));
 
     const started = performance.now();
     await sandbox.close();
