@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { readFileSync } from 'node:fs';
 import { OPENAPI_DOCUMENT_FILE } from '../../shared/http/openapi-route.js';
 
 /**
