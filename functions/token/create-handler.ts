@@ -5,6 +5,10 @@ import {
   fromApiGatewayEvent,
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
+import {
+  claimsRefreshEvent,
+  type RefreshEvent,
+} from '../../shared/adapters/lambda/refresh-event.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
   LAMBDA_DEADLINE_MARGIN_MS,
@@ -19,9 +23,11 @@ import { toErrorResponse } from '../../shared/http/error-response.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
+import type { RefreshScheduler } from '../../shared/ports/refresh-scheduler.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
+import { type RefreshAnswer, runRefreshEvent } from './refresh-event-handler.js';
 
 export interface LambdaDependencies {
   env: Readonly<Record<string, string | undefined>>;
@@ -33,6 +39,8 @@ export interface LambdaDependencies {
   /** The DynamoDB token cache for the configured table, if there is one. */
   sharedCache?: (tableName: string) => SharedTokenCache;
   fetch?: typeof fetch;
+  /** Where refreshes ahead run: in Lambda, an asynchronous invocation of the function itself. */
+  refreshScheduler?: RefreshScheduler;
 }
 
 /**
@@ -79,6 +87,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
       metrics: deps.metrics,
       sharedCache,
       fetch: deps.fetch,
+      refreshScheduler: deps.refreshScheduler,
     },
   );
   deps.logger.info('broker ready', {
@@ -96,12 +105,15 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
  * lives. A failed start answers 500 and is retried on the next invocation (the secret may have
  * been fixed); it never serves a request without its policy.
  */
-export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: BrokerLogger) {
+export function createProxyHandler(
+  init: () => Promise<BrokerRuntime>,
+  logger: BrokerLogger,
+): ProxyHandler {
   let runtime: Promise<BrokerRuntime> | undefined;
   return async function proxyHandler(
-    event: ApiGatewayProxyEvent,
+    event: ApiGatewayProxyEvent | RefreshEvent,
     context?: LambdaTime,
-  ): Promise<ApiGatewayProxyResult> {
+  ): Promise<ApiGatewayProxyResult | RefreshAnswer> {
     runtime ??= init();
     let ready: BrokerRuntime;
     try {
@@ -115,11 +127,21 @@ export function createProxyHandler(init: () => Promise<BrokerRuntime>, logger: B
         toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
       );
     }
-    const request = fromApiGatewayEvent(event);
+    // The function's own refresh-ahead invocation: its own shape, its own path, never a token.
+    if (claimsRefreshEvent(event)) {
+      return runRefreshEvent(ready, event, timeLimit(context), logger);
+    }
+    const request = fromApiGatewayEvent(event as ApiGatewayProxyEvent);
     // The invocation's own end bounds the request's deadline (the start above may have taken time).
     request.timeLimitMs = timeLimit(context);
     return toApiGatewayResult(await ready.api(request));
-  };
+  } as ProxyHandler;
+}
+
+/** An API Gateway event gets an API Gateway result; a refresh event gets its outcome, no token. */
+export interface ProxyHandler {
+  (event: ApiGatewayProxyEvent, context?: LambdaTime): Promise<ApiGatewayProxyResult>;
+  (event: RefreshEvent, context?: LambdaTime): Promise<RefreshAnswer>;
 }
 
 /** The part of the Lambda context the handler reads. */

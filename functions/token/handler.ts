@@ -4,9 +4,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import { SelfInvokeRefreshScheduler } from '../../shared/adapters/lambda/self-invoke-scheduler.js';
 import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
@@ -25,6 +27,8 @@ const metrics = new Metrics({
   defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
 });
 let kms: KMSClient | undefined;
+const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
+const region = process.env['AWS_REGION'];
 
 const proxyHandler = createProxyHandler(
   () =>
@@ -40,6 +44,11 @@ const proxyHandler = createProxyHandler(
       },
       sharedCache: (tableName) =>
         new DynamoDbTokenCache({ client: createTokenTableClient(), tableName }),
+      // Refreshes ahead run in an invocation of this function (see SelfInvokeRefreshScheduler).
+      refreshScheduler:
+        functionName && region
+          ? new SelfInvokeRefreshScheduler({ functionName, region, credentials: fromEnv() })
+          : undefined,
     }),
   logger,
 );

@@ -148,6 +148,12 @@ export class BrokerFunction extends Construct {
         StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
       },
     });
+    // Refresh ahead runs in an asynchronous invocation of the function itself; the ARN is built
+    // from the fixed name, so the role does not depend on the function (no cycle).
+    allow('InvokeSelfForRefreshAhead', {
+      actions: ['lambda:InvokeFunction'],
+      resources: [`arn:aws:lambda:${region}:${account}:function:${config.names.function}`],
+    });
     allow('ReadCallerPolicy', {
       actions: ['ssm:GetParameter'],
       resources: [`arn:aws:ssm:${region}:${account}:parameter${config.names.policyParameter}`],
@@ -186,6 +192,11 @@ export class BrokerFunction extends Construct {
       memorySize: config.function.memoryMb,
       timeout: Duration.seconds(functionTimeoutSeconds(config)),
       reservedConcurrentExecutions: reservedConcurrency(config),
+      // The only asynchronous invocations are refresh events: one that fails is not retried
+      // minutes later (the next request in the window starts another), and a queued one that
+      // waited a minute is dropped (its token has been renewed or has run out by then).
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
       // Off on purpose: per-dependency latency is in the metrics (MaskinportenLatency,
       // SigningLatency) and the logs; Powertools Tracer would cost bundle size and cold start.
       tracing: lambda.Tracing.DISABLED,

@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { altinnTokenCacheKey, type BrokerIdentity, tokenCacheKey } from '../domain/cache-key.js';
 import {
   type CachedToken,
+  isInRefreshWindow,
   isServable,
   isUsableWhenStale,
   remainingSeconds,
   requiredRemainingMs,
 } from '../domain/cache-policy.js';
 import { BrokerError, invalidRequest } from '../domain/errors.js';
+import { tokenRefreshWindowSeconds } from '../domain/refresh-margin.js';
 import type { TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
 import { Deadline, sleep, untilAborted } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
+import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
 import type { TokenExchanger } from './token-exchanger.js';
@@ -30,7 +33,24 @@ export interface TokenResult {
   source: TokenSource;
   /** Seconds the token has left, recomputed at answer time. */
   expiresIn: number;
+  /**
+   * Set when serving this token started a refresh ahead through a scheduler: settles (never
+   * rejects) once the refresh is handed off. A transport that stops all work once it has answered
+   * (Lambda) waits for it before answering; `getToken` already has.
+   */
+  handoff?: Promise<void>;
 }
+
+/** What a refresh ahead did. */
+export type RefreshOutcome =
+  /** The shared cache already held a token outside its window (another instance renewed it). */
+  | 'fresh'
+  /** This call fetched the new token and stored it. */
+  | 'refreshed'
+  /** Another instance holds the lease and its token did not arrive in time. */
+  | 'busy'
+  /** Nothing is cached for the key any more: a refresh ahead only renews a token still served. */
+  | 'gone';
 
 export interface BrokerServiceOptions {
   identity: { issuer: string; clientId: string };
@@ -50,6 +70,10 @@ export interface BrokerServiceOptions {
   random?: () => number;
   /** Serves `exchange: 'altinn'`: the Maskinporten token (from the cache too), exchanged. */
   exchangers?: { altinn?: TokenExchanger };
+  /** Where refreshes ahead run (default: in this process, in the background). */
+  refreshScheduler?: RefreshScheduler;
+  /** The deadline of a refresh ahead run in this process, ms (default 6000). */
+  refreshDeadlineMs?: number;
 }
 
 /**
@@ -59,11 +83,15 @@ export interface BrokerServiceOptions {
  * shared cache item.
  */
 export class BrokerService {
-  readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
-    Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
+  readonly #options: Required<
+    Omit<BrokerServiceOptions, 'shared' | 'exchangers' | 'refreshScheduler'>
+  > &
+    Pick<BrokerServiceOptions, 'shared' | 'exchangers' | 'refreshScheduler'>;
   readonly #inFlight = new Map<string, Flight>();
   /** Cache keys by request object: the token route hands the same frozen request for one body. */
   readonly #keys = new WeakMap<TokenRequest, string>();
+  /** Refreshes ahead this process started: key → the token they renew, and when to try again. */
+  readonly #refreshes = new Map<string, { expiresAt: number; retryAt: number }>();
   readonly #owner = randomUUID();
   #leaseCounter = 0;
   #identity?: BrokerIdentity;
@@ -75,6 +103,7 @@ export class BrokerService {
       fetchReserveMs: options.fetchReserveMs ?? 2_500,
       leasePollMs: options.leasePollMs ?? [40, 120],
       random: options.random ?? Math.random,
+      refreshDeadlineMs: options.refreshDeadlineMs ?? 6_000,
     };
   }
 
@@ -128,7 +157,136 @@ export class BrokerService {
   #memoryHit(cached: CachedToken, request: TokenRequest, now: number): TokenResult {
     requireLifetimeCovers(cached, request.minTtl);
     this.#options.metrics.count('CacheHitMemory');
-    return { token: cached, source: 'memory', expiresIn: remainingSeconds(cached, now) };
+    const result: TokenResult = {
+      token: cached,
+      source: 'memory',
+      expiresIn: remainingSeconds(cached, now),
+    };
+    const handoff = this.#refreshIfDue(this.#keyOf(request), cached, request, now);
+    if (handoff) result.handoff = handoff;
+    return result;
+  }
+
+  /**
+   * Refresh ahead: a token served inside its refresh window starts one refresh of its key in this
+   * process (again only after {@link REFRESH_RETRY_MS} if that one did not renew it). Only a
+   * served token can start one, so a key nobody asks for is never refreshed.
+   */
+  #refreshIfDue(
+    key: string,
+    token: CachedToken,
+    request: TokenRequest,
+    now: number,
+  ): Promise<void> | undefined {
+    if (request.skipCache || !isInRefreshWindow(token, now)) return undefined;
+    const started = this.#refreshes.get(key);
+    if (started && started.expiresAt === token.expiresAt && now < started.retryAt) return undefined;
+    this.#refreshes.delete(key);
+    this.#refreshes.set(key, { expiresAt: token.expiresAt, retryAt: now + REFRESH_RETRY_MS });
+    if (this.#refreshes.size > MAX_TRACKED_REFRESHES) {
+      this.#refreshes.delete(this.#refreshes.keys().next().value as string);
+    }
+    const { metrics, logger, refreshScheduler, clock } = this.#options;
+    metrics.count('RefreshAhead');
+    // The refresh renews the key, whatever this caller's own minTtl.
+    const renew: TokenRequest = { ...request, minTtl: 0 };
+    if (refreshScheduler) {
+      return refreshScheduler.schedule(renew).catch((error: unknown) => {
+        metrics.count('RefreshAheadFailures');
+        logger.warn('refresh ahead could not be handed off', { error: errorName(error) });
+      });
+    }
+    const deadline = Deadline.after(this.#options.refreshDeadlineMs, clock);
+    this.refreshAhead(renew, deadline)
+      .catch((error: unknown) => {
+        metrics.count('RefreshAheadFailures');
+        logger.warn('refresh ahead failed; the token is served until its margin', {
+          error: error instanceof BrokerError ? error.kind : errorName(error),
+        });
+      })
+      .finally(() => deadline.dispose());
+    return undefined;
+  }
+
+  /**
+   * Renews the key's token ahead of its expiry, once across instances: if the shared cache already
+   * holds a token outside its refresh window (another instance renewed it), that one is taken into
+   * memory; otherwise whoever takes the lease (free, and no stored token outside the window)
+   * fetches and stores, and the others wait for its token. Never answers with a token: the Lambda
+   * runs it for a refresh event, which must not return one.
+   */
+  async refreshAhead(request: TokenRequest, deadline: Deadline): Promise<RefreshOutcome> {
+    const { shared, memory, clock, fetchReserveMs } = this.#options;
+    const key = this.#keyOf(request);
+    const known = memory.get(key, clock());
+    if (!shared) {
+      if (!known) return 'gone';
+      await this.#renew(key, request, deadline);
+      return 'refreshed';
+    }
+    const reserve = Math.min(fetchReserveMs, deadline.remaining() / 2);
+    const cache = deadline.before(deadline.at - reserve);
+    try {
+      const stored = await shared.get(key, { consistent: true }, cache);
+      const current = later(known, stored);
+      let now = clock();
+      if (!current || current.expiresAt <= now) return 'gone';
+      if (!isInRefreshWindow(current, now)) {
+        memory.set(key, current);
+        return 'fresh';
+      }
+      const owner = `${this.#owner}:${++this.#leaseCounter}`;
+      const windowMs = tokenRefreshWindowSeconds(current.lifetime) * 1000;
+      for (;;) {
+        now = clock();
+        const leased = await shared.tryAcquireLease(
+          key,
+          { owner, now, leaseUntil: now + this.#options.leaseMs, freshAfter: now + windowMs },
+          cache,
+        );
+        if (leased) {
+          await this.#renew(key, request, deadline, owner);
+          return 'refreshed';
+        }
+        if (cache.remaining() <= 0) return 'busy';
+        this.#options.metrics.count('LeaseWaits');
+        await sleep(this.#pollDelay());
+        const renewed = await shared.get(key, { consistent: true }, cache);
+        if (renewed && renewed.expiresAt > clock() && !isInRefreshWindow(renewed, clock())) {
+          memory.set(key, renewed);
+          return 'fresh';
+        }
+      }
+    } finally {
+      cache.dispose();
+    }
+  }
+
+  /** A refresh's fetch and store; a failed one releases the lease and leaves the old token. */
+  async #renew(key: string, request: TokenRequest, deadline: Deadline, owner?: string) {
+    const { fetcher, memory, shared, clock } = this.#options;
+    let token: CachedToken;
+    try {
+      token = await (request.exchange
+        ? this.#exchange(request, deadline)
+        : fetcher.fetch(request, deadline));
+    } catch (error) {
+      if (owner && shared) {
+        const cleanup = Deadline.after(SHARED_WRITE_WAIT_MS, clock);
+        shared.releaseLease(key, owner, cleanup).finally(() => cleanup.dispose());
+      }
+      throw error;
+    }
+    memory.set(key, token);
+    this.#refreshes.delete(key);
+    if (shared) {
+      const write = deadline.within(SHARED_WRITE_WAIT_MS);
+      try {
+        await shared.put(key, token, { owner }, write);
+      } finally {
+        write.dispose();
+      }
+    }
   }
 
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
@@ -140,7 +298,11 @@ export class BrokerService {
       const cached = memory.get(key, now);
       if (cached) {
         requireLifetimeCovers(cached, request.minTtl);
-        if (isServable(cached, now, request.minTtl)) return this.#memoryHit(cached, request, now);
+        if (isServable(cached, now, request.minTtl)) {
+          const hit = this.#memoryHit(cached, request, now);
+          if (hit.handoff) await hit.handoff;
+          return hit;
+        }
       }
     }
     // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.
@@ -250,7 +412,14 @@ export class BrokerService {
     if (!isServable(token, now, minTtl)) return { stale: token };
     memory.set(key, token);
     metrics.count('CacheHitShared');
-    return { servable: { token, source: 'shared', expiresIn: remainingSeconds(token, now) } };
+    const servable: TokenResult = {
+      token,
+      source: 'shared',
+      expiresIn: remainingSeconds(token, now),
+    };
+    const handoff = this.#refreshIfDue(key, token, request, now);
+    if (handoff) await handoff;
+    return { servable };
   }
 
   async #fetchAndStore(
@@ -319,6 +488,13 @@ export class BrokerService {
 
 /** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
 const SHARED_WRITE_WAIT_MS = 500;
+
+/** A refresh ahead that did not renew the token may be started again after this long. */
+const REFRESH_RETRY_MS = 5_000;
+/** Refreshes remembered per process (the memory cache's default bound). */
+const MAX_TRACKED_REFRESHES = 10_000;
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 /** A single flight for one key: its result, and the epoch ms by which it settles. */
 interface Flight {

@@ -31,8 +31,10 @@ export function createTokenRoute(options: TokenRouteOptions): Route {
       const tokenRequest = parseBody(request);
       Object.assign(audit, auditFields(tokenRequest));
       requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
-      // A memory hit is answered at once; anything else waits for the shared cache or upstream.
+      // A memory hit is answered at once (after handing off the refresh it started, where that is
+      // an invocation); anything else waits for the shared cache or upstream.
       const hit = broker.fromMemory(tokenRequest);
+      if (hit?.handoff) return hit.handoff.then(() => tokenResponse(hit, audit));
       if (hit) return tokenResponse(hit, audit);
       return broker.getToken(tokenRequest, deadline).then((result) => tokenResponse(result, audit));
     },

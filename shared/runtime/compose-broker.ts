@@ -21,6 +21,7 @@ import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
+import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 
 /** What the environment says the broker is: read by each shell from its own sources. */
@@ -50,6 +51,8 @@ export interface BrokerAdapters {
   sharedCache?: SharedTokenCache;
   /** The `fetch` for Maskinporten and Altinn (default the global one). */
   fetch?: typeof fetch;
+  /** Where refreshes ahead run (Lambda: an invocation of itself); default in-process. */
+  refreshScheduler?: RefreshScheduler;
 }
 
 /**
@@ -143,6 +146,8 @@ export function composeBroker(
     exchangers: altinn && {
       altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }),
     },
+    refreshScheduler: adapters.refreshScheduler,
+    refreshDeadlineMs: settings.deadlineMs,
     ...tuning.service,
   });
   const systemUsers = systemUserService(settings, altinn, logger);
