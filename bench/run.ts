@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchBundle } from './bundle.js';
+import { benchCapacity } from './capacity.js';
 import { benchHttp } from './http.js';
 import { benchInProcess } from './in-process.js';
 import { benchMemory } from './memory.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     ['3. Upstream economy', benchUpstream],
     ['4. Lambda bundle', benchBundle],
     ['5. Memory', () => benchMemory(tokenLength)],
+    ['6. Refresh ahead and the capacity model', benchCapacity],
   ];
   for (const [title, step] of steps) {
     const sectionStart = performance.now();
