@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
+import { createDerivedTokenSealer } from '../shared/adapters/sealing/derived-token-sealer.js';
 import { createFileGrantSigner } from '../shared/adapters/signing/file-grant-signer.js';
 import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-spec.js';
 import { DEFAULT_DEADLINE_MS } from '../shared/config/env-config.js';
@@ -43,6 +45,12 @@ export async function startBenchSandbox(options: {
   return { server, signer, close: () => server.close() };
 }
 
+/**
+ * The seal every bench instance shares on the table: the local server's derived-key sealer (what
+ * it costs is AES-256-GCM per write and per shared read), from one secret per bench run.
+ */
+const BENCH_SEALER = createDerivedTokenSealer({ secret: randomBytes(32), table: 'bench-tokens' });
+
 /** One broker instance: the composition root the Lambda and the local server use, on the sandbox. */
 export interface BenchBroker {
   runtime: BrokerRuntime;
@@ -68,6 +76,7 @@ export function createBenchBroker(
       logger: options.logger ?? silentLogger,
       metrics,
       sharedCache: options.shared,
+      tokenSealer: options.shared && BENCH_SEALER,
     },
   );
   return { runtime, metrics };

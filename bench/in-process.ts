@@ -141,7 +141,7 @@ export async function benchInProcess(): Promise<SectionResult & { tokenLength: n
       '(in-memory DynamoDB in a child process of its own, reached over loopback HTTP by a client with the production',
       'token-table settings, so the figure is SDK + HTTP + dynalite, not AWS latency) and a',
       'broker whose memory cache holds **one** entry while the loop alternates between **two** keys: every call misses',
-      'memory, reads the item through `GuardedSharedCache` → `DynamoDbTokenCache` (eventually consistent GetItem), finds',
+      'memory, reads the item through `GuardedSharedCache` → `SealedSharedCache` (AES-256-GCM, derived key) → `DynamoDbTokenCache` (eventually consistent GetItem), finds',
       'it fresh and writes it back to memory, evicting the other key. The `CacheHitShared` counter confirms every call',
       'was a shared hit. "API handler" is the transport-neutral `POST /v1/token` handler (body parse, validation,',
       'authorisation, getToken, audit line, JSON response) without a socket.',

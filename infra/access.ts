@@ -37,9 +37,9 @@ export function brokerAndOps(principals: AccessPrincipals): string[] {
 /**
  * The encryption context the broker binds every sealed token to (`kms:EncryptionContext:*` in the
  * token-seal key's policy): a data key generated for another purpose or table does not open here.
+ * Defined beside the runtime's sealer, so the key policy and the broker cannot disagree.
  */
-export function tokenSealEncryptionContext(tableName: string): Record<string, string> {
-  return { purpose: TOKEN_SEAL_PURPOSE, table: tableName };
-}
-
-export const TOKEN_SEAL_PURPOSE = 'maskinporten-broker/token-cache';
+export {
+  TOKEN_SEAL_PURPOSE,
+  tokenSealEncryptionContext,
+} from '../shared/config/token-seal-context.js';

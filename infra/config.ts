@@ -77,8 +77,13 @@ export interface BrokerEnvironmentConfig {
   };
   /** CloudWatch Logs retention in days for the function and the API access logs. */
   readonly logRetentionDays: LogRetentionDays;
-  /** The application log level (Lambda `LoggingConfig.ApplicationLogLevel` and Powertools). */
-  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * The application log level (Lambda `LoggingConfig.ApplicationLogLevel` and Powertools, the same
+   * value, so Powertools' own level never disagrees with Lambda's filter). Never above INFO: the
+   * EMF metric lines carry no `level`, Lambda files them as INFO, and a WARN filter would drop
+   * every metric (and with them the dashboard and the alarms).
+   */
+  readonly logLevel: 'DEBUG' | 'INFO';
   /**
    * Fixed names, built from config in both stacks: a rename reaches the function through its own
    * template (a weak cross-stack reference is only re-read when the reading template changes).

@@ -7,7 +7,9 @@ import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-toke
 import { ensureTokenTable } from '../../shared/adapters/dynamodb/token-table.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
 import { createNodeListener, guardNodeServer } from '../../shared/adapters/http/node-listener.js';
+import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
 import { createFileGrantSigner } from '../../shared/adapters/signing/file-grant-signer.js';
+import type { KeyedSigningKeySet } from '../../shared/adapters/signing/sealing-secret.js';
 import {
   createSigningKeySet,
   generateRsaKeyPemAsync,
@@ -20,7 +22,6 @@ import {
 import { OPEN_POLICY, parsePolicy } from '../../shared/domain/caller-policy.js';
 import { isLoopbackHost } from '../../shared/domain/secure-url.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
-import type { SigningKeySet } from '../../shared/ports/grant-signer.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
@@ -68,11 +69,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   guardNodeServer(server);
   const url = await listen(server, config.host, config.port);
   try {
+    const kmsClient = lazyKmsClient(options.kmsClient);
     const upstream = config.issuer
-      ? await realUpstream(config, options)
+      ? await realUpstream(config, kmsClient)
       : await sandboxUpstream(url, config, clock);
-    const sharedCache = config.tokenCacheTable
-      ? await tokenTable(config.tokenCacheTable, options)
+    const table = config.tokenCacheTable;
+    const sharedCache = table ? await tokenTable(table, options) : undefined;
+    // Without TOKEN_CACHE_KMS_KEY, sealed under a key derived from the signing key the servers share.
+    const tokenSealer = table
+      ? await createTokenSealer({
+          table,
+          kmsKeyId: config.tokenCacheKmsKey,
+          kmsClient,
+          signer: upstream.keys.active,
+          clock,
+        })
       : undefined;
     const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
     const runtime = composeBroker(
@@ -84,7 +95,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         altinnPlatformUrl: upstream.altinnPlatformUrl,
         systemId: upstream.systemId,
       },
-      { keys: upstream.keys, clock, logger: options.logger, metrics: options.metrics, sharedCache },
+      {
+        keys: upstream.keys,
+        clock,
+        logger: options.logger,
+        metrics: options.metrics,
+        sharedCache,
+        tokenSealer,
+      },
     );
     const { sandbox } = upstream;
     const listener = createNodeListener(runtime.api, {
@@ -114,22 +132,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 interface Upstream {
   issuer: string;
   clientId: string;
-  keys: SigningKeySet;
+  keys: KeyedSigningKeySet;
   sandbox?: Sandbox;
   altinnPlatformUrl?: string;
   systemId?: string;
 }
 
-async function realUpstream(config: EnvConfig, options: LocalServerOptions): Promise<Upstream> {
+async function realUpstream(config: EnvConfig, kmsClient: () => KMSClient): Promise<Upstream> {
   const { issuer, clientId, signingKey } = requireUpstreamConfig(config);
-  let kms = options.kmsClient;
   const keys = await createSigningKeySet({
     active: signingKey,
     next: config.signingKeyNext,
-    kmsClient: () => {
-      kms ??= new KMSClient({});
-      return kms;
-    },
+    kmsClient,
   });
   return {
     issuer,
@@ -156,6 +170,15 @@ async function sandboxUpstream(origin: string, config: EnvConfig, clock: Clock):
     sandbox,
     altinnPlatformUrl: sandbox.altinnPlatformUrl,
     systemId: DEMO.systemId,
+  };
+}
+
+/** One KMS client per server (the options' one in tests), made on first use. */
+function lazyKmsClient(given: KMSClient | undefined): () => KMSClient {
+  let client = given;
+  return () => {
+    client ??= new KMSClient({});
+    return client;
   };
 }
 

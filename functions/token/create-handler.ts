@@ -9,8 +9,10 @@ import {
   claimsRefreshEvent,
   type RefreshEvent,
 } from '../../shared/adapters/lambda/refresh-event.js';
+import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import {
+  isDeployedEnvironment,
   LAMBDA_DEADLINE_MARGIN_MS,
   loadEnvConfig,
   requireUpstreamConfig,
@@ -27,6 +29,7 @@ import type { RefreshScheduler } from '../../shared/ports/refresh-scheduler.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
+import { createEventGate, type EventGate } from './event-gate.js';
 import { type RefreshAnswer, runRefreshEvent } from './refresh-event-handler.js';
 
 export interface LambdaDependencies {
@@ -43,12 +46,19 @@ export interface LambdaDependencies {
   refreshScheduler?: RefreshScheduler;
 }
 
+/** The composed broker and the check every event passes first. */
+export interface LambdaRuntime extends BrokerRuntime {
+  gate: EventGate;
+}
+
 /**
  * Builds the broker from the Lambda's environment and secret, once per container. In AWS the
  * policy is deny-by-default: without a policy in the secret nobody gets anything.
  */
-export async function createLambdaRuntime(deps: LambdaDependencies): Promise<BrokerRuntime> {
+export async function createLambdaRuntime(deps: LambdaDependencies): Promise<LambdaRuntime> {
   const config = loadEnvConfig(deps.env);
+  const deployed = isDeployedEnvironment(deps.env);
+  const gate = createEventGate(config, deployed, deps.logger, deps.metrics);
   if (!config.configSecret)
     throw new TypeError(`missing required environment variable: ${ENV.configSecret}`);
   const secret = parseSecretConfig(
@@ -68,9 +78,29 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,
   });
-  const sharedCache = config.tokenCacheTable
-    ? deps.sharedCache?.(config.tokenCacheTable)
-    : undefined;
+  const table = config.tokenCacheTable;
+  const sharedCache = table ? deps.sharedCache?.(table) : undefined;
+  if (table && sharedCache && !config.tokenCacheKmsKey) {
+    // Derived from the signing key, whoever may sign (the ops role) could open the table's tokens.
+    if (deployed) {
+      throw new TypeError(
+        `missing required environment variable in a deployed environment: ${ENV.tokenCacheKmsKey} (with ${ENV.tokenCacheTable})`,
+      );
+    }
+    deps.logger.warn('cached tokens are sealed with a key derived from the signing key', {
+      missing: ENV.tokenCacheKmsKey,
+    });
+  }
+  const tokenSealer =
+    table && sharedCache
+      ? await createTokenSealer({
+          table,
+          kmsKeyId: config.tokenCacheKmsKey,
+          kmsClient: deps.kmsClient,
+          signer: keys.active,
+          clock: deps.clock,
+        })
+      : undefined;
   const runtime = composeBroker(
     {
       issuer: upstream.issuer,
@@ -86,6 +116,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
       logger: deps.logger,
       metrics: deps.metrics,
       sharedCache,
+      tokenSealer,
       fetch: deps.fetch,
       refreshScheduler: deps.refreshScheduler,
     },
@@ -95,27 +126,29 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Bro
     issuer: upstream.issuer,
     kid: keys.active.kid,
     sharedCache: Boolean(sharedCache),
+    tokenSeal: tokenSealer && (config.tokenCacheKmsKey ? 'kms' : 'derived'),
     policyRules: policy.rules.length,
   });
-  return runtime;
+  return { ...runtime, gate };
 }
 
 /**
  * The proxy handler over a runtime that is built on first use and reused while the container
  * lives. A failed start answers 500 and is retried on the next invocation (the secret may have
- * been fixed); it never serves a request without its policy.
+ * been fixed); it never serves a request without its policy. Every event passes the runtime's
+ * gate before anything is read from it.
  */
 export function createProxyHandler(
-  init: () => Promise<BrokerRuntime>,
+  init: () => Promise<LambdaRuntime>,
   logger: BrokerLogger,
 ): ProxyHandler {
-  let runtime: Promise<BrokerRuntime> | undefined;
+  let runtime: Promise<LambdaRuntime> | undefined;
   return async function proxyHandler(
     event: ApiGatewayProxyEvent | RefreshEvent,
     context?: LambdaTime,
   ): Promise<ApiGatewayProxyResult | RefreshAnswer> {
     runtime ??= init();
-    let ready: BrokerRuntime;
+    let ready: LambdaRuntime;
     try {
       ready = await runtime;
     } catch (error) {
@@ -127,11 +160,15 @@ export function createProxyHandler(
         toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
       );
     }
-    // The function's own refresh-ahead invocation: its own shape, its own path, never a token.
+    // The function's own refresh-ahead invocation is not an API Gateway event: it is accepted only
+    // in its own exact shape, runs only a refresh and never answers a token (refresh-event.ts).
     if (claimsRefreshEvent(event)) {
       return runRefreshEvent(ready, event, timeLimit(context), logger);
     }
-    const request = fromApiGatewayEvent(event as ApiGatewayProxyEvent);
+    const apiEvent = event as ApiGatewayProxyEvent;
+    const refused = ready.gate(apiEvent);
+    if (refused) return refused;
+    const request = fromApiGatewayEvent(apiEvent);
     // The invocation's own end bounds the request's deadline (the start above may have taken time).
     request.timeLimitMs = timeLimit(context);
     return toApiGatewayResult(await ready.api(request));

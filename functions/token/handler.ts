@@ -5,11 +5,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { SelfInvokeRefreshScheduler } from '../../shared/adapters/lambda/self-invoke-scheduler.js';
-import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
+import {
+  metricsWarningLogger,
+  powertoolsBrokerLogger,
+} from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
@@ -21,10 +25,12 @@ const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const logger = powertoolsBrokerLogger(powertoolsLogger);
 // A default dimension, not addDimension(): Powertools clears added dimensions after every flush, so
 // warm invocations would lose `environment` and miss the {service, environment} metrics.
+// Its own warnings go through the logger, as JSON lines with the request id.
 const metrics = new Metrics({
   namespace: METRIC_NAMESPACE,
   serviceName: SERVICE_NAME,
   defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
+  logger: metricsWarningLogger(powertoolsLogger),
 });
 let kms: KMSClient | undefined;
 const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
@@ -53,6 +59,27 @@ const proxyHandler = createProxyHandler(
   logger,
 );
 
+/**
+ * API Gateway's request id (`requestContext.requestId`) on every line of the invocation, as
+ * `requestId`: the name the audit line and the API's access log use for it. It goes on the log
+ * lines as a temporary key (cleared after the invocation by `resetKeys`) and on the metrics line as
+ * metadata (cleared when the metrics are flushed). The Lambda's own id is Powertools'
+ * `function_request_id`. The value is the event's, so it is cut short: a forged event could make
+ * it long.
+ */
+const requestIdOnEveryLine: MiddlewareObj<ApiGatewayProxyEvent> = {
+  before: ({ event }) => {
+    const requestId = event?.requestContext?.requestId;
+    if (typeof requestId !== 'string' || requestId === '') return;
+    const shown = requestId.slice(0, 128);
+    powertoolsLogger.appendKeys({ requestId: shown });
+    metrics.addMetadata('requestId', shown);
+  },
+};
+
+// Middy runs `before` in this order and `after` in reverse: the request id is on every line from
+// the start, the metrics are flushed with it, and the logger's keys are reset last.
 export const handler = middy(proxyHandler)
-  .use(injectLambdaContext(powertoolsLogger))
+  .use(injectLambdaContext(powertoolsLogger, { resetKeys: true }))
+  .use(requestIdOnEveryLine)
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

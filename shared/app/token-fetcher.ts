@@ -14,9 +14,11 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetricName, BrokerMetrics } from '../ports/metrics.js';
 import {
   classifyFailure,
+  classifySigningFailure,
   exhaustedToBrokerError,
   isRetryable,
   rejectionToBrokerError,
+  type SigningFailureClass,
   signingFailure,
 } from './upstream-errors.js';
 
@@ -43,6 +45,12 @@ const FAILURE_METRIC = {
   unavailable: 'MaskinportenUnavailable',
   timeout: 'MaskinportenTimeouts',
 } as const satisfies Record<string, BrokerMetricName>;
+
+const SIGNING_FAILURE_METRIC = {
+  throttled: 'SigningThrottled',
+  denied: 'SigningDenied',
+  other: 'SigningErrors',
+} as const satisfies Record<SigningFailureClass, BrokerMetricName>;
 
 /**
  * Gets one token from Maskinporten: builds and signs a grant per attempt (a `jti` is never reused),
@@ -110,7 +118,10 @@ export class TokenFetcher {
     }
   }
 
-  /** Signs within the attempt's time: a KMS call that never returns must not outlive the deadline. */
+  /**
+   * Signs within the attempt's time: a KMS call that never returns must not outlive the deadline.
+   * A success counts `Signatures`; a failure counts once, in the metric of its kind.
+   */
   async #sign(claims: GrantClaims, deadline: Deadline): Promise<string> {
     const { signer, clock, metrics } = this.#options;
     const started = clock();
@@ -119,7 +130,9 @@ export class TokenFetcher {
       metrics.count('Signatures');
       return assertion;
     } catch (error) {
-      throw signingFailure(error, deadline.signal.aborted);
+      const timedOut = deadline.signal.aborted;
+      metrics.count(SIGNING_FAILURE_METRIC[classifySigningFailure(error, timedOut)]);
+      throw signingFailure(error, timedOut);
     } finally {
       metrics.timing('SigningLatency', clock() - started);
     }

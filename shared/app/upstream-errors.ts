@@ -17,9 +17,11 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | Maskinporten| any other 4xx (the broker's grant: MP-1xx, MP-01x)      | `upstream_rejected_grant` | 502  |
  * | Maskinporten| 5xx, 429, network, junk, after the retries              | `upstream_unavailable`    | 502  |
  * | Maskinporten| nothing before the deadline                             | `upstream_timeout`        | 504  |
- * | KMS         | throttled                                               | `upstream_unavailable`    | 502  |
- * | KMS         | nothing before the deadline                             | `upstream_timeout`        | 504  |
- * | KMS         | any other refusal (access denied, disabled key)         | `signing_failed`          | 500  |
+ * | KMS         | throttled (`SigningThrottled`)                          | `upstream_unavailable`    | 502  |
+ * | KMS         | KMS's own trouble: internal error, key unavailable, dependency timeout (`SigningErrors`) | `upstream_unavailable` | 502 |
+ * | KMS         | nothing before the deadline (`SigningErrors`)           | `upstream_timeout`        | 504  |
+ * | KMS         | access denied, key disabled/not found/invalid state (`SigningDenied`) | `signing_failed` | 500 |
+ * | KMS         | any other failure (`SigningErrors`)                     | `signing_failed`          | 500  |
  * | Altinn      | 4xx about the caller's input                            | `invalid_request`, `not_found`, `conflict` | 400/404/409 |
  * | Altinn      | 401/403, AUTH-00011, a refused exchange; no vendor token | `broker_misconfigured`    | 502  |
  * | Altinn      | 5xx, 429, network, junk                                 | `upstream_unavailable`    | 502  |
@@ -146,9 +148,47 @@ function retryAfterSeconds(last: UpstreamFailure): number {
 // ── KMS (the grant signer) ──────────────────────────────────────────────────────────────────────
 
 /**
- * A signer failure: KMS throttling is worth retrying later (502); a signer that did not answer
- * before the deadline is a timeout (504); anything else is the broker's own fault (500). The KMS
- * message is never passed on (it names ARNs); only the AWS error's name.
+ * What a failed signature was, and so which metric counts it (exactly one per failed `Sign`):
+ * `throttled` → `SigningThrottled`, `denied` → `SigningDenied`, `other` → `SigningErrors`.
+ * `denied` is the key or its policy refusing the broker: access denied, the key disabled, not found
+ * or in a state that cannot sign (pending deletion, pending import). A signer that did not answer
+ * before the deadline is `other`.
+ *
+ * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html#API_Sign_Errors
+ */
+export type SigningFailureClass = 'throttled' | 'denied' | 'other';
+
+const SIGNING_THROTTLED = /Throttl|TooManyRequests|LimitExceeded/;
+/**
+ * KMS's own trouble, which its API reference marks as retryable: the request may succeed later,
+ * so the caller is told to come back (and a still-valid cached token may be served meanwhile).
+ * The SDK's `TimeoutError` is a KMS endpoint that stopped answering.
+ */
+const SIGNING_TRANSIENT = new Set([
+  'KMSInternalException',
+  'KeyUnavailableException',
+  'DependencyTimeoutException',
+  'TimeoutError',
+]);
+const SIGNING_DENIED = new Set([
+  'AccessDeniedException',
+  'DisabledException',
+  'NotFoundException',
+  'KMSInvalidStateException',
+]);
+
+export function classifySigningFailure(error: unknown, timedOut: boolean): SigningFailureClass {
+  if (timedOut) return 'other';
+  const name = awsErrorName(error);
+  if (SIGNING_THROTTLED.test(name)) return 'throttled';
+  return SIGNING_DENIED.has(name) ? 'denied' : 'other';
+}
+
+/**
+ * A signer failure: KMS throttling and KMS's own transient trouble are worth retrying later (502
+ * with `Retry-After`); a signer that did not answer before the deadline is a timeout (504); anything
+ * else (the key or its policy refusing, a misconfigured key) is the broker's own fault (500). The
+ * KMS message is never passed on (it names ARNs); only the AWS error's name.
  */
 export function signingFailure(error: unknown, timedOut: boolean): BrokerError {
   if (timedOut) {
@@ -159,8 +199,14 @@ export function signingFailure(error: unknown, timedOut: boolean): BrokerError {
     );
   }
   const name = awsErrorName(error);
-  if (/Throttl|TooManyRequests|LimitExceeded/.test(name)) {
+  if (classifySigningFailure(error, timedOut) === 'throttled') {
     return new BrokerError('upstream_unavailable', `signing the grant was throttled (${name})`, {
+      cause: error,
+      retryAfter: 1,
+    });
+  }
+  if (SIGNING_TRANSIENT.has(name)) {
+    return new BrokerError('upstream_unavailable', `KMS could not sign the grant now (${name})`, {
       cause: error,
       retryAfter: 1,
     });

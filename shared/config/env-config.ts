@@ -33,6 +33,13 @@ export interface EnvConfig {
   /** The broker's system in Altinn's register (`ALTINN_SYSTEM_ID`). */
   systemId?: string;
   tokenCacheTable?: string;
+  /** The KMS key whose data keys seal cached tokens (`TOKEN_CACHE_KMS_KEY`). */
+  tokenCacheKmsKey?: string;
+  /** Where Lambda events must come from: `BROKER_API_ID`, `BROKER_API_STAGE`. */
+  apiId?: string;
+  apiStage?: string;
+  /** `BROKER_VPC_ENDPOINT_IDS`, split on commas. */
+  vpcEndpointIds?: string[];
   policyFile?: string;
   configSecret?: string;
   environment: string;
@@ -79,9 +86,23 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   assign(config, 'altinnPlatform', altinnPlatform);
   assign(config, 'systemId', systemId);
   assign(config, 'tokenCacheTable', optional(env, ENV.tokenCacheTable));
+  assign(config, 'tokenCacheKmsKey', kmsKeyRef(env, ENV.tokenCacheKmsKey));
+  assign(config, 'apiId', matching(env, ENV.apiId, API_ID, 'an API Gateway REST API id'));
+  assign(config, 'apiStage', matching(env, ENV.apiStage, STAGE_NAME, 'an API Gateway stage name'));
+  assign(config, 'vpcEndpointIds', vpcEndpointIds(env));
   assign(config, 'policyFile', optional(env, ENV.policyFile));
   assign(config, 'configSecret', optional(env, ENV.configSecret));
   return config;
+}
+
+/**
+ * True where a stack deployed the broker: `BROKER_ENVIRONMENT` names an environment other than
+ * `local`. There the Lambda fails closed on settings that protect it (the event source, the token
+ * seal key) instead of starting without them.
+ */
+export function isDeployedEnvironment(env: Env = process.env): boolean {
+  const environment = optional(env, ENV.environment);
+  return environment !== undefined && environment !== 'local';
 }
 
 /** Outside sandbox mode these must be set; the message lists every one that is missing. */
@@ -102,6 +123,39 @@ export function requireUpstreamConfig(
 export function isSystemId(value: string): boolean {
   const match = /^(\d{9})_\S+$/.exec(value);
   return match !== null && isValidOrgnr(match[1] as string);
+}
+
+// API Gateway ids are 10 lower-case alphanumerics; stage names are letters, digits, `-` and `_`.
+const API_ID = /^[a-z0-9]{10}$/;
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
+// A key id (UUID or multi-Region mrk-…), an alias name, or a key or alias ARN in any partition.
+const KMS_KEY_REF =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/(?:mrk-)?[0-9a-f-]+|alias\/[A-Za-z0-9/_-]+))$/;
+
+function matching(env: Env, name: string, pattern: RegExp, what: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && !pattern.test(value)) {
+    throw new TypeError(`${name} must be ${what}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function kmsKeyRef(env: Env, name: string): string | undefined {
+  return matching(env, name, KMS_KEY_REF, 'a KMS key ARN, key id or alias');
+}
+
+function vpcEndpointIds(env: Env): string[] | undefined {
+  const raw = optional(env, ENV.vpcEndpointIds);
+  if (raw === undefined) return undefined;
+  const ids = raw.split(',').map((id) => id.trim());
+  const bad = ids.find((id) => !VPC_ENDPOINT_ID.test(id));
+  if (bad !== undefined) {
+    throw new TypeError(
+      `${ENV.vpcEndpointIds} must be comma-separated VPC endpoint ids (vpce-…), got ${JSON.stringify(bad)}`,
+    );
+  }
+  return ids;
 }
 
 function optional(env: Env, name: string): string | undefined {

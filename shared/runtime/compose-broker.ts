@@ -4,6 +4,7 @@ import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
+import { SealedSharedCache } from '../app/sealed-shared-cache.js';
 import { SystemUserService } from '../app/system-user-service.js';
 import { TokenFetcher, type TokenFetcherOptions } from '../app/token-fetcher.js';
 import { vendorTokenError } from '../app/upstream-errors.js';
@@ -23,6 +24,7 @@ import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
+import type { TokenSealer } from '../ports/token-sealer.js';
 
 /** What the environment says the broker is: read by each shell from its own sources. */
 export interface BrokerSettings {
@@ -47,8 +49,13 @@ export interface BrokerAdapters {
   clock: Clock;
   logger: BrokerLogger;
   metrics: BrokerMetrics;
-  /** The cross-process cache (DynamoDB); guarded here so its failures never stop token issuing. */
+  /**
+   * The cross-process cache (DynamoDB): sealed and guarded here, so it never holds a readable
+   * token and its failures never stop token issuing.
+   */
   sharedCache?: SharedTokenCache;
+  /** Seals every token before it reaches `sharedCache`; required with it. */
+  tokenSealer?: TokenSealer;
   /** The `fetch` for Maskinporten and Altinn (default the global one). */
   fetch?: typeof fetch;
   /** Where refreshes ahead run (Lambda: an invocation of itself); default in-process. */
@@ -109,15 +116,7 @@ export function composeBroker(
     logger,
     ...tuning.fetcher,
   });
-  const shared =
-    adapters.sharedCache &&
-    new GuardedSharedCache({
-      inner: adapters.sharedCache,
-      clock,
-      metrics,
-      logger,
-      ...tuning.guard,
-    });
+  const shared = adapters.sharedCache && guardedSharedCache(adapters, tuning);
   // Altinn's vendor APIs get the broker's own vendor tokens, cached like any other token.
   const vendorToken: AltinnTokenProvider = async (scopes, deadline) => {
     try {
@@ -165,6 +164,23 @@ export function composeBroker(
     deadlineMs: settings.deadlineMs,
   });
   return { api, routes, broker, maskinporten, shared, altinn, systemUsers };
+}
+
+/** The shared cache, sealed (never a readable token in the table) and behind its circuit breaker. */
+function guardedSharedCache(adapters: BrokerAdapters, tuning: BrokerTuning): GuardedSharedCache {
+  const { sharedCache, tokenSealer, clock, metrics, logger } = adapters;
+  if (!sharedCache || !tokenSealer) {
+    throw new TypeError(
+      'a shared token cache needs a token sealer: no readable token leaves the broker',
+    );
+  }
+  const sealed = new SealedSharedCache({
+    inner: sharedCache,
+    sealer: tokenSealer,
+    metrics,
+    logger,
+  });
+  return new GuardedSharedCache({ inner: sealed, clock, metrics, logger, ...tuning.guard });
 }
 
 /** Onboarding needs Altinn and the broker's system id; without either, the start says why. */

@@ -7,8 +7,8 @@ import { systemClock } from '../../shared/ports/clock.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { type Sandbox, startSandboxServer } from '../../shared/sandbox/sandbox.js';
-import { readFixture } from './fixtures.js';
-import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from './kms-mock.js';
+import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from './apigateway-events.js';
+import { mockKmsWithRealKey, TEST_KMS_KEY_ARN, TEST_SEAL_KEY_ARN } from './kms-mock.js';
 import { assertConforms } from './openapi-conformance.js';
 import { RecordingLogger } from './recording-logger.js';
 
@@ -117,10 +117,12 @@ export async function startLambdaTransport(
           SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
           BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
           BROKER_ENVIRONMENT: 'test',
+          ...FIXTURE_EVENT_SOURCE_ENV,
           BROKER_DEADLINE_MS: '1500',
           ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
           ALTINN_SYSTEM_ID: DEMO.systemId,
           TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+          TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
           ...options.env,
         },
         clock: systemClock,
@@ -132,7 +134,7 @@ export async function startLambdaTransport(
       }),
     logger,
   );
-  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  const template = privateIamEvent();
   return {
     name: 'lambda',
     sandbox,

@@ -61,14 +61,19 @@ export function scriptedMaskinporten(steps: TokenStep[]) {
   return { server, grants };
 }
 
-/** A signer that answers at once (or never, when `hang` is set); records each `jti`. */
-export function fakeSigner(options: { hang?: () => boolean } = {}) {
+/**
+ * A signer that answers at once (or never, when `hang` is set; or fails with what `fail` returns);
+ * records each `jti`.
+ */
+export function fakeSigner(options: { hang?: () => boolean; fail?: () => Error | undefined } = {}) {
   const jtis: string[] = [];
   const signer: GrantSigner = {
     kid: 'test-kid',
     sign: async (claims) => {
       jtis.push(String((claims as { jti?: unknown }).jti));
       if (options.hang?.()) return new Promise<string>(() => {});
+      const failure = options.fail?.();
+      if (failure) throw failure;
       return `header.${jtis.length}.signature`;
     },
     publicJwk: async () => {
@@ -92,9 +97,12 @@ export function useVirtualClock(): void {
  * A real TokenFetcher over the scripted token endpoint and the fake signer, recording metrics and
  * log lines; jitter is fixed at its middle, so backoffs are 100, 200... ms.
  */
-export function virtualFetcher(steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) {
+export function virtualFetcher(
+  steps: TokenStep[],
+  options: { hangSigner?: () => boolean; failSigner?: () => Error | undefined } = {},
+) {
   const maskinporten = scriptedMaskinporten(steps);
-  const { signer, jtis } = fakeSigner({ hang: options.hangSigner });
+  const { signer, jtis } = fakeSigner({ hang: options.hangSigner, fail: options.failSigner });
   const metrics = new InMemoryMetrics();
   const logger = new RecordingLogger();
   const fetcher = new TokenFetcher({

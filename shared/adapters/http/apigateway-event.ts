@@ -13,7 +13,11 @@ export interface ApiGatewayProxyEvent {
   isBase64Encoded?: boolean | null;
   requestContext?: {
     requestId?: string | null;
-    identity?: { userArn?: string | null } | null;
+    /** The REST API and stage the request came through. */
+    apiId?: string | null;
+    stage?: string | null;
+    /** `vpceId`: the interface endpoint a private API's request came through. */
+    identity?: { userArn?: string | null; vpceId?: string | null } | null;
   } | null;
 }
 

@@ -23,3 +23,31 @@ function definedOnly(fields: Record<string, unknown>): LogAttributes {
   }
   return attributes;
 }
+
+/** What Powertools Metrics logs through (its `GenericLogger`). */
+interface MetricsWarningLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
+}
+
+const NOTHING_TO_PUBLISH = 'No application metrics to publish';
+
+/**
+ * The logger for Powertools Metrics' own messages: the broker's JSON lines (with the request id),
+ * except that "no application metrics to publish" is a debug line, not a warning: a health check
+ * or a JWKS read counts nothing, and is not worth a warning.
+ */
+export function metricsWarningLogger(logger: Logger): MetricsWarningLogger {
+  return {
+    debug: (...content) => logger.debug(String(content[0])),
+    info: (...content) => logger.info(String(content[0])),
+    warn: (...content) => {
+      const message = String(content[0]);
+      if (message.startsWith(NOTHING_TO_PUBLISH)) logger.debug(message);
+      else logger.warn(message);
+    },
+    error: (...content) => logger.error(String(content[0])),
+  };
+}

@@ -7,9 +7,9 @@ import {
   verify,
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { GrantSigner } from '../../ports/grant-signer.js';
-import { createCompactSigner } from './jws.js';
+import { createCompactSigner, type SignatureFunction } from './jws.js';
 import { resolveKid, toPublicSigningJwk } from './kid.js';
+import { type KeyedGrantSigner, SEALING_SECRET_LABEL } from './sealing-secret.js';
 
 /** The smallest RSA modulus we sign with; NIST and Digdir's own tooling use 2048 as the floor. */
 const MIN_RSA_BITS = 2048;
@@ -34,7 +34,9 @@ interface ParsedKey {
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_jwtgrant
  * @see https://www.rfc-editor.org/rfc/rfc7517
  */
-export async function createFileGrantSigner(options: FileGrantSignerOptions): Promise<GrantSigner> {
+export async function createFileGrantSigner(
+  options: FileGrantSignerOptions,
+): Promise<KeyedGrantSigner> {
   const { privateKey, jwkKid } = parseKeyText(options.key);
   checkRsaKey(privateKey);
   const publicKey = createPublicKey(privateKey);
@@ -42,19 +44,23 @@ export async function createFileGrantSigner(options: FileGrantSignerOptions): Pr
   const kid = await resolveKid(publicKey, { configured: options.kid, fromJwk: jwkKid });
   const jwk = toPublicSigningJwk(publicKey, kid);
 
-  const signGrant = createCompactSigner(kid, async (signingInput) =>
+  const signature: SignatureFunction = async (signingInput) =>
     sign(
       'sha256',
       typeof signingInput === 'string' ? Buffer.from(signingInput, 'latin1') : signingInput,
       privateKey,
-    ),
-  );
+    );
 
-  return { kid, sign: signGrant, publicJwk: async () => ({ ...jwk }) };
+  return {
+    kid,
+    sign: createCompactSigner(kid, signature),
+    publicJwk: async () => ({ ...jwk }),
+    sealingSecret: (deadline) => signature(SEALING_SECRET_LABEL, deadline),
+  };
 }
 
 /** Reads a key file and builds a {@link createFileGrantSigner}; errors name the path only. */
-export async function loadFileGrantSigner(path: string, kid?: string): Promise<GrantSigner> {
+export async function loadFileGrantSigner(path: string, kid?: string): Promise<KeyedGrantSigner> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

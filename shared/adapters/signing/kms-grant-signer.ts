@@ -5,9 +5,10 @@ import {
   type KMSClient,
   SignCommand,
 } from '@aws-sdk/client-kms';
-import type { GrantSigner, PublicSigningJwk } from '../../ports/grant-signer.js';
-import { createCompactSigner } from './jws.js';
+import type { PublicSigningJwk } from '../../ports/grant-signer.js';
+import { createCompactSigner, type SignatureFunction } from './jws.js';
 import { resolveKid, toPublicSigningJwk } from './kid.js';
+import { type KeyedGrantSigner, SEALING_SECRET_LABEL } from './sealing-secret.js';
 
 /** KMS key specs that can produce RS256 signatures. */
 const RSA_KEY_SPECS: ReadonlySet<string> = new Set(['RSA_2048', 'RSA_3072', 'RSA_4096']);
@@ -38,13 +39,15 @@ interface KmsPublicKey {
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_jwtgrant
  * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  */
-export async function createKmsGrantSigner(options: KmsGrantSignerOptions): Promise<GrantSigner> {
+export async function createKmsGrantSigner(
+  options: KmsGrantSignerOptions,
+): Promise<KeyedGrantSigner> {
   const { client } = options;
   const { publicKey, keyArn } = await fetchPublicKey(client, options.keyId);
   const kid = await resolveKid(publicKey, { configured: options.kid });
   const jwk = toPublicSigningJwk(publicKey, kid);
 
-  const sign = createCompactSigner(kid, async (signingInput, deadline) => {
+  const signature: SignatureFunction = async (signingInput, deadline) => {
     const digest = createHash('sha256').update(signingInput).digest();
     const output = await sendOrWrap('Sign', () =>
       client.send(
@@ -59,9 +62,14 @@ export async function createKmsGrantSigner(options: KmsGrantSignerOptions): Prom
     );
     if (!output.Signature?.length) throw new Error('KMS Sign returned no signature');
     return output.Signature;
-  });
+  };
 
-  return { kid, sign, publicJwk: async () => ({ ...jwk }) };
+  return {
+    kid,
+    sign: createCompactSigner(kid, signature),
+    publicJwk: async () => ({ ...jwk }),
+    sealingSecret: (deadline) => signature(SEALING_SECRET_LABEL, deadline),
+  };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { generateKeyPair, generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import type { GrantSigner, SigningKeySet } from '../../ports/grant-signer.js';
 import { loadFileGrantSigner } from './file-grant-signer.js';
 import { createKmsGrantSigner } from './kms-grant-signer.js';
+import type { KeyedGrantSigner, KeyedSigningKeySet } from './sealing-secret.js';
 
 /** Where a signing key lives: a key file, or a KMS key (id, ARN, alias name or alias ARN). */
 export type SigningKeySpec = { kind: 'file'; path: string } | { kind: 'kms'; keyId: string };
@@ -34,7 +34,7 @@ export interface CreateGrantSignerOptions {
 export async function createGrantSigner(
   spec: string,
   options: CreateGrantSignerOptions = {},
-): Promise<GrantSigner> {
+): Promise<KeyedGrantSigner> {
   const parsed = parseSigningKeySpec(spec);
   if (parsed.kind === 'file') return loadFileGrantSigner(parsed.path, options.kid);
   if (!options.kmsClient) throw new Error('A kms: signing key spec needs a KMS client');
@@ -58,7 +58,9 @@ export interface SigningKeySetOptions {
  *
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_jwtgrant
  */
-export async function createSigningKeySet(options: SigningKeySetOptions): Promise<SigningKeySet> {
+export async function createSigningKeySet(
+  options: SigningKeySetOptions,
+): Promise<KeyedSigningKeySet> {
   const kmsClient = options.kmsClient && once(options.kmsClient);
   const active = await createGrantSigner(options.active.spec, {
     kid: options.active.kid,

@@ -302,7 +302,9 @@ describe('KMS Sign faults (Lambda)', () => {
     ).toMatchObject({
       outcome: 'upstream_unavailable',
     });
+    expect(signingMetrics(broker)).toEqual({ throttled: 1, denied: 0, errors: 0, signatures: 0 });
     expect((await timedToken(broker)).status).toBe(200);
+    expect(signingMetrics(broker)).toEqual({ throttled: 1, denied: 0, errors: 0, signatures: 1 });
   });
 
   it('AccessDeniedException → 500 server_error with a generic description and a "broker fault" log', async () => {
@@ -322,6 +324,34 @@ describe('KMS Sign faults (Lambda)', () => {
     expect(fault).toMatchObject({ level: 'error', fields: { path: '/v1/token' } });
     expect(broker.logger.text()).not.toContain('not authorized');
     expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(0);
+    expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 1, errors: 0, signatures: 0 });
+    expect((await timedToken(broker)).status).toBe(200);
+  });
+
+  it('DisabledException (a retired key) → 500 server_error, counted as SigningDenied', async () => {
+    broker.failSign(kmsError('DisabledException', 'arn:aws:kms:… is disabled.'));
+
+    const failed = await timedToken(broker);
+
+    expectFaultAnswer(failed, 500, 'server_error');
+    expect(failed.json.error_description).toBe(
+      'the broker could not sign the grant (DisabledException)',
+    );
+    expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 1, errors: 0, signatures: 0 });
+  });
+
+  it('KMSInternalException (trouble in KMS itself, retryable) → 502 with Retry-After, then recovers', async () => {
+    broker.failSign(kmsError('KMSInternalException', 'arn:aws:kms:… internal error'));
+
+    const failed = await timedToken(broker);
+
+    expectFaultAnswer(failed, 502, 'temporarily_unavailable', '1');
+    expect(failed.json.error_description).toBe(
+      'KMS could not sign the grant now (KMSInternalException)',
+    );
+    expect(failed.text).not.toContain('arn:');
+    expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(0);
+    expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 0, errors: 1, signatures: 0 });
     expect((await timedToken(broker)).status).toBe(200);
   });
 
@@ -333,9 +363,20 @@ describe('KMS Sign faults (Lambda)', () => {
     expectFaultAnswer(failed, 504, 'temporarily_unavailable', '1');
     expect(failed.json.error_description).toMatch(/signing the grant took too long/);
     expect(broker.sandbox.maskinporten.stats.tokenRequests).toBe(0);
+    expect(signingMetrics(broker)).toEqual({ throttled: 0, denied: 0, errors: 1, signatures: 0 });
     expect((await timedToken(broker)).status).toBe(200);
   });
 });
+
+/** Each failed KMS Sign counts once, in exactly one of the three; Signatures counts successes. */
+function signingMetrics(broker: LambdaHarness) {
+  return {
+    throttled: broker.metrics.get('SigningThrottled'),
+    denied: broker.metrics.get('SigningDenied'),
+    errors: broker.metrics.get('SigningErrors'),
+    signatures: broker.metrics.get('Signatures'),
+  };
+}
 
 describe('DynamoDB unreachable (Lambda with the shared cache on dynalite)', () => {
   let dynamo: DynaliteHarness;

@@ -6,8 +6,8 @@ import { type LocalServer, startLocalServer } from '../../../functions/local/ser
 import type { ApiGatewayProxyEvent } from '../../../shared/adapters/http/apigateway-event.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { DEMO } from '../../../shared/sandbox/demo.js';
+import { FIXTURE_VPCE_ID, privateIamEvent } from '../../support/apigateway-events.js';
 import { FIXTURE_ROLE_ARN } from '../../support/broker-transports.js';
-import { readFixture } from '../../support/fixtures.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 import { type LambdaHarness, secretHits, startLambdaHarness, tempPolicyFile } from './support.js';
 
@@ -808,7 +808,7 @@ describe('property tests against the Lambda handler', () => {
   let broker: LambdaHarness;
   let unhandled: unknown[];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
-  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  const template = privateIamEvent();
 
   beforeAll(async () => {
     unhandled = [];
@@ -873,11 +873,14 @@ describe('property tests against the Lambda handler', () => {
       .integer({ min: 16_000, max: 40_000 })
       .map((n) => ({ body: json({ scope: 'x'.repeat(n) }), isBase64Encoded: false })),
   );
+  // Most through the configured VPC endpoint (so the handler behind the event gate is fuzzed);
+  // some without one, which the gate refuses.
   const identity = fc.constantFrom(
     template.requestContext?.identity,
     { ...template.requestContext?.identity, userArn: null },
-    { userArn: 'arn:aws:sts::123456789012:assumed-role/Other/s' },
-    { userArn: 'not an arn' },
+    { vpceId: FIXTURE_VPCE_ID, userArn: 'arn:aws:sts::123456789012:assumed-role/Other/s' },
+    { vpceId: FIXTURE_VPCE_ID, userArn: 'not an arn' },
+    { userArn: template.requestContext?.identity?.userArn },
     null,
   );
   const event = fc.record({

@@ -7,6 +7,7 @@ import { type LocalServer, startLocalServer } from '../../../functions/local/ser
 import {
   createLambdaRuntime,
   createProxyHandler,
+  type LambdaRuntime,
 } from '../../../functions/token/create-handler.js';
 import type {
   ApiGatewayProxyEvent,
@@ -17,17 +18,16 @@ import { kmsPublicJwk } from '../../../shared/adapters/signing/kms-grant-signer.
 import { systemClock } from '../../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../../shared/ports/logger.js';
 import type { SharedTokenCache } from '../../../shared/ports/token-cache.js';
-import type { BrokerRuntime } from '../../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import type { Sandbox } from '../../../shared/sandbox/sandbox.js';
 import { startSandboxServer } from '../../../shared/sandbox/sandbox.js';
+import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from '../../support/apigateway-events.js';
 import {
   ALLOW_ALL_POLICY,
   type CallOptions,
   type CallResult,
 } from '../../support/broker-transports.js';
-import { readFixture } from '../../support/fixtures.js';
-import { mockKmsWithRealKey, TEST_KMS_KEY_ARN } from '../../support/kms-mock.js';
+import { mockKmsWithRealKey, TEST_KMS_KEY_ARN, TEST_SEAL_KEY_ARN } from '../../support/kms-mock.js';
 import { assertConforms } from '../../support/openapi-conformance.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
@@ -134,7 +134,7 @@ export interface LambdaHarness extends Harness {
   /** The next `times` KMS Sign calls fail with `error` (or never answer, for `'hang'`). */
   failSign(error: Error | 'hang', times?: number): void;
   /** The runtime, once the first request has built it. */
-  runtime(): BrokerRuntime | undefined;
+  runtime(): LambdaRuntime | undefined;
   /** KMS Sign calls made so far. */
   signCalls(): number;
 }
@@ -180,7 +180,7 @@ export async function startLambdaHarness(
   };
 
   const secret = options.secret ?? { clientId: DEMO.clientId, policy: ALLOW_ALL_POLICY };
-  let built: BrokerRuntime | undefined;
+  let built: LambdaRuntime | undefined;
   const handler = createProxyHandler(async () => {
     built = await createLambdaRuntime({
       env: {
@@ -188,8 +188,10 @@ export async function startLambdaHarness(
         SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
         BROKER_CONFIG_SECRET: 'maskinporten-broker/test/config',
         BROKER_ENVIRONMENT: 'test',
+        ...FIXTURE_EVENT_SOURCE_ENV,
         BROKER_DEADLINE_MS: '1500',
         TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+        TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
         ...options.env,
       },
       clock: options.clock ?? systemClock,
@@ -202,7 +204,7 @@ export async function startLambdaHarness(
     return built;
   }, logger);
 
-  const template = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
+  const template = privateIamEvent();
   const event = ({
     method = 'POST',
     path,

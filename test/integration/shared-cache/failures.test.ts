@@ -201,7 +201,10 @@ describe('DynamoDB failing', () => {
         ConsistentRead: true,
       }),
     );
-    expect(item.Item?.['accessToken']?.S).toBe(recovered.json.access_token);
+    // Sealed: the item holds the token, but not readably.
+    expect(item.Item?.['accessToken']?.S).toMatch(/^mpb1:[A-Za-z0-9_-]+$/);
+    expect(item.Item?.['expiresAt']?.N).toBeDefined();
+    expect(JSON.stringify(item.Item)).not.toContain(recovered.json.access_token);
     console.info(
       `[failures] DynamoDB down: ${outage.length} cold keys + ${bodies.length + 1} memory hits issued, ` +
         `slowest ${Math.round(Math.max(...outage.map((o) => o.ms)))} ms; ${callsWhileDown} table calls ` +

@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileGrantSigner } from '../../../shared/adapters/signing/file-grant-signer.js';
@@ -16,6 +16,7 @@ import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import { type ManualClock, manualClock } from '../../support/sandbox-grants.js';
 import {
   createTestBroker,
+  sealedTable,
   type TestBroker,
   type TestBrokerOptions,
 } from '../../support/test-broker.js';
@@ -70,7 +71,8 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
 
   const calls = () => sandbox.maskinporten.stats.tokenRequests;
 
-  async function readItem(key: string) {
+  /** The token the table holds under `key`, opened as a broker opens it (the item is sealed). */
+  async function storedToken(key: string) {
     const out = await db.client.send(
       new GetItemCommand({
         TableName: db.tableName,
@@ -78,7 +80,14 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
         ConsistentRead: true,
       }),
     );
-    return out.Item;
+    const opened = await sealedTable({ client: db.client, tableName: db.tableName }).get(
+      key,
+      { consistent: true },
+      inTime(),
+    );
+    // Never the token itself in the table.
+    expect(out.Item?.['accessToken']?.S).not.toBe(opened?.accessToken);
+    return opened?.accessToken;
   }
 
   async function rejection(promise: Promise<unknown>): Promise<BrokerError> {
@@ -222,7 +231,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       expect(refreshed.source).toBe('maskinporten');
       expect(refreshed.token.accessToken).not.toBe(first.token.accessToken);
       expect(calls()).toBe(2);
-      expect((await readItem(key))?.['accessToken']?.S).toBe(refreshed.token.accessToken);
+      expect(await storedToken(key)).toBe(refreshed.token.accessToken);
       expect(await a.service.getToken(request, inTime())).toMatchObject({
         source: 'memory',
         token: { accessToken: refreshed.token.accessToken },
@@ -255,7 +264,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       expect((await a.service.getToken(request, inTime())).token.accessToken).toBe(
         refreshed.token.accessToken,
       );
-      expect((await readItem(key))?.['accessToken']?.S).toBe(refreshed.token.accessToken);
+      expect(await storedToken(key)).toBe(refreshed.token.accessToken);
       expect((await b.service.getToken(request, inTime())).token.accessToken).toBe(
         refreshed.token.accessToken,
       );
@@ -264,23 +273,18 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
   });
 
   describe('every read checks expiresAt, whatever DynamoDB still holds', () => {
-    /** Writes a token item straight into the table, as a lazily-deleted or stale item would sit. */
+    /**
+     * Writes a token item as another broker instance would have (sealed), where a lazily-deleted
+     * or stale item would sit: its TTL is an hour past its expiry, so DynamoDB has not collected it.
+     */
     async function plantItem(request: TokenRequest, accessToken: string, expiresAt: number) {
       const key = tokenCacheKey(broker().service.identity, request);
-      await db.client.send(
-        new PutItemCommand({
-          TableName: db.tableName,
-          Item: {
-            pk: { S: key },
-            accessToken: { S: accessToken },
-            tokenType: { S: 'Bearer' },
-            scope: { S: DEMO.scopes[0] },
-            expiresAt: { N: String(expiresAt) },
-            lifetime: { N: String(LIFETIME) },
-            // TTL far in the future: DynamoDB has not garbage-collected the item.
-            ttl: { N: String(Math.ceil(clock() / 1000) + 86_400) },
-          },
-        }),
+      const token = { accessToken, tokenType: 'Bearer', scope: DEMO.scopes[0], expiresAt };
+      await sealedTable({ client: db.client, tableName: db.tableName }).put(
+        key,
+        { ...token, lifetime: LIFETIME },
+        { replace: true },
+        inTime(),
       );
       return key;
     }
@@ -294,7 +298,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       expect(result.source).toBe('maskinporten');
       expect(result.token.accessToken).not.toBe('planted-expired-token');
       expect(calls()).toBe(1);
-      expect((await readItem(key))?.['accessToken']?.S).toBe(result.token.accessToken);
+      expect(await storedToken(key)).toBe(result.token.accessToken);
     });
 
     it('does not serve an unexpired item inside the refresh margin', async () => {
@@ -307,7 +311,7 @@ describe('token freshness (manual clock, sandbox Maskinporten, dynalite)', () =>
       expect(result.token.accessToken).not.toBe('planted-near-expiry');
     });
 
-    it('serves a planted item that is still fresh (the items above are read, not missed)', async () => {
+    it('serves an item that is still fresh (the items above are read, not missed)', async () => {
       const request = tokenRequest({ resource: freshResource('fresh-item') });
       await plantItem(request, 'planted-fresh', clock() + 90_000);
 

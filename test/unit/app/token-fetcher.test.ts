@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 import { Deadline } from '../../../shared/ports/deadline.js';
@@ -18,7 +19,10 @@ import {
 
 const request = parseTokenRequest({ scope: 'krr:global/kontaktinformasjon.read' });
 
-const fetcher = (steps: TokenStep[], options: { hangSigner?: () => boolean } = {}) => {
+const fetcher = (
+  steps: TokenStep[],
+  options: { hangSigner?: () => boolean; failSigner?: () => Error | undefined } = {},
+) => {
   const { fetcher: subject, ...rest } = virtualFetcher(steps, options);
   return { subject, ...rest };
 };
@@ -131,6 +135,51 @@ describe('TokenFetcher on a virtual clock', () => {
     });
   });
 
+  it('counts a signer that never answers once, as SigningErrors, and no Signatures', async () => {
+    const { subject, metrics } = fetcher([{ token: 'never' }], { hangSigner: () => true });
+    const result = watch(subject.fetch(request, Deadline.after(1_500, clock)));
+
+    await advance(1_500);
+
+    expect(result.error).toMatchObject({ kind: 'upstream_timeout' });
+    expect(signingCounts(metrics)).toEqual({ throttled: 0, denied: 0, errors: 1, signatures: 0 });
+  });
+
+  // The KMS adapter wraps the SDK error and keeps it as `cause` (kms-grant-signer.ts).
+  const kmsFailure = (name: string) =>
+    new Error(`KMS Sign failed: ${name}`, { cause: Object.assign(new Error(name), { name }) });
+
+  it.each([
+    ['ThrottlingException', 'upstream_unavailable', { throttled: 1, denied: 0, errors: 0 }],
+    ['AccessDeniedException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
+    ['DisabledException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
+    ['NotFoundException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
+    ['KMSInvalidStateException', 'signing_failed', { throttled: 0, denied: 1, errors: 0 }],
+    ['KMSInternalException', 'upstream_unavailable', { throttled: 0, denied: 0, errors: 1 }],
+    ['InvalidKeyUsageException', 'signing_failed', { throttled: 0, denied: 0, errors: 1 }],
+  ] as const)('counts a failed Sign (%s) once, in its kind: %s', async (name, kind, counts) => {
+    const { subject, grants, metrics } = fetcher([{ token: 'never' }], {
+      failSigner: () => kmsFailure(name),
+    });
+    const result = watch(subject.fetch(request, Deadline.after(6_000, clock)));
+
+    await advance(0);
+
+    expect(grants).toHaveLength(0);
+    expect(result.error).toMatchObject({ kind });
+    expect(signingCounts(metrics)).toEqual({ ...counts, signatures: 0 });
+  });
+
+  it('counts Signatures for each signed grant and no signing failure', async () => {
+    const { subject, metrics } = fetcher([{ fail: unavailable() }, { token: 'second' }]);
+    const result = watch(subject.fetch(request, Deadline.after(6_000, clock)));
+
+    await advance(100);
+
+    expect(result.value?.accessToken).toBe('second');
+    expect(signingCounts(metrics)).toEqual({ throttled: 0, denied: 0, errors: 0, signatures: 2 });
+  });
+
   it('stops after three attempts: 502 with what Maskinporten said last', async () => {
     const { subject, grants } = fetcher([{ fail: unavailable() }]);
     const result = watch(subject.fetch(request, Deadline.after(6_000, clock)));
@@ -144,3 +193,12 @@ describe('TokenFetcher on a virtual clock', () => {
     });
   });
 });
+
+function signingCounts(metrics: InMemoryMetrics) {
+  return {
+    throttled: metrics.get('SigningThrottled'),
+    denied: metrics.get('SigningDenied'),
+    errors: metrics.get('SigningErrors'),
+    signatures: metrics.get('Signatures'),
+  };
+}

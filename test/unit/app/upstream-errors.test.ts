@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyFailure,
+  classifySigningFailure,
   exhaustedToBrokerError,
   isRetryable,
   rejectionToBrokerError,
+  type SigningFailureClass,
+  signingFailure,
   type UpstreamFailureClass,
   upstreamDetail,
 } from '../../../shared/app/upstream-errors.js';
@@ -325,5 +328,39 @@ describe('exhaustedToBrokerError', () => {
     expect(result.message).toBe(message);
     expect(result.retryAfter).toBe(1);
     expect(result.upstream).toStrictEqual(upstream);
+  });
+});
+
+describe('classifySigningFailure and signingFailure (KMS Sign)', () => {
+  // As the KMS adapter throws them: its own Error naming the operation, the SDK's error as cause.
+  const wrapped = (name: string) =>
+    new Error(`KMS Sign failed: ${name}`, { cause: Object.assign(new Error(name), { name }) });
+
+  it.each<[string, SigningFailureClass, string, number]>([
+    ['ThrottlingException', 'throttled', 'upstream_unavailable', 502],
+    ['LimitExceededException', 'throttled', 'upstream_unavailable', 502],
+    ['AccessDeniedException', 'denied', 'signing_failed', 500],
+    ['DisabledException', 'denied', 'signing_failed', 500],
+    ['NotFoundException', 'denied', 'signing_failed', 500],
+    ['KMSInvalidStateException', 'denied', 'signing_failed', 500],
+    // Retryable by KMS's API reference: the caller may come back (and stale-if-error applies).
+    ['KMSInternalException', 'other', 'upstream_unavailable', 502],
+    ['KeyUnavailableException', 'other', 'upstream_unavailable', 502],
+    ['DependencyTimeoutException', 'other', 'upstream_unavailable', 502],
+    ['TimeoutError', 'other', 'upstream_unavailable', 502],
+    ['InvalidKeyUsageException', 'other', 'signing_failed', 500],
+  ])('%s is %s (%s)', (name, cls, kind) => {
+    expect(classifySigningFailure(wrapped(name), false)).toBe(cls);
+    expect(signingFailure(wrapped(name), false).kind).toBe(kind);
+  });
+
+  it('a signer that did not answer before the deadline is other (504), whatever it threw', () => {
+    expect(classifySigningFailure(wrapped('ThrottlingException'), true)).toBe('other');
+    expect(signingFailure(wrapped('ThrottlingException'), true).kind).toBe('upstream_timeout');
+  });
+
+  it('a plain error (the file signer) is other', () => {
+    expect(classifySigningFailure(new Error('boom'), false)).toBe('other');
+    expect(classifySigningFailure('not an error', false)).toBe('other');
   });
 });

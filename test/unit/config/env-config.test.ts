@@ -4,6 +4,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   type EnvConfig,
+  isDeployedEnvironment,
   loadEnvConfig,
   requireUpstreamConfig,
 } from '../../../shared/config/env-config.js';
@@ -173,6 +174,62 @@ describe('loadEnvConfig', () => {
     expect(() => loadEnvConfig({ [kidName]: 'k1' })).toThrow(
       new TypeError(`${kidName} is set but ${specName} is not`),
     );
+  });
+});
+
+describe('the AWS settings: event source and token seal key', () => {
+  const KEY_ARN = 'arn:aws:kms:eu-north-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('reads them as the stack sets them', () => {
+    expect(
+      loadEnvConfig({
+        [ENV.apiId]: 'puhdx84jy9',
+        [ENV.apiStage]: 'prod',
+        [ENV.vpcEndpointIds]: 'vpce-0aaaaaaaaaaaaaaa1,vpce-05d0829ef39b4d2b8',
+        [ENV.tokenCacheKmsKey]: KEY_ARN,
+      }),
+    ).toMatchObject({
+      apiId: 'puhdx84jy9',
+      apiStage: 'prod',
+      vpcEndpointIds: ['vpce-0aaaaaaaaaaaaaaa1', 'vpce-05d0829ef39b4d2b8'],
+      tokenCacheKmsKey: KEY_ARN,
+    });
+  });
+
+  it('accepts a key id or an alias for the seal key', () => {
+    for (const ref of [
+      '1234abcd-12ab-34cd-56ef-1234567890ab',
+      'alias/maskinporten-broker/test/token-seal',
+    ]) {
+      expect(loadEnvConfig({ [ENV.tokenCacheKmsKey]: ref }).tokenCacheKmsKey).toBe(ref);
+    }
+  });
+
+  it.each([
+    [ENV.apiId, 'PUHDX84JY9', 'BROKER_API_ID must be an API Gateway REST API id'],
+    [ENV.apiId, 'puhdx84jy9-vpce-05d0829ef39b4d2b8', 'BROKER_API_ID must be'],
+    [ENV.apiStage, 'prod stage', 'BROKER_API_STAGE must be an API Gateway stage name'],
+    [
+      ENV.vpcEndpointIds,
+      'vpce-0aaaaaaaaaaaaaaa1, ',
+      'BROKER_VPC_ENDPOINT_IDS must be comma-separated VPC endpoint ids (vpce-…), got ""',
+    ],
+    [ENV.vpcEndpointIds, 'vpc-6458d901', 'got "vpc-6458d901"'],
+    [
+      ENV.tokenCacheKmsKey,
+      'kms:alias/x',
+      'TOKEN_CACHE_KMS_KEY must be a KMS key ARN, key id or alias',
+    ],
+  ])('refuses %s=%j, naming the variable', (name, value, message) => {
+    expect(() => loadEnvConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('calls an environment deployed when BROKER_ENVIRONMENT names one other than local', () => {
+    expect(isDeployedEnvironment({ [ENV.environment]: 'test' })).toBe(true);
+    expect(isDeployedEnvironment({ [ENV.environment]: 'prod' })).toBe(true);
+    expect(isDeployedEnvironment({ [ENV.environment]: 'local' })).toBe(false);
+    expect(isDeployedEnvironment({ [ENV.environment]: ' ' })).toBe(false);
+    expect(isDeployedEnvironment({ [ENV.issuer]: ISSUER })).toBe(false);
   });
 });
 
