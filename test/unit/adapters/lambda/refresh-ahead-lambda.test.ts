@@ -1,6 +1,10 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
+import {
+  createProxyHandler,
+  type LambdaRuntime,
+} from '../../../../functions/token/create-handler.js';
 import { runRefreshEvent } from '../../../../functions/token/refresh-event-handler.js';
 import {
   claimsRefreshEvent,
@@ -190,5 +194,40 @@ describe('SelfInvokeRefreshScheduler', () => {
       fetch: fetchStub,
     });
     await expect(scheduler.schedule(REQUEST)).rejects.toThrow('Lambda Invoke answered 429');
+  });
+});
+
+describe('createProxyHandler with a refresh event', () => {
+  it('runs the refresh without the API gate or the API, and answers no token', async () => {
+    const gated: unknown[] = [];
+    const { runtime, asked } = (() => {
+      const asked: TokenRequest[] = [];
+      const runtime = {
+        broker: {
+          refreshAhead: async (request: TokenRequest) => {
+            asked.push(request);
+            return 'refreshed' as const;
+          },
+        },
+        api: () => {
+          throw new Error('the API must not see a refresh event');
+        },
+        gate: (event: unknown) => {
+          gated.push(event);
+          return undefined;
+        },
+      } as unknown as LambdaRuntime;
+      return { runtime, asked };
+    })();
+    const handler = createProxyHandler(async () => runtime, new RecordingLogger());
+
+    const answer = await handler(toRefreshEvent(REQUEST), {
+      getRemainingTimeInMillis: () => 9_000,
+    });
+
+    expect(answer).toEqual({ refresh: 'refreshed' });
+    expect(JSON.stringify(answer)).not.toContain('token-');
+    expect(asked).toEqual([REQUEST]);
+    expect(gated).toEqual([]);
   });
 });
