@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeIssue } from '../domain/schema-fields.js';
 import { isSystemId } from './env-config.js';
 
@@ -15,15 +15,16 @@ export interface SecretConfig {
   policy?: unknown;
 }
 
+const shortText = () => z.string().check(z.minLength(1), z.maxLength(200));
+
 const secretSchema = z.strictObject({
-  clientId: z.string().min(1, 'must not be empty').max(200),
-  kid: z.string().min(1).max(200).optional(),
-  kidNext: z.string().min(1).max(200).optional(),
-  systemId: z
-    .string()
-    .refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')
-    .optional(),
-  policy: z.unknown().optional(),
+  clientId: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(200)),
+  kid: z.optional(shortText()),
+  kidNext: z.optional(shortText()),
+  systemId: z.optional(
+    z.string().check(z.refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')),
+  ),
+  policy: z.optional(z.unknown()),
 });
 
 export function parseSecretConfig(value: unknown, secretName: string): SecretConfig {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BrokerError } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
 import { describeIssue } from './schema-fields.js';
@@ -57,30 +57,39 @@ const ACCOUNT = /^arn:[^:]+:[^:]+::(\d{12}):/;
 const MAX_PATTERN_LENGTH = 256;
 
 const ruleSchema = z.strictObject({
-  name: z.string().max(100).optional(),
+  name: z.optional(z.string().check(z.maxLength(100))),
   callers: z
     .array(
-      z
-        .string()
-        .max(MAX_PATTERN_LENGTH)
-        .regex(
+      z.string().check(
+        z.maxLength(MAX_PATTERN_LENGTH),
+        z.regex(
           ROLE_ARN,
           'must be IAM ARNs (arn:aws:iam::<account>:role/<name>), * allowed in the name',
-        )
-        .refine((arn) => ACCOUNT.test(arn), 'must name a 12-digit account (no * in the account)'),
+        ),
+        z.refine(
+          (arn: string) => ACCOUNT.test(arn),
+          'must name a 12-digit account (no * in the account)',
+        ),
+      ),
     )
-    .min(1, 'must name at least one caller'),
-  scopes: z.array(z.string().min(1).max(MAX_PATTERN_LENGTH)).min(1, 'must name at least one scope'),
+    .check(z.minLength(1, 'must name at least one caller')),
+  scopes: z
+    .array(z.string().check(z.minLength(1), z.maxLength(MAX_PATTERN_LENGTH)))
+    .check(z.minLength(1, 'must name at least one scope')),
   orgs: z.union([
     z.literal('*'),
-    z.array(z.string().refine((org) => parseOrgnr(org) !== undefined, 'must be valid orgnrs')),
+    z.array(
+      z
+        .string()
+        .check(z.refine((org: string) => parseOrgnr(org) !== undefined, 'must be valid orgnrs')),
+    ),
   ]),
-  vendorTokens: z.boolean().optional(),
-  skipCache: z.boolean().optional(),
-  systemUserRequests: z.boolean().optional(),
+  vendorTokens: z.optional(z.boolean()),
+  skipCache: z.optional(z.boolean()),
+  systemUserRequests: z.optional(z.boolean()),
 });
 
-const policySchema = z.strictObject({ rules: z.array(ruleSchema).max(1000) });
+const policySchema = z.strictObject({ rules: z.array(ruleSchema).check(z.maxLength(1000)) });
 
 /** Validates a policy document. A bad policy throws (and fails the start); it never opens up. */
 export function parsePolicy(value: unknown, source: string): CallerPolicy {
