@@ -60,6 +60,8 @@ export interface CapacityAssumptions {
   itemKb: number;
   /** Lambda memory, MB (cost per GB-second). */
   memoryMb: number;
+  /** Broker instances (memory caches); default: Lambda's concurrency, at least one. */
+  instances?: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CapacityAssumptions = {
@@ -165,6 +167,19 @@ export function clientReuseSeconds(lifetime: number): number {
   return window >= clientMargin ? lifetime - window : lifetime - clientMargin;
 }
 
+/** Lambda concurrency: requests in flight at once (Little's law on the assumed durations). */
+function concurrencyOf(assumptions: CapacityAssumptions, brokerRate: number, fetchRate: number) {
+  return brokerRate * (assumptions.hitMs / 1000) + fetchRate * (assumptions.fetchMs / 1000);
+}
+
+/** Broker instances, each with its own memory cache: as many as Lambda's concurrency, at least one. */
+function instancesOf(assumptions: CapacityAssumptions, brokerRate: number, fetchRate: number) {
+  return (
+    assumptions.instances ??
+    Math.max(1, Math.ceil(concurrencyOf(assumptions, brokerRate, fetchRate)))
+  );
+}
+
 /** The model at one traffic level (requests per second from all callers). */
 function atRate(inputs: CapacityInputs, callerRate: number, assumptions: CapacityAssumptions) {
   const keys = inputs.activePerHour * inputs.scopes;
@@ -176,7 +191,19 @@ function atRate(inputs: CapacityInputs, callerRate: number, assumptions: Capacit
   if (inputs.clientCache && inputs.callers > 0 && keys > 0) {
     const perCallerKey = callerRate / inputs.callers / keys;
     const calls = renewalsPerHour(perCallerKey, clientReuseSeconds(inputs.lifetime));
-    brokerRate = Math.min(callerRate, (inputs.callers * keys * calls) / HOUR);
+    const reuse = (inputs.callers * keys * calls) / HOUR;
+    // Every instance that serves a key answers one request per renewal with the token it still
+    // holds, inside the window (the instance that refreshes, and each that learns of the new token
+    // only on its next request): a client given such a token asks again at its next request, one
+    // call more if that request comes within the reuse span it would otherwise have had.
+    const span = clientReuseSeconds(inputs.lifetime);
+    const perKeyReuse = reuse / keys;
+    const renewals = renewalsPerHour(perKeyReuse, brokerPeriod);
+    const cycleReuse = brokerPeriod + 1 / perKeyReuse;
+    const serving = instancesOf(assumptions, reuse, 0);
+    const windowAnswers = serving * (1 - Math.exp(-(perKeyReuse * cycleReuse) / serving));
+    const extra = windowAnswers * (1 - Math.exp(-perCallerKey * span));
+    brokerRate = Math.min(callerRate, reuse + (keys * renewals * extra) / HOUR);
   }
   const perKey = keys > 0 ? brokerRate / keys : 0;
   const fetchesPerKey = renewalsPerHour(perKey, brokerPeriod);
@@ -186,9 +213,8 @@ function atRate(inputs: CapacityInputs, callerRate: number, assumptions: Capacit
   const coldKeys = keys * (1 - Math.exp(-perKey * HOUR));
   const waits = (coldKeys + keys * Math.max(0, fetchesPerKey - 1) * noRequestInWindow) / HOUR;
   const refreshes = Math.max(0, maskinporten - waits);
-  const concurrency =
-    brokerRate * (assumptions.hitMs / 1000) + maskinporten * (assumptions.fetchMs / 1000);
-  const instances = Math.max(1, Math.ceil(concurrency));
+  const concurrency = concurrencyOf(assumptions, brokerRate, maskinporten);
+  const instances = instancesOf(assumptions, brokerRate, maskinporten);
   // Each instance that sees a key in a cycle needs the new token once: one read; a refresh reads
   // (consistently) and writes the lease and the token.
   const cycle = brokerPeriod + (perKey > 0 ? 1 / perKey : 0);
