@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parsePolicy } from '../shared/domain/caller-policy.js';
+import { readPolicyDocument } from '../shared/domain/policy-document.js';
 import { type BrokerEnvironmentConfig, EnvironmentConfigError } from './config.js';
 
 /** Where the version-controlled caller policies live: `infra/policies/<env>.json`. */
@@ -21,9 +21,10 @@ export interface CallerPolicyDocument {
 }
 
 /**
- * Reads and checks `infra/policies/<env>.json` the way the broker will: `parsePolicy` must accept it,
- * every caller must be in one of `callerAccountIds` (anyone else is refused by the API's resource
- * policy before the broker sees them), and it must fit the parameter's tier. Any problem throws an
+ * Reads and checks `infra/policies/<env>.json` the way the broker will: `readPolicyDocument` (no
+ * duplicate keys, then `parsePolicy`) must accept it, every caller must be in one of
+ * `callerAccountIds` (anyone else is refused by the API's resource policy before the broker sees
+ * them), and it must fit the parameter's tier. Any problem throws an
  * `EnvironmentConfigError` naming the file, so synth and CI fail before a deploy does.
  */
 export function loadCallerPolicyFile(
@@ -45,9 +46,10 @@ export function loadCallerPolicyFile(
   } catch (error) {
     throw new EnvironmentConfigError(`${path} is not JSON: ${(error as Error).message}`);
   }
-  let policy: ReturnType<typeof parsePolicy>;
+  let policy: ReturnType<typeof readPolicyDocument>;
   try {
-    policy = parsePolicy(document, path);
+    // The broker's own reader: duplicate keys and every pattern rule fail here as in the Lambda.
+    policy = readPolicyDocument(text, path);
   } catch (error) {
     throw new EnvironmentConfigError((error as Error).message);
   }

@@ -37,6 +37,9 @@ export const BROKER_METRIC_UNITS = {
   InvalidRequests: 'Count',
   AltinnExchanges: 'Count',
   AltinnErrors: 'Count',
+  RefusalCacheHits: 'Count',
+  RateLimited: 'Count',
+  PolicyRefreshFailures: 'Count',
 } as const satisfies Record<BrokerMetricName, 'Count' | 'Milliseconds'>;
 
 export const BROKER_METRIC_NAMES = Object.keys(BROKER_METRIC_UNITS) as BrokerMetricName[];

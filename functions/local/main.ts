@@ -35,10 +35,12 @@ async function main(): Promise<void> {
 }
 
 function banner(server: LocalServer): string {
-  const { url, config, sandbox, clientId, kid } = server;
+  const { url, config, sandbox, clientId, kid, warnings } = server;
   const lines = [
     `maskinporten-broker listening on ${url} (${sandbox ? 'sandbox mode' : `issuer ${config.issuer}`})`,
     `  client ${clientId}, kid ${kid}, cache ${config.tokenCacheTable ? `memory + DynamoDB table ${config.tokenCacheTable}` : 'memory'}`,
+    `  caller policy: ${config.policyFile ?? 'none (one local identity may ask for anything)'}`,
+    ...warnings.map((warning) => `  WARNING: ${warning}`),
   ];
   if (sandbox) {
     const { customers } = DEMO;

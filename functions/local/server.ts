@@ -6,6 +6,10 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { ensureTokenTable } from '../../shared/adapters/dynamodb/token-table.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
+import {
+  isLoopbackAddress,
+  isWildcardAddress,
+} from '../../shared/adapters/http/loopback-address.js';
 import { createNodeListener, guardNodeServer } from '../../shared/adapters/http/node-listener.js';
 import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
 import { createFileGrantSigner } from '../../shared/adapters/signing/file-grant-signer.js';
@@ -19,8 +23,8 @@ import {
   loadEnvConfig,
   requireUpstreamConfig,
 } from '../../shared/config/env-config.js';
-import { OPEN_POLICY, parsePolicy } from '../../shared/domain/caller-policy.js';
-import { isLoopbackHost } from '../../shared/domain/secure-url.js';
+import { type CallerPolicy, OPEN_POLICY } from '../../shared/domain/caller-policy.js';
+import { readPolicyDocument, summarisePolicy } from '../../shared/domain/policy-document.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
@@ -28,6 +32,7 @@ import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
 import { DEMO, seedDemo } from '../../shared/sandbox/demo.js';
 import { createSandbox, type Sandbox } from '../../shared/sandbox/sandbox.js';
+import { hostNamesFor } from './host-names.js';
 import { localCallerResolver } from './local-caller.js';
 
 export interface LocalServerOptions {
@@ -48,17 +53,22 @@ export interface LocalServer {
   sandbox?: Sandbox;
   clientId: string;
   kid: string;
+  /** What the start warned about (also logged): the banner repeats it. */
+  warnings: string[];
   close(): Promise<void>;
 }
 
 /**
  * The broker on node:http: the same composition the Lambda uses, over a loopback listener. Without
  * `MASKINPORTEN_ISSUER` it embeds the sandbox (simulated Maskinporten and Altinn under `/sandbox`)
- * with a generated key registered on a demo client.
+ * with a generated key registered on a demo client. It fails closed: whether it is reachable from
+ * other machines is read from the address it bound, and with real keys it serves other machines
+ * only under a policy file.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const config = loadEnvConfig(options.env ?? process.env);
   const clock = options.clock ?? systemClock;
+  const { logger } = options;
   // Host is checked by the listener, so a missing one gets a JSON 400 rather than Node's empty one.
   const server = createServer({
     requestTimeout: 10_000,
@@ -69,10 +79,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   guardNodeServer(server);
   const url = await listen(server, config.host, config.port);
   try {
+    const bound = (server.address() as AddressInfo).address;
+    const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
+    const warnings = exposure(config, bound, url, policy);
+    for (const warning of warnings) logger.warn(warning);
     const kmsClient = lazyKmsClient(options.kmsClient);
     const upstream = config.issuer
       ? await realUpstream(config, kmsClient)
-      : await sandboxUpstream(url, config, clock);
+      : await sandboxUpstream(sandboxOrigin(bound, url), config, clock);
     const table = config.tokenCacheTable;
     const sharedCache = table ? await tokenTable(table, options) : undefined;
     // Without TOKEN_CACHE_KMS_KEY, sealed under a key derived from the signing key the servers share.
@@ -85,7 +99,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           clock,
         })
       : undefined;
-    const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : undefined;
+    logger.info(
+      'caller policy loaded',
+      policy
+        ? { source: config.policyFile, ...summarisePolicy(policy) }
+        : summarisePolicy(OPEN_POLICY),
+    );
     const runtime = composeBroker(
       {
         issuer: upstream.issuer,
@@ -94,11 +113,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         deadlineMs: config.deadlineMs,
         altinnPlatformUrl: upstream.altinnPlatformUrl,
         systemId: upstream.systemId,
+        refusalCacheSeconds: config.refusalCacheSeconds,
       },
       {
         keys: upstream.keys,
         clock,
-        logger: options.logger,
+        logger,
         metrics: options.metrics,
         sharedCache,
         tokenSealer,
@@ -107,7 +127,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const { sandbox } = upstream;
     const listener = createNodeListener(runtime.api, {
       resolveCaller: localCallerResolver(policy !== undefined),
-      loopbackHostOnly: isLoopbackHost(config.host),
+      hostNames: hostNamesFor(bound, config.host),
       // A prefix test first: most requests are token requests and never need the sandbox's URL parse.
       intercept:
         sandbox &&
@@ -121,12 +141,58 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       sandbox,
       clientId: upstream.clientId,
       kid: upstream.keys.active.kid,
+      warnings,
       close: () => close(server),
     };
   } catch (error) {
     await close(server);
     throw error;
   }
+}
+
+/**
+ * Who can reach this server, and whether that may start: real keys (`MASKINPORTEN_ISSUER`) on an
+ * address other machines reach need a policy file, or the start fails. What may start but is
+ * risky comes back as warnings.
+ */
+function exposure(
+  config: EnvConfig,
+  bound: string,
+  url: string,
+  policy: CallerPolicy | undefined,
+): string[] {
+  const loopback = isLoopbackAddress(bound);
+  if (config.issuer && !loopback && !policy) {
+    throw new TypeError(
+      `refusing to start: ${url} is reachable from other machines and MASKINPORTEN_ISSUER is set, so anyone on the network could get this client's tokens. Set BROKER_POLICY_FILE to a caller policy, or listen on loopback (HOST=127.0.0.1)`,
+    );
+  }
+  if (!config.issuer && !loopback) {
+    return [
+      `SANDBOX ON THE NETWORK: ${url} is reachable from other machines; anyone who can reach it gets sandbox tokens and can approve sandbox requests (tokens are simulated, not Maskinporten's)`,
+    ];
+  }
+  if (config.issuer && !policy) {
+    return [
+      'NO CALLER POLICY: every process on this machine may get every token this Maskinporten client can get (set BROKER_POLICY_FILE to limit who gets what)',
+    ];
+  }
+  return [];
+}
+
+/**
+ * Where the broker reaches its sandbox: its own address, or loopback when it listens on every
+ * interface (plain http to Maskinporten is allowed only on loopback). On one other address the
+ * sandbox cannot be reached over plain http at all.
+ */
+function sandboxOrigin(bound: string, url: string): string {
+  if (isLoopbackAddress(bound)) return url;
+  const port = new URL(url).port;
+  if (isWildcardAddress(bound))
+    return bound.includes(':') ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`;
+  throw new TypeError(
+    `sandbox mode listens on loopback or on every interface (HOST=0.0.0.0); ${url} is neither, and the broker reaches its sandbox over plain http, which it allows only on loopback`,
+  );
 }
 
 interface Upstream {
@@ -192,7 +258,7 @@ async function tokenTable(
   return new DynamoDbTokenCache({ client, tableName });
 }
 
-async function loadPolicyFile(path: string) {
+async function loadPolicyFile(path: string): Promise<CallerPolicy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -201,13 +267,7 @@ async function loadPolicyFile(path: string) {
       `cannot read BROKER_POLICY_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
     );
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    throw new TypeError(`BROKER_POLICY_FILE ${path} is not valid JSON`);
-  }
-  return parsePolicy(document, path);
+  return readPolicyDocument(text, `BROKER_POLICY_FILE ${path}`);
 }
 
 function listen(server: Server, host: string, port: number): Promise<string> {

@@ -11,6 +11,7 @@ import {
 } from '../../shared/adapters/lambda/refresh-event.js';
 import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
+import { RefreshingCallerPolicy } from '../../shared/app/refreshing-policy.js';
 import {
   isDeployedEnvironment,
   LAMBDA_DEADLINE_MARGIN_MS,
@@ -18,13 +19,14 @@ import {
   requireUpstreamConfig,
 } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
-import { parseSecretConfig } from '../../shared/config/secret-config.js';
-import { DENY_ALL, parsePolicy } from '../../shared/domain/caller-policy.js';
+import { OBSOLETE_POLICY_WARNING, parseSecretConfig } from '../../shared/config/secret-config.js';
+import { type CallerPolicy, DENY_ALL } from '../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../shared/domain/errors.js';
 import { toErrorResponse } from '../../shared/http/error-response.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
+import type { ParameterStore } from '../../shared/ports/parameter-store.js';
 import type { RefreshScheduler } from '../../shared/ports/refresh-scheduler.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
@@ -38,6 +40,8 @@ export interface LambdaDependencies {
   logger: BrokerLogger;
   metrics: BrokerMetrics;
   secrets: SecretStore;
+  /** Where the caller policy is read from (`BROKER_POLICY_PARAMETER`, SSM in AWS). */
+  parameters: ParameterStore;
   kmsClient: () => KMSClient;
   /** The DynamoDB token cache for the configured table, if there is one. */
   sharedCache?: (tableName: string) => SharedTokenCache;
@@ -52,8 +56,9 @@ export interface LambdaRuntime extends BrokerRuntime {
 }
 
 /**
- * Builds the broker from the Lambda's environment and secret, once per container. In AWS the
- * policy is deny-by-default: without a policy in the secret nobody gets anything.
+ * Builds the broker from the Lambda's environment, secret and policy parameter, once per
+ * container. In AWS the policy is deny-by-default: without `BROKER_POLICY_PARAMETER` nobody gets
+ * anything; with it, warm instances read it again every minute (see {@link RefreshingCallerPolicy}).
  */
 export async function createLambdaRuntime(deps: LambdaDependencies): Promise<LambdaRuntime> {
   const config = loadEnvConfig(deps.env);
@@ -65,13 +70,9 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     await deps.secrets.getJson(config.configSecret),
     config.configSecret,
   );
+  if (secret.obsoletePolicy) deps.logger.warn(OBSOLETE_POLICY_WARNING);
   const upstream = requireUpstreamConfig({ ...config, clientId: secret.clientId });
-  const policy =
-    secret.policy === undefined
-      ? DENY_ALL
-      : parsePolicy(secret.policy, `secret ${config.configSecret}`);
-  if (policy.rules.length === 0)
-    deps.logger.warn('no caller policy configured: every request is denied');
+  const policy = await callerPolicy(config.policyParameter, deps);
   const next = config.signingKeyNext;
   const keys = await createSigningKeySet({
     active: { spec: upstream.signingKey.spec, kid: secret.kid ?? upstream.signingKey.kid },
@@ -109,6 +110,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
       deadlineMs: config.deadlineMs,
       altinnPlatformUrl: config.altinnPlatform,
       systemId: secret.systemId ?? config.systemId,
+      refusalCacheSeconds: config.refusalCacheSeconds,
     },
     {
       keys,
@@ -129,7 +131,56 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     tokenSeal: tokenSealer && (config.tokenCacheKmsKey ? 'kms' : 'derived'),
     policyRules: policy.rules.length,
   });
-  return { ...runtime, gate };
+  const current =
+    policy instanceof RefreshingCallerPolicy
+      ? refreshingPolicyFirst(runtime, policy, deps.clock, config.deadlineMs)
+      : runtime;
+  return { ...current, gate };
+}
+
+/** The policy in the parameter, or none at all (every request denied) without one. */
+async function callerPolicy(
+  parameter: string | undefined,
+  deps: LambdaDependencies,
+): Promise<CallerPolicy> {
+  if (!parameter) {
+    deps.logger.warn(
+      `no caller policy configured (${ENV.policyParameter}): every request is denied`,
+    );
+    return DENY_ALL;
+  }
+  return RefreshingCallerPolicy.load({
+    read: () => deps.parameters.getText(parameter),
+    source: `SSM parameter ${parameter}`,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+}
+
+/**
+ * The runtime with the policy brought up to date before each request. Time spent waiting for the
+ * parameter comes off the request's deadline, so the answer still comes within `BROKER_DEADLINE_MS`.
+ */
+function refreshingPolicyFirst(
+  runtime: BrokerRuntime,
+  policy: RefreshingCallerPolicy,
+  clock: Clock,
+  deadlineMs: number,
+): BrokerRuntime {
+  const { api } = runtime;
+  return {
+    ...runtime,
+    api: async (request) => {
+      const started = clock();
+      await policy.refresh();
+      const waited = clock() - started;
+      if (waited > 0) {
+        request.timeLimitMs = Math.min(request.timeLimitMs ?? deadlineMs, deadlineMs) - waited;
+      }
+      return api(request);
+    },
+  };
 }
 
 /**

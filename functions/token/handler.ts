@@ -15,6 +15,7 @@ import {
   powertoolsBrokerLogger,
 } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
+import { PowertoolsParameterStore } from '../../shared/adapters/parameters/powertools-parameter-store.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -44,6 +45,7 @@ const proxyHandler = createProxyHandler(
       logger,
       metrics: new PowertoolsBrokerMetrics(metrics),
       secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}) }),
+      parameters: new PowertoolsParameterStore(),
       kmsClient: () => {
         kms ??= new KMSClient({});
         return kms;

@@ -46,6 +46,9 @@ export const ALARM_THRESHOLDS = {
   hitRatioMinRequests: 20,
   untrustedEvents: 1,
   cacheSealFailures: 1,
+  /** A caller refused for its miss budget this often in 5 minutes: a runaway caller or a low limit. */
+  rateLimited: 10,
+  policyRefreshFailures: 1,
 } as const;
 
 export interface BrokerAlarmsProps {
@@ -291,6 +294,19 @@ export class BrokerAlarms extends Construct {
       'Cached tokens failed to decrypt (planted, swapped or corrupted items, or a token-seal key problem); they were served as misses. Check the table for writers other than the broker.',
       emf('CacheSealFailures', FIVE_MINUTES),
       t.cacheSealFailures,
+    );
+
+    this.ticket(
+      'rate-limited',
+      'Token requests were refused (429) because a caller went over its rule\'s maxMissesPerMinute. Find the caller in the audit lines with outcome rate_limited: a caller that skips its own cache or loops, or a limit too low for its orgs (README, "Caller policy").',
+      emf('RateLimited', FIVE_MINUTES),
+      t.rateLimited,
+    );
+    this.ticket(
+      'policy-refresh-failures',
+      'The broker could not read the caller policy parameter, or found an invalid policy in it, and kept the last good one: policy changes (revocations too) are not applied. Check the function\'s error log "caller policy" and the parameter (README, "The caller policy in AWS").',
+      emf('PolicyRefreshFailures', FIVE_MINUTES),
+      t.policyRefreshFailures,
     );
 
     topics.admitAlarms(topics.paging, [this.alarmName('degraded')]);

@@ -61,6 +61,8 @@ export class Monitoring extends Construct {
         metric('AccessDenied'),
         metric('InvalidRequests'),
         metric('UntrustedEvents'),
+        metric('RateLimited'),
+        metric('PolicyRefreshFailures'),
       ]),
       graph(
         'Token cache',
@@ -88,6 +90,7 @@ export class Monitoring extends Construct {
         metric('MaskinportenCalls'),
         metric('MaskinportenErrors'),
         metric('MaskinportenRefused'),
+        metric('RefusalCacheHits'),
         metric('MaskinportenGrantRejected'),
         metric('MaskinportenUnavailable'),
         metric('MaskinportenTimeouts'),

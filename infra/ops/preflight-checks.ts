@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { OBSOLETE_POLICY_WARNING, parseSecretConfig } from '../../shared/config/secret-config.js';
 import { loadCallerPolicyFile, SSM_VALUE_LIMIT } from '../caller-policy-file.js';
 import { type BrokerEnvironmentConfig, cdkExecutionRoleArn } from '../config.js';
 import { SECRET_PLACEHOLDER } from '../secret-placeholder.js';
@@ -378,11 +378,11 @@ export async function checkConfigSecret(
       };
     }
     const parsed = parseSecretConfig(value, secretId);
-    return {
-      check,
-      status: 'ok',
-      detail: `${secretId} holds client ${parsed.clientId}${parsed.systemId ? `, system ${parsed.systemId}` : ''}`,
-    };
+    const detail = `${secretId} holds client ${parsed.clientId}${parsed.systemId ? `, system ${parsed.systemId}` : ''}`;
+    if (parsed.obsoletePolicy) {
+      return { check, status: 'warn', detail: `${detail}; ${OBSOLETE_POLICY_WARNING}` };
+    }
+    return { check, status: 'ok', detail };
   } catch (error) {
     if (['AccessDeniedException', 'AccessDenied'].includes((error as Error).name)) {
       // The resource policy lets only the broker and ops read: judge by the version history.

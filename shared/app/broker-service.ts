@@ -18,6 +18,7 @@ import type { BrokerMetrics } from '../ports/metrics.js';
 import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
+import { RefusalCache } from './refusal-cache.js';
 import type { TokenExchanger } from './token-exchanger.js';
 import type { TokenFetcher } from './token-fetcher.js';
 import { deadlinePassed } from './upstream-errors.js';
@@ -74,7 +75,16 @@ export interface BrokerServiceOptions {
   refreshScheduler?: RefreshScheduler;
   /** The deadline of a refresh ahead run in this process, ms (default 6000). */
   refreshDeadlineMs?: number;
+  /** How long Maskinporten's refusal of a request is answered from memory (default 30 000 ms). */
+  refusalTtlMs?: number;
 }
+
+/**
+ * Asked once per request, just before the request makes Maskinporten (or Altinn, and KMS) work of
+ * its own: throws (`rate_limited`) to refuse. Cache hits and waits for another caller's fetch never
+ * ask.
+ */
+export type AdmitMiss = () => void;
 
 /**
  * The broker's one use case: a token for a validated request, from the memory cache, the shared
@@ -92,6 +102,7 @@ export class BrokerService {
   readonly #keys = new WeakMap<TokenRequest, string>();
   /** Refreshes ahead this process started: key → the token they renew, and when to try again. */
   readonly #refreshes = new Map<string, { expiresAt: number; retryAt: number }>();
+  readonly #refusals: RefusalCache;
   readonly #owner = randomUUID();
   #leaseCounter = 0;
   #identity?: BrokerIdentity;
@@ -104,7 +115,9 @@ export class BrokerService {
       leasePollMs: options.leasePollMs ?? [40, 120],
       random: options.random ?? Math.random,
       refreshDeadlineMs: options.refreshDeadlineMs ?? 6_000,
+      refusalTtlMs: options.refusalTtlMs ?? 30_000,
     };
+    this.#refusals = new RefusalCache(this.#options.refusalTtlMs);
   }
 
   /** The identity tokens are minted under; part of every cache key. */
@@ -114,14 +127,21 @@ export class BrokerService {
     return this.#identity;
   }
 
-  /** A token for the request by `deadline` (or `BrokerError`). */
-  async getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+  /**
+   * A token for the request by `deadline` (or `BrokerError`). `admitMiss` is asked before the
+   * request makes upstream work of its own (at most once).
+   */
+  async getToken(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss?: AdmitMiss,
+  ): Promise<TokenResult> {
     this.#options.metrics.count('TokenRequests');
     // Refused before any cache read or lease write: the answer cannot change by trying.
     if (request.exchange && !this.#options.exchangers?.[request.exchange]) {
       throw invalidRequest(`exchange: "${request.exchange}" is not configured on this broker`);
     }
-    return this.#getToken(request, deadline);
+    return this.#getToken(request, deadline, admitMiss && once(admitMiss));
   }
 
   /**
@@ -262,15 +282,26 @@ export class BrokerService {
     }
   }
 
-  /** A refresh's fetch and store; a failed one releases the lease and leaves the old token. */
+  /**
+   * A refresh's fetch and store; a failed one releases the lease and leaves the old token.
+   *
+   * A refresh ahead is the broker's own work, started by a hit, so it spends no caller's miss
+   * budget, and it asks Maskinporten even when a refusal is remembered for the key: that refusal
+   * was of a request the cached token could not answer (a forced refresh, a longer `minTtl`), the
+   * token being renewed shows Maskinporten granted the key, and a refresh asks at most once per
+   * window per instance. Its answer then counts like any fetch's: a new token ends the remembered
+   * refusal; a refusal is remembered, so callers the old token cannot serve get it without another
+   * call, while hits keep getting the old token until its margin.
+   */
   async #renew(key: string, request: TokenRequest, deadline: Deadline, owner?: string) {
     const { fetcher, memory, shared, clock } = this.#options;
     let token: CachedToken;
     try {
       token = await (request.exchange
-        ? this.#exchange(request, deadline)
+        ? this.#exchange(request, deadline, undefined)
         : fetcher.fetch(request, deadline));
     } catch (error) {
+      this.#refusals.remember(key, error, clock());
       if (owner && shared) {
         const cleanup = Deadline.after(SHARED_WRITE_WAIT_MS, clock);
         shared.releaseLease(key, owner, cleanup).finally(() => cleanup.dispose());
@@ -279,6 +310,7 @@ export class BrokerService {
     }
     memory.set(key, token);
     this.#refreshes.delete(key);
+    this.#refusals.forget(key);
     if (shared) {
       const write = deadline.within(SHARED_WRITE_WAIT_MS);
       try {
@@ -290,8 +322,12 @@ export class BrokerService {
   }
 
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
-  async #getToken(request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
-    const { clock, memory } = this.#options;
+  async #getToken(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<TokenResult> {
+    const { clock, memory, metrics } = this.#options;
     const key = this.#keyOf(request);
     const now = clock();
     if (!request.skipCache) {
@@ -305,21 +341,31 @@ export class BrokerService {
         }
       }
     }
+    // Maskinporten refused this very request a moment ago: say so again instead of asking again.
+    const refused = this.#refusals.get(key, now);
+    if (refused) {
+      metrics.count('RefusalCacheHits');
+      throw refused;
+    }
     // Callers share a flight only when they ask the same of it: same key, same minTtl, same refresh.
     const flightKey = `${key}#${request.minTtl}${request.skipCache ? '#refresh' : ''}`;
     const joined = this.#inFlight.get(flightKey);
     if (!joined) {
-      const result = this.#resolve(key, request, deadline).finally(() => {
+      const result = this.#resolve(key, request, deadline, admitMiss).finally(() => {
         this.#inFlight.delete(flightKey);
       });
       this.#inFlight.set(flightKey, { result, until: deadline.at });
       return this.#forCaller(await result, request);
     }
-    // The flight ends by its first caller's deadline; a caller due sooner stops waiting sooner.
-    if (joined.until <= deadline.at) return this.#forCaller(await joined.result, request);
     try {
+      // The flight ends by its first caller's deadline; a caller due sooner stops waiting sooner.
+      if (joined.until <= deadline.at) return this.#forCaller(await joined.result, request);
       return this.#forCaller(await untilAborted(joined.result, deadline.signal), request);
     } catch (error) {
+      // The flight's first caller was over its miss budget: that is not this caller's answer.
+      if (error instanceof BrokerError && error.kind === 'rate_limited') {
+        return this.#getToken(request, deadline, admitMiss);
+      }
       if (error instanceof BrokerError || !deadline.signal.aborted) throw error;
       throw deadlinePassed('waiting for the token another request is fetching');
     }
@@ -332,15 +378,21 @@ export class BrokerService {
     return { ...result, expiresIn: remainingSeconds(result.token, now) };
   }
 
-  async #resolve(key: string, request: TokenRequest, deadline: Deadline): Promise<TokenResult> {
+  async #resolve(
+    key: string,
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<TokenResult> {
     const { shared, memory, clock, fetchReserveMs } = this.#options;
     const stale = request.skipCache ? undefined : memory.get(key, clock());
-    if (!shared) return this.#fetchAndStore(key, request, deadline, stale);
+    const fetch: Fetch = { key, request, deadline, stale, admitMiss };
+    if (!shared) return this.#fetchAndStore(fetch);
     // A slow table may not eat the fetch's time: reads and lease attempts stop at this sub-deadline.
     const reserve = Math.min(fetchReserveMs, deadline.remaining() / 2);
     const cache = deadline.before(deadline.at - reserve);
     try {
-      return await this.#coordinate(shared, key, request, deadline, cache, stale);
+      return await this.#coordinate(shared, fetch, cache);
     } finally {
       cache.dispose();
     }
@@ -350,16 +402,10 @@ export class BrokerService {
    * Through the shared cache: a token another process stored, or the lease to fetch one, or a wait
    * for the holder's token; a caller whose deadline nears fetches itself.
    */
-  async #coordinate(
-    shared: SharedTokenCache,
-    key: string,
-    request: TokenRequest,
-    deadline: Deadline,
-    cache: Deadline,
-    memoryStale: CachedToken | undefined,
-  ): Promise<TokenResult> {
+  async #coordinate(shared: SharedTokenCache, fetch: Fetch, cache: Deadline): Promise<TokenResult> {
     const { clock, fetchReserveMs } = this.#options;
-    let stale = memoryStale;
+    const { key, request, deadline } = fetch;
+    let stale = fetch.stale;
     if (!request.skipCache) {
       const hit = await this.#readShared(key, request, false, cache);
       if (hit.servable) return hit.servable;
@@ -379,10 +425,10 @@ export class BrokerService {
         { owner, now, leaseUntil: now + this.#options.leaseMs, freshAfter },
         cache,
       );
-      if (leased) return this.#fetchAndStore(key, request, deadline, stale, owner);
+      if (leased) return this.#fetchAndStore({ ...fetch, stale, owner });
       if (deadline.remaining() <= fetchReserveMs) {
         // The holder is slow or gone: answer within the deadline rather than wait for it.
-        return this.#fetchAndStore(key, request, deadline, stale);
+        return this.#fetchAndStore({ ...fetch, stale });
       }
       this.#options.metrics.count('LeaseWaits');
       await sleep(this.#pollDelay());
@@ -422,21 +468,18 @@ export class BrokerService {
     return { servable };
   }
 
-  async #fetchAndStore(
-    key: string,
-    request: TokenRequest,
-    deadline: Deadline,
-    stale: CachedToken | undefined,
-    owner?: string,
-  ): Promise<TokenResult> {
+  async #fetchAndStore(fetch: Fetch): Promise<TokenResult> {
+    const { key, request, deadline, stale, owner, admitMiss } = fetch;
     const { fetcher, memory, shared, clock, metrics, logger } = this.#options;
-    metrics.count('CacheMiss');
     let token: CachedToken;
     try {
+      admitMiss?.();
+      metrics.count('CacheMiss');
       token = await (request.exchange
-        ? this.#exchange(request, deadline)
+        ? this.#exchange(request, deadline, admitMiss)
         : fetcher.fetch(request, deadline));
     } catch (error) {
+      this.#refusals.remember(key, error, clock());
       // Not awaited, and on its own short deadline (the caller's may be spent): the answer must
       // not wait on the table, and a lost release just expires.
       if (owner && shared) {
@@ -454,6 +497,7 @@ export class BrokerService {
       }
       throw error;
     }
+    this.#refusals.forget(key);
     // A refresh replaces the cached token even if that one would have lived longer.
     if (request.skipCache) memory.replace(key, token);
     else memory.set(key, token);
@@ -471,12 +515,16 @@ export class BrokerService {
   }
 
   /** The fetch step of an exchanged token: the Maskinporten token as usual, then exchanged. */
-  async #exchange(request: TokenRequest, deadline: Deadline): Promise<CachedToken> {
+  async #exchange(
+    request: TokenRequest,
+    deadline: Deadline,
+    admitMiss: AdmitMiss | undefined,
+  ): Promise<CachedToken> {
     const exchanger = request.exchange ? this.#options.exchangers?.[request.exchange] : undefined;
     if (!exchanger) throw new TypeError('exchange requested without an exchanger'); // checked in getToken
     const plain: TokenRequest = { ...request, minTtl: 0 };
     delete plain.exchange;
-    const { token } = await this.#getToken(plain, deadline);
+    const { token } = await this.#getToken(plain, deadline, admitMiss);
     return exchanger.exchange(token, deadline);
   }
 
@@ -495,6 +543,28 @@ const REFRESH_RETRY_MS = 5_000;
 const MAX_TRACKED_REFRESHES = 10_000;
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
+
+/** What a fetch is for, and what it may fall back on. */
+interface Fetch {
+  key: string;
+  request: TokenRequest;
+  deadline: Deadline;
+  /** A still-valid token to serve if Maskinporten fails. */
+  stale: CachedToken | undefined;
+  /** The shared-cache lease this fetch holds, if any. */
+  owner?: string;
+  admitMiss: AdmitMiss | undefined;
+}
+
+/** `admit`, asked at most once (an exchange's inner fetch is part of the same request). */
+function once(admit: AdmitMiss): AdmitMiss {
+  let admitted = false;
+  return () => {
+    if (admitted) return;
+    admit();
+    admitted = true;
+  };
+}
 
 /** A single flight for one key: its result, and the epoch ms by which it settles. */
 interface Flight {

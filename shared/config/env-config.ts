@@ -14,6 +14,9 @@ export const DEFAULT_DEADLINE_MS = 6_000;
  */
 export const LAMBDA_DEADLINE_MARGIN_MS = 1_000;
 export const DEFAULT_PORT = 8080;
+/** How long a refusal by Maskinporten is remembered per cache key (`BROKER_REFUSAL_CACHE_SECONDS`). */
+export const DEFAULT_REFUSAL_CACHE_SECONDS = 30;
+export const MAX_REFUSAL_CACHE_SECONDS = 300;
 export const DEFAULT_HOST = '127.0.0.1';
 
 /** A signing key reference as configured: `file:<path>` or `kms:<key id>`, with an optional kid. */
@@ -41,7 +44,11 @@ export interface EnvConfig {
   /** `BROKER_VPC_ENDPOINT_IDS`, split on commas. */
   vpcEndpointIds?: string[];
   policyFile?: string;
+  /** Lambda: the SSM parameter that holds the caller policy. */
+  policyParameter?: string;
   configSecret?: string;
+  /** How long Maskinporten's refusal of a request is answered from memory (0: never). */
+  refusalCacheSeconds: number;
   environment: string;
   deadlineMs: number;
   sandboxTokenLifetime: number;
@@ -76,6 +83,13 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     environment: optional(env, ENV.environment) ?? (issuer ? 'unnamed' : 'local'),
     deadlineMs: integer(env, ENV.deadlineMs, DEFAULT_DEADLINE_MS, 500, 30_000),
     sandboxTokenLifetime: integer(env, ENV.sandboxTokenLifetime, 120, 2, 86_400),
+    refusalCacheSeconds: integer(
+      env,
+      ENV.refusalCacheSeconds,
+      DEFAULT_REFUSAL_CACHE_SECONDS,
+      0,
+      MAX_REFUSAL_CACHE_SECONDS,
+    ),
     port: integer(env, ENV.port, DEFAULT_PORT, 0, 65_535),
     host: optional(env, ENV.host) ?? DEFAULT_HOST,
   };
@@ -90,7 +104,8 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   assign(config, 'apiId', matching(env, ENV.apiId, API_ID, 'an API Gateway REST API id'));
   assign(config, 'apiStage', matching(env, ENV.apiStage, STAGE_NAME, 'an API Gateway stage name'));
   assign(config, 'vpcEndpointIds', vpcEndpointIds(env));
-  assign(config, 'policyFile', optional(env, ENV.policyFile));
+  assign(config, 'policyFile', policyFile(env));
+  assign(config, 'policyParameter', optional(env, ENV.policyParameter));
   assign(config, 'configSecret', optional(env, ENV.configSecret));
   return config;
 }
@@ -103,6 +118,20 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
 export function isDeployedEnvironment(env: Env = process.env): boolean {
   const environment = optional(env, ENV.environment);
   return environment !== undefined && environment !== 'local';
+}
+
+/**
+ * `BROKER_POLICY_FILE`: unset means no policy, but set and blank is a mistake (an empty variable
+ * in a script or a compose file), never "no policy".
+ */
+function policyFile(env: Env): string | undefined {
+  const raw = env[ENV.policyFile];
+  if (raw !== undefined && raw.trim() === '') {
+    throw new TypeError(
+      `${ENV.policyFile} is set but blank: name a caller policy file, or unset it for none`,
+    );
+  }
+  return optional(env, ENV.policyFile);
 }
 
 /** Outside sandbox mode these must be set; the message lists every one that is missing. */

@@ -28,9 +28,9 @@ export const ENV = {
   altinnSystemId: 'ALTINN_SYSTEM_ID',
   /** Name of the DynamoDB token-cache table. Unset: memory-only cache. */
   tokenCacheTable: 'TOKEN_CACHE_TABLE',
-  /** Caller policy file (local server). */
+  /** Caller policy file (local server). Set but blank is an error. */
   policyFile: 'BROKER_POLICY_FILE',
-  /** Secrets Manager secret (name or ARN) with the client configuration and policy (Lambda). */
+  /** Secrets Manager secret (name or ARN) with the client configuration (Lambda). */
   configSecret: 'BROKER_CONFIG_SECRET',
   /**
    * Lambda: ARN of the symmetric KMS key that seals cached tokens: AES-256-GCM under a data key from
@@ -40,9 +40,15 @@ export const ENV = {
   tokenCacheKmsKey: 'TOKEN_CACHE_KMS_KEY',
   /**
    * Lambda: name of the SSM String parameter (`/maskinporten-broker/<env>/caller-policy`) holding
-   * the caller policy as JSON, `{"rules":[...]}` in the format `parsePolicy` reads.
+   * the caller policy as JSON, `{"rules":[...]}` in the format `parsePolicy` reads. Read at start
+   * and again by the first request after it is 60 s old.
    */
   policyParameter: 'BROKER_POLICY_PARAMETER',
+  /**
+   * Seconds a Maskinporten refusal of what was asked (invalid scope, MP-2xx/3xx) is answered from
+   * memory per cache key, so repeating it does not reach Maskinporten (default 30, 0 turns it off).
+   */
+  refusalCacheSeconds: 'BROKER_REFUSAL_CACHE_SECONDS',
   /** Lambda: the REST API id events must come from (`requestContext.apiId`). */
   apiId: 'BROKER_API_ID',
   /** Lambda: the API stage events must come from (`requestContext.stage`). */

@@ -3,8 +3,10 @@ import { describeIssue } from '../domain/schema-fields.js';
 import { isSystemId } from './env-config.js';
 
 /**
- * The environment's secret (Secrets Manager): client settings that may change without a deploy,
- * and the caller policy. Read at cold start; a bad secret fails the start with a clear message.
+ * The environment's secret (Secrets Manager): client settings that may change without a deploy.
+ * Only what is secret or per-account lives here; the caller policy is version-controlled
+ * (`infra/policies/<env>.json`, the SSM parameter `BROKER_POLICY_PARAMETER`). Read at cold start;
+ * a bad secret fails the start with a clear message.
  */
 export interface SecretConfig {
   clientId: string;
@@ -12,8 +14,16 @@ export interface SecretConfig {
   kidNext?: string;
   /** The broker's system in Altinn's register; overrides `ALTINN_SYSTEM_ID`. */
   systemId?: string;
-  policy?: unknown;
+  /**
+   * The secret still holds a `policy` from before the policy moved to the SSM parameter: it is
+   * not read (and grants nothing), and the broker warns until it is removed.
+   */
+  obsoletePolicy?: true;
 }
+
+/** What the broker says while an old secret still carries a `policy`. */
+export const OBSOLETE_POLICY_WARNING =
+  'the secret still holds a "policy", which the broker no longer reads: the caller policy is infra/policies/<env>.json, deployed as the SSM parameter in BROKER_POLICY_PARAMETER. Remove "policy" from the secret';
 
 const shortText = () => z.string().check(z.minLength(1), z.maxLength(200));
 
@@ -24,6 +34,7 @@ const secretSchema = z.strictObject({
   systemId: z.optional(
     z.string().check(z.refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')),
   ),
+  // Accepted (so an old secret does not stop the broker) and reported, never used.
   policy: z.optional(z.unknown()),
 });
 
@@ -34,11 +45,11 @@ export function parseSecretConfig(value: unknown, secretName: string): SecretCon
       `secret ${secretName} is invalid: ${describeIssue(parsed.error.issues[0])}`,
     );
   }
-  const { clientId, kid, kidNext, systemId, policy } = parsed.data;
+  const { clientId, kid, kidNext, systemId } = parsed.data;
   const config: SecretConfig = { clientId };
   if (kid) config.kid = kid;
   if (kidNext) config.kidNext = kidNext;
   if (systemId) config.systemId = systemId;
-  if (policy !== undefined) config.policy = policy;
+  if ('policy' in parsed.data) config.obsoletePolicy = true;
   return config;
 }

@@ -1,13 +1,16 @@
-import * as z from 'zod/mini';
 import { BrokerError } from './errors.js';
-import { parseOrgnr } from './orgnr.js';
-import { describeIssue } from './schema-fields.js';
 import type { TokenRequest } from './token-request.js';
 
 /** Who is calling: the IAM principal in AWS, a named or the default identity on the local server. */
 export interface CallerIdentity {
   /** IAM role ARN (the STS session mapped to its role), or a local name. */
   id: string;
+  /**
+   * The IAM role's unique id (`AROA…`), from API Gateway's `requestContext.identity.caller`
+   * (`AROA…:<session>`): a role deleted and created again under the same name gets a new one.
+   * Only in AWS; the local server cannot prove one.
+   */
+  roleId?: string;
   /** Where the identity came from; a header-named identity is trusted only on the local server. */
   source: 'iam' | 'local-default' | 'local-header';
 }
@@ -15,18 +18,26 @@ export interface CallerIdentity {
 /**
  * Who may ask for what. A rule names callers (exact IAM role ARNs, or ARNs with `*` in the role
  * name) and what they may request. A request is allowed when one rule matching the caller allows
- * all of it; no rule, no token.
+ * all of it; no rule, no token. Everything a rule does not grant is denied.
  */
 export interface CallerPolicy {
   rules: readonly PolicyRule[];
   /** Every caller may do anything: the local server without a policy file, never AWS. */
   open?: boolean;
+  /**
+   * Scopes no wildcard grants, as exact scopes or prefixes ending in `*`: the built-in
+   * {@link VENDOR_ADMIN_SCOPES} and the document's own `administrativeScopes`. A rule must name
+   * such a scope exactly.
+   */
+  administrativeScopes?: readonly string[];
 }
 
 export interface PolicyRule {
   /** A label for audit logs; never shown to callers. */
   name?: string;
   callers: readonly string[];
+  /** When set, the caller must also be one of these roles by unique id (`AROA…`). */
+  roleIds?: readonly string[];
   /** Exact scopes, or prefixes ending in `*` (`krr:*`). */
   scopes: readonly string[];
   /** Customer orgs the caller may act for (`org`, and `consumerOrg`), or `"*"` for any. */
@@ -37,6 +48,12 @@ export interface PolicyRule {
   skipCache: boolean;
   /** May drive system-user requests (onboarding) for its orgs. Default false. */
   systemUserRequests: boolean;
+  /** The exchanges it may ask for (`exchange: "altinn"`). Default none. */
+  exchange: readonly 'altinn'[];
+  /** The `externalRef`s it may name for its orgs, or `"*"`. Default none: the default system user. */
+  externalRefs: readonly string[] | '*';
+  /** Requests per minute, per caller, that may miss the caches (the rule's, or the policy's default). */
+  maxMissesPerMinute: number;
 }
 
 /**
@@ -49,68 +66,28 @@ export type PolicyAction =
   /** Onboarding: system-user requests and lookups. `org` is unknown until Altinn names it. */
   | { kind: 'onboarding'; org?: string };
 
-/** The policy's answer: the rule that allowed it (for the audit log), or why not (for the caller). */
-export type PolicyDecision = { allowed: true; rule: string } | { allowed: false; reason: string };
+/**
+ * The policy's answer: the rule that allowed it (for the audit log) and its cache-miss budget
+ * (none under the open policy), or why not (for the caller).
+ */
+export type PolicyDecision =
+  | { allowed: true; rule: string; maxMissesPerMinute?: number }
+  | { allowed: false; reason: string };
 
-const ROLE_ARN = /^arn:aws[\w-]*:(iam|sts)::[^:]*:[\w+=,.@/*-]+$/;
-const ACCOUNT = /^arn:[^:]+:[^:]+::(\d{12}):/;
-const MAX_PATTERN_LENGTH = 256;
-
-const ruleSchema = z.strictObject({
-  name: z.optional(z.string().check(z.maxLength(100))),
-  callers: z
-    .array(
-      z.string().check(
-        z.maxLength(MAX_PATTERN_LENGTH),
-        z.regex(
-          ROLE_ARN,
-          'must be IAM ARNs (arn:aws:iam::<account>:role/<name>), * allowed in the name',
-        ),
-        z.refine(
-          (arn: string) => ACCOUNT.test(arn),
-          'must name a 12-digit account (no * in the account)',
-        ),
-      ),
-    )
-    .check(z.minLength(1, 'must name at least one caller')),
-  scopes: z
-    .array(z.string().check(z.minLength(1), z.maxLength(MAX_PATTERN_LENGTH)))
-    .check(z.minLength(1, 'must name at least one scope')),
-  orgs: z.union([
-    z.literal('*'),
-    z.array(
-      z
-        .string()
-        .check(z.refine((org: string) => parseOrgnr(org) !== undefined, 'must be valid orgnrs')),
-    ),
-  ]),
-  vendorTokens: z.optional(z.boolean()),
-  skipCache: z.optional(z.boolean()),
-  systemUserRequests: z.optional(z.boolean()),
-});
-
-const policySchema = z.strictObject({ rules: z.array(ruleSchema).check(z.maxLength(1000)) });
-
-/** Validates a policy document. A bad policy throws (and fails the start); it never opens up. */
-export function parsePolicy(value: unknown, source: string): CallerPolicy {
-  const parsed = policySchema.safeParse(value);
-  if (!parsed.success) {
-    throw new TypeError(
-      `caller policy from ${source} is invalid: ${describeIssue(parsed.error.issues[0])}`,
-    );
-  }
-  return {
-    rules: parsed.data.rules.map((rule) => ({
-      ...(rule.name ? { name: rule.name } : {}),
-      callers: rule.callers,
-      scopes: rule.scopes,
-      orgs: rule.orgs === '*' ? '*' : rule.orgs.map((org) => parseOrgnr(org) as string),
-      vendorTokens: rule.vendorTokens ?? false,
-      skipCache: rule.skipCache ?? false,
-      systemUserRequests: rule.systemUserRequests ?? false,
-    })),
-  };
-}
+/**
+ * Scopes that administer the vendor itself in Altinn's system register and Digdir's self-service
+ * API: a wildcard never grants them (`altinn:*` does not reach `systemregister.write`). The broker
+ * uses the Altinn ones for onboarding with its own tokens, and `idporten:dcr.*` for its keys.
+ *
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/scopes/
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_sjolvbetjening_api
+ */
+export const VENDOR_ADMIN_SCOPES: readonly string[] = [
+  'altinn:authentication/systemregister.*',
+  'altinn:authentication/systemuser.request.*',
+  'idporten:dcr.*',
+  'idporten:dcr/*',
+];
 
 /** Allows nothing to anyone: AWS without a configured policy. */
 export const DENY_ALL: CallerPolicy = { rules: [] };
@@ -128,17 +105,21 @@ export function decide(
   action: PolicyAction,
 ): PolicyDecision {
   if (policy.open) return { allowed: true, rule: 'open (no policy)' };
-  const callerId = caller?.id;
-  if (!callerId) return { allowed: false, reason: 'the caller has no identity' };
-  const rules = policy.rules.filter((rule) =>
-    rule.callers.some((pattern) => matchesArn(pattern, callerId)),
-  );
+  if (!caller?.id) return { allowed: false, reason: 'the caller has no identity' };
+  const rules = policy.rules.filter((rule) => namesCaller(rule, caller));
   if (rules.length === 0) {
-    return { allowed: false, reason: `caller ${callerId} is not allowed to use the broker` };
+    return { allowed: false, reason: `caller ${caller.id} is not allowed to use the broker` };
   }
-  const allowing = rules.find((rule) => allows(rule, action));
-  if (allowing) return { allowed: true, rule: allowing.name ?? 'unnamed rule' };
-  return { allowed: false, reason: `caller ${callerId} may not ${describeAction(action)}` };
+  const admin = policy.administrativeScopes ?? VENDOR_ADMIN_SCOPES;
+  const allowing = rules.find((rule) => allows(rule, action, admin));
+  if (allowing) {
+    return {
+      allowed: true,
+      rule: ruleLabel(policy, allowing),
+      maxMissesPerMinute: allowing.maxMissesPerMinute,
+    };
+  }
+  return { allowed: false, reason: `caller ${caller.id} may not ${describeAction(action)}` };
 }
 
 /** {@link decide}, with a denial thrown as `access_denied`; resolves the allowing rule's name. */
@@ -147,29 +128,66 @@ export function requireAllowed(
   caller: CallerIdentity | undefined,
   action: PolicyAction,
 ): string {
-  const decision = decide(policy, caller, action);
-  if (!decision.allowed) throw new BrokerError('access_denied', decision.reason);
-  return decision.rule;
+  return requireDecision(policy, caller, action).rule;
 }
 
-function allows(rule: PolicyRule, action: PolicyAction): boolean {
+/** {@link decide}, with a denial thrown as `access_denied`; resolves the allowing decision. */
+export function requireDecision(
+  policy: CallerPolicy,
+  caller: CallerIdentity | undefined,
+  action: PolicyAction,
+): Extract<PolicyDecision, { allowed: true }> {
+  const decision = decide(policy, caller, action);
+  if (!decision.allowed) throw new BrokerError('access_denied', decision.reason);
+  return decision;
+}
+
+/** A rule's name for logs: its own, or its place in the document. */
+export function ruleLabel(policy: CallerPolicy, rule: PolicyRule): string {
+  return rule.name ?? `rule #${policy.rules.indexOf(rule) + 1}`;
+}
+
+/** True when `scope` is one no wildcard may grant. */
+export function isAdministrativeScope(scope: string, administrative: readonly string[]): boolean {
+  return administrative.some((pattern) => matchesScope(pattern, scope));
+}
+
+function namesCaller(rule: PolicyRule, caller: CallerIdentity): boolean {
+  if (!rule.callers.some((pattern) => matchesArn(pattern, caller.id))) return false;
+  return (
+    rule.roleIds === undefined ||
+    (caller.roleId !== undefined && rule.roleIds.includes(caller.roleId))
+  );
+}
+
+function allows(rule: PolicyRule, action: PolicyAction, admin: readonly string[]): boolean {
   switch (action.kind) {
     case 'onboarding':
       return rule.systemUserRequests && orgAllowed(rule, action.org);
     case 'token': {
-      const { scopes, org, consumerOrg, skipCache } = action.request;
+      const { scopes, org, consumerOrg, skipCache, exchange, externalRef } = action.request;
       if (skipCache && !rule.skipCache) return false;
-      if (!scopes.every((scope) => rule.scopes.some((allowed) => matchesScope(allowed, scope)))) {
-        return false;
-      }
+      if (!scopes.every((scope) => grantsScope(rule, scope, admin))) return false;
       if (org === undefined && !rule.vendorTokens) return false;
+      if (exchange !== undefined && !rule.exchange.includes(exchange)) return false;
+      if (externalRef !== undefined && !externalRefAllowed(rule, externalRef)) return false;
       return orgAllowed(rule, org) && orgAllowed(rule, consumerOrg);
     }
   }
 }
 
+/** An administrative scope only by its exact name; any other scope by name or prefix. */
+function grantsScope(rule: PolicyRule, scope: string, admin: readonly string[]): boolean {
+  if (isAdministrativeScope(scope, admin)) return rule.scopes.includes(scope);
+  return rule.scopes.some((allowed) => matchesScope(allowed, scope));
+}
+
 function orgAllowed(rule: PolicyRule, org: string | undefined): boolean {
   return org === undefined || rule.orgs === '*' || rule.orgs.includes(org);
+}
+
+function externalRefAllowed(rule: PolicyRule, externalRef: string): boolean {
+  return rule.externalRefs === '*' || rule.externalRefs.includes(externalRef);
 }
 
 function matchesScope(allowed: string, scope: string): boolean {
@@ -197,9 +215,13 @@ function describeAction(action: PolicyAction): string {
   if (action.kind === 'onboarding') {
     return `manage system-user requests${action.org ? ` for org ${action.org}` : ''}`;
   }
-  const { scopes, org, consumerOrg, skipCache } = action.request;
+  const { scopes, org, consumerOrg, skipCache, externalRef, exchange } = action.request;
   const forWhom = org ? ` for org ${org}` : ' as a plain vendor token';
+  const ref = externalRef === undefined ? '' : ` with externalRef ${externalRef}`;
   const delegated = consumerOrg ? ` on behalf of ${consumerOrg}` : '';
+  const exchanged = exchange
+    ? ` exchanged for an ${exchange === 'altinn' ? 'Altinn' : exchange} token`
+    : '';
   const refresh = skipCache ? ' with skipCache' : '';
-  return `get scope ${scopes.join(' ')}${forWhom}${delegated}${refresh}`;
+  return `get scope ${scopes.join(' ')}${forWhom}${ref}${delegated}${exchanged}${refresh}`;
 }

@@ -10,6 +10,7 @@ export type BrokerErrorKind =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'conflict'
+  | 'rate_limited'
   | 'upstream_refused'
   | 'upstream_rejected_grant'
   | 'broker_misconfigured'
@@ -43,6 +44,8 @@ export const ERROR_KINDS: Readonly<Record<BrokerErrorKind, ErrorKindMeaning>> = 
   conflict: { status: 409, error: 'conflict', fault: false },
   payload_too_large: { status: 413, error: 'invalid_request', fault: false },
   unsupported_media_type: { status: 415, error: 'invalid_request', fault: false },
+  /** The caller made more cache misses than its rule's `maxMissesPerMinute`; `Retry-After` says when. */
+  rate_limited: { status: 429, error: 'temporarily_unavailable', fault: false },
   /** Maskinporten refused what was asked for (MP-2xx/3xx): its own `error` goes on the wire. */
   upstream_refused: { status: 403, error: 'access_denied', fault: false },
   /** Maskinporten rejected the broker's own grant (key, kid, client, clock: MP-1xx, MP-01x). */

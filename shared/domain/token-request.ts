@@ -63,7 +63,7 @@ const scopeList = z.pipe(
 
 const resourceUri = z.string().check(
   z.refine(isAudienceUri, {
-    message: `must be absolute https URIs without a fragment, at most ${MAX_RESOURCE_LENGTH} characters`,
+    message: `must be absolute https URIs without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`,
   }),
 );
 
@@ -139,12 +139,23 @@ export function parseTokenRequest(body: unknown): TokenRequest {
   return request;
 }
 
-/** RFC 8707: an absolute URI without a fragment; here always https, written in lower case. */
+/**
+ * RFC 8707: an absolute URI without a fragment; here always https, written in lower case, and
+ * without userinfo (`https://user:pass@host/`): RFC 9110 §4.2.4 deprecates it in https URIs, and a
+ * credential in an audience would travel in the grant and into the token.
+ */
 function isAudienceUri(value: string): boolean {
   return (
     value.startsWith('https://') &&
-    isHttpsUrl(value, { maxLength: MAX_RESOURCE_LENGTH, fragment: false })
+    isHttpsUrl(value, { maxLength: MAX_RESOURCE_LENGTH, fragment: false }) &&
+    !hasUserInfo(value)
   );
+}
+
+function hasUserInfo(value: string): boolean {
+  const url = new URL(value);
+  // `https://@host/` parses to an empty user: the authority still holds an `@`.
+  return url.username !== '' || url.password !== '' || /^https:\/\/[^/?#]*@/.test(value);
 }
 
 function unionMessage(field: string): string {
@@ -152,7 +163,7 @@ function unionMessage(field: string): string {
     case 'scope':
       return 'must be a space-separated string or an array of strings';
     case 'resource':
-      return `must be an absolute https URI or an array of them, without a fragment, at most ${MAX_RESOURCE_LENGTH} characters`;
+      return `must be an absolute https URI or an array of them, without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`;
     default:
       return 'has the wrong type';
   }

@@ -1,3 +1,4 @@
+import { CachedRefusal } from '../app/refusal-cache.js';
 import { BrokerError } from '../domain/errors.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiRequest } from './api-types.js';
@@ -21,6 +22,7 @@ export function failureFields(error: unknown): Record<string, unknown> {
     upstreamStatus: error.upstream?.status,
     upstreamError: error.upstream?.error,
     [error.upstreamSource === 'altinn' ? 'altinnCode' : 'mpCode']: code,
+    refusalCached: error instanceof CachedRefusal || undefined,
   };
 }
 
@@ -29,4 +31,5 @@ export function countRefusal(metrics: BrokerMetrics, error: unknown): void {
   if (!(error instanceof BrokerError)) return;
   if (error.kind === 'invalid_request') metrics.count('InvalidRequests');
   if (error.kind === 'access_denied') metrics.count('AccessDenied');
+  if (error.kind === 'rate_limited') metrics.count('RateLimited');
 }

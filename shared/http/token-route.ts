@@ -1,6 +1,7 @@
-import type { BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
+import type { AdmitMiss, BrokerService, TokenResult, TokenSource } from '../app/broker-service.js';
+import type { MissLimiter } from '../app/miss-limiter.js';
 import type { CachedToken } from '../domain/cache-policy.js';
-import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
+import { type CallerPolicy, requireDecision } from '../domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
 import type { ApiResponse } from './api-types.js';
 import { rememberingBodyParser } from './json-body.js';
@@ -10,6 +11,8 @@ import type { Route } from './router.js';
 export interface TokenRouteOptions {
   broker: BrokerService;
   policy: CallerPolicy;
+  /** Spends a caller's miss budget (its rule's `maxMissesPerMinute`); none means no limit. */
+  limiter?: MissLimiter;
 }
 
 /** The response header that says where the token came from (`stale` while Maskinporten fails). */
@@ -17,11 +20,12 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
 
 /**
  * `POST /v1/token`: validate, authorise (before the cache, so a cached token never reaches a
- * caller that may not have it), get the token, and answer RFC 6749 §5.1. The audit line says who
- * asked for what and where the token came from; never the token.
+ * caller that may not have it), get the token, and answer RFC 6749 §5.1. A request the caches
+ * cannot answer spends one of the caller's misses under the allowing rule, or gets 429. The audit
+ * line says who asked for what and where the token came from; never the token.
  */
 export function createTokenRoute(options: TokenRouteOptions): Route {
-  const { broker, policy } = options;
+  const { broker, policy, limiter } = options;
   const parseBody = rememberingBodyParser(parseTokenRequest);
   return {
     method: 'POST',
@@ -30,13 +34,24 @@ export function createTokenRoute(options: TokenRouteOptions): Route {
     handler: (request, { deadline, audit }) => {
       const tokenRequest = parseBody(request);
       Object.assign(audit, auditFields(tokenRequest));
-      requireAllowed(policy, request.caller, { kind: 'token', request: tokenRequest });
+      const decision = requireDecision(policy, request.caller, {
+        kind: 'token',
+        request: tokenRequest,
+      });
       // A memory hit is answered at once (after handing off the refresh it started, where that is
-      // an invocation); anything else waits for the shared cache or upstream.
+      // an invocation), and spends no miss; anything else waits for the shared cache or upstream.
       const hit = broker.fromMemory(tokenRequest);
       if (hit?.handoff) return hit.handoff.then(() => tokenResponse(hit, audit));
       if (hit) return tokenResponse(hit, audit);
-      return broker.getToken(tokenRequest, deadline).then((result) => tokenResponse(result, audit));
+      const perMinute = decision.maxMissesPerMinute;
+      const caller = request.caller?.id ?? 'unknown';
+      const admitMiss: AdmitMiss | undefined =
+        limiter && perMinute !== undefined
+          ? () => limiter.admit(`${decision.rule}\n${caller}`, perMinute, caller)
+          : undefined;
+      return broker
+        .getToken(tokenRequest, deadline, admitMiss)
+        .then((result) => tokenResponse(result, audit));
     },
   };
 }

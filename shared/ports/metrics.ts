@@ -8,6 +8,10 @@
  * events refused because they did not come through the configured API, stage and VPC endpoints.
  * `RefreshAhead` counts refreshes started because a served token was inside its refresh window,
  * `RefreshAheadFailures` those that could not be handed off or did not renew the token.
+ * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
+ * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
+ * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
+ * last good policy stayed in force).
  */
 export type BrokerMetricName =
   | 'TokenRequests'
@@ -36,7 +40,10 @@ export type BrokerMetricName =
   | 'AccessDenied'
   | 'InvalidRequests'
   | 'AltinnExchanges'
-  | 'AltinnErrors';
+  | 'AltinnErrors'
+  | 'RefusalCacheHits'
+  | 'RateLimited'
+  | 'PolicyRefreshFailures';
 
 /** Where metrics go: EMF through Powertools in Lambda, in-memory counters locally and in tests. */
 export interface BrokerMetrics {

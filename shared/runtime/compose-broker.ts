@@ -4,6 +4,7 @@ import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
+import { MissLimiter } from '../app/miss-limiter.js';
 import { SealedSharedCache } from '../app/sealed-shared-cache.js';
 import { SystemUserService } from '../app/system-user-service.js';
 import { TokenFetcher, type TokenFetcherOptions } from '../app/token-fetcher.js';
@@ -41,6 +42,11 @@ export interface BrokerSettings {
   systemId?: string;
   /** Tokens the per-process cache holds (default 10,000). */
   memoryEntries?: number;
+  /**
+   * Seconds a Maskinporten refusal of a request is answered from memory per cache key
+   * (`BROKER_REFUSAL_CACHE_SECONDS`; default 30, 0 turns it off).
+   */
+  refusalCacheSeconds?: number;
 }
 
 /** The outside world as the shell found it: the things that differ between Lambda, laptop and test. */
@@ -147,11 +153,13 @@ export function composeBroker(
     },
     refreshScheduler: adapters.refreshScheduler,
     refreshDeadlineMs: settings.deadlineMs,
+    refusalTtlMs:
+      settings.refusalCacheSeconds === undefined ? undefined : settings.refusalCacheSeconds * 1000,
     ...tuning.service,
   });
   const systemUsers = systemUserService(settings, altinn, logger);
   const routes: Route[] = [
-    createTokenRoute({ broker, policy: settings.policy }),
+    createTokenRoute({ broker, policy: settings.policy, limiter: new MissLimiter({ clock }) }),
     createJwksRoute(adapters.keys),
     healthRoute,
     openApiRoute,

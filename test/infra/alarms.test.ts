@@ -40,6 +40,8 @@ const TICKETS = [
   'cache-hit-ratio-low',
   'untrusted-events',
   'cache-seal-failures',
+  'rate-limited',
+  'policy-refresh-failures',
 ];
 
 /** Every alarm (metric or composite) by name, with its properties. */

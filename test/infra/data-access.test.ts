@@ -13,7 +13,7 @@ import {
   ENVIRONMENTS,
 } from '../../infra/config.js';
 import { TABLE_DATA_ACTIONS } from '../../infra/constructs/resource-policies.js';
-import { parsePolicy } from '../../shared/domain/caller-policy.js';
+import { parsePolicy } from '../../shared/domain/policy-document.js';
 import {
   type Json,
   resourcesOf,
@@ -160,6 +160,24 @@ describe('infra/policies', () => {
   it.each([
     ['a missing file', {}, /No caller policy for environment "test": create .*test\.json/],
     ['a file that is not JSON', { 'test.json': '{rules:' }, /test\.json is not JSON/],
+    [
+      'a policy that names a key twice (JSON.parse would keep the last)',
+      {
+        'test.json': `{"rules":[{"callers":["arn:aws:iam::111111111111:role/x"],"scopes":["krr:*"],"orgs":["910753614"],"orgs":"*"}]}`,
+      },
+      /caller policy from .*test\.json is invalid: duplicate key "orgs" in rules\[0\]/,
+    ],
+    [
+      'a pattern that can never match (a * inside a scope)',
+      {
+        'test.json': JSON.stringify({
+          rules: [
+            { callers: ['arn:aws:iam::111111111111:role/x'], scopes: ['krr:*.read'], orgs: '*' },
+          ],
+        }),
+      },
+      /rules\.0\.scopes\.0: may hold \* only at the end/,
+    ],
     [
       'a policy parsePolicy refuses',
       { 'test.json': JSON.stringify({ rules: [{ callers: [], scopes: ['x'], orgs: '*' }] }) },

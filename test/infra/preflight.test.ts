@@ -291,6 +291,19 @@ describe('npm run preflight', () => {
     );
   });
 
+  it('warns while the secret still holds a caller policy the broker no longer reads', async () => {
+    mocks.secretsManager.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ clientId: 'c1', policy: { rules: [] } }),
+    });
+
+    const result = await check('config-secret');
+
+    expect(result.status).toBe('warn');
+    expect(result.detail).toContain(
+      'the secret still holds a "policy", which the broker no longer reads',
+    );
+  });
+
   it.each([
     [{ clientId: 'c1', policy: 'nope', extra: 1 }, 'fail', 'is invalid: '],
     ['{not json', 'fail', 'is invalid: '],

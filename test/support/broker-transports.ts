@@ -40,7 +40,10 @@ export interface BrokerTransport {
 
 export interface TransportOptions {
   env?: Record<string, string>;
-  /** Lambda only: the caller policy in the secret (default: the fixture's role may do anything). */
+  /**
+   * Lambda only: the caller policy in the SSM parameter (default: the fixture's role may do
+   * anything); a string is the parameter's text as it is.
+   */
   policy?: unknown;
   sharedCache?: SharedTokenCache;
   /** Lambda only: what the invocation context says is left of its time (default: plenty). */
@@ -49,6 +52,9 @@ export interface TransportOptions {
 
 /** The IAM principal of the recorded SigV4 event, mapped from its STS session to the role. */
 export const FIXTURE_ROLE_ARN = 'arn:aws:iam::123456789012:role/Admin';
+
+/** The SSM parameter the Lambda transports name in `BROKER_POLICY_PARAMETER`. */
+export const POLICY_PARAMETER = '/maskinporten-broker/test/caller-policy';
 
 export const ALLOW_ALL_POLICY = {
   rules: [
@@ -60,9 +66,16 @@ export const ALLOW_ALL_POLICY = {
       vendorTokens: true,
       skipCache: true,
       systemUserRequests: true,
+      exchange: ['altinn'],
+      externalRefs: '*',
+      maxMissesPerMinute: 100_000,
     },
   ],
 };
+
+/** A policy as the parameter's text: a string as it is, anything else as JSON. */
+export const policyText = (policy: unknown): string =>
+  typeof policy === 'string' ? policy : JSON.stringify(policy);
 
 export async function startLocalTransport(
   options: TransportOptions = {},
@@ -108,7 +121,8 @@ export async function startLambdaTransport(
     clientId: DEMO.clientId,
     publicJwk: await kmsPublicJwk(client, TEST_KMS_KEY_ARN),
   });
-  const secret = { clientId: DEMO.clientId, policy: options.policy ?? ALLOW_ALL_POLICY };
+  const secret = { clientId: DEMO.clientId };
+  const policy = policyText(options.policy ?? ALLOW_ALL_POLICY);
   const handler = createProxyHandler(
     () =>
       createLambdaRuntime({
@@ -123,12 +137,14 @@ export async function startLambdaTransport(
           ALTINN_SYSTEM_ID: DEMO.systemId,
           TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
           TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
+          BROKER_POLICY_PARAMETER: POLICY_PARAMETER,
           ...options.env,
         },
         clock: systemClock,
         logger,
         metrics,
         secrets: { getJson: async () => secret },
+        parameters: { getText: async () => policy },
         kmsClient: () => client,
         sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
       }),

@@ -159,7 +159,7 @@ export interface components {
     schemas: {
         /**
          * Format: uri
-         * @description An absolute `https` URI without a fragment, at most 2048 characters (RFC 8707).
+         * @description An absolute `https` URI without a fragment or user information, at most 2048 characters (RFC 8707).
          */
         readonly AudienceUri: string;
         /** @description Every error answer (RFC 6749 §5.2 style). */
@@ -453,11 +453,11 @@ export interface components {
                 } & components["schemas"]["Error"];
             };
         };
-        /** @description Throttled (today by API Gateway's stage throttle). Retry with backoff, after `Retry-After` when present. */
+        /** @description Throttled: by the broker when the caller made more requests that missed the caches than its rule's `maxMissesPerMinute` (cached tokens are still served), or by API Gateway's stage throttle. Retry after `Retry-After`, with backoff. */
         readonly TooManyRequests: {
             headers: {
                 readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
-                readonly "Retry-After": components["headers"]["RetryAfter"];
+                readonly "Retry-After": components["headers"]["RetryAfterOnThrottle"];
                 readonly [name: string]: unknown;
             };
             content: {
@@ -505,6 +505,8 @@ export interface components {
         readonly PragmaNoCache: "no-cache";
         /** @description Seconds to wait before asking again (RFC 9110 §10.2.3): 1, or as long as Maskinporten asked (at most 300). Sent by the broker with every `temporarily_unavailable`; API Gateway's own 429/502/504 carry none. */
         readonly RetryAfter: string;
+        /** @description Seconds to wait before asking again (RFC 9110 §10.2.3). Always sent with a 429: by the broker, the time until the caller's miss budget holds a miss again; by API Gateway's stage throttle, a fixed wait. */
+        readonly RetryAfterOnThrottle: string;
     };
     pathItems: never;
 }

@@ -1,3 +1,4 @@
+import { redactJwts } from '../../domain/redact.js';
 import type { AltinnProblem, AltinnValidationError } from '../../ports/altinn.js';
 import { field, isObject, type JsonObject, parseJsonText, stringField } from './altinn-json.js';
 
@@ -10,13 +11,14 @@ const MAX_PATHS = 10;
  * both wire shapes: pre-v5 (`type` an RFC 9110 link, message in `detail`, `validationErrors[].detail`)
  * and v5+ (`type: urn:altinn:error:<code>`, message in `title`, `validationErrors[].title`). Also
  * ASP.NET's plain `errors: {field: [messages]}`. Tolerates a BOM, any key casing, HTML and junk:
- * whatever cannot be read is left out, and texts are cut short.
+ * whatever cannot be read is left out, texts are cut short, and JWT-shaped text is redacted (it
+ * would reach the caller's answer and the logs).
  *
  * @see https://github.com/Altinn/altinn-authorization-utils/tree/main/src/Altinn.Authorization.ProblemDetails
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
 export function parseProblemDetails(text: string): AltinnProblem {
-  const parsed = parseJsonText(text);
+  const parsed = parseJsonText(redactJwts(text));
   if (!isObject(parsed)) return { validationErrors: [] };
   const problem: AltinnProblem = { validationErrors: readValidationErrors(parsed) };
   const type = stringField(parsed, 'type', MAX_TEXT);

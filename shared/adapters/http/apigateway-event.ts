@@ -16,8 +16,13 @@ export interface ApiGatewayProxyEvent {
     /** The REST API and stage the request came through. */
     apiId?: string | null;
     stage?: string | null;
-    /** `vpceId`: the interface endpoint a private API's request came through. */
-    identity?: { userArn?: string | null; vpceId?: string | null } | null;
+    identity?: {
+      userArn?: string | null;
+      /** The signer's principal id: `<role unique id>:<session>` for a role session. */
+      caller?: string | null;
+      /** The interface endpoint a private API's request came through. */
+      vpceId?: string | null;
+    } | null;
   } | null;
 }
 
@@ -45,6 +50,25 @@ export function callerFromUserArn(userArn: string | null | undefined): CallerIde
   return { id, source: 'iam' };
 }
 
+/** A role's unique id at the start of `identity.caller` (`AROA…:<session name>`). */
+const ROLE_SESSION_CALLER = /^(AROA[0-9A-Z]{16,60}):/;
+
+/**
+ * {@link callerFromUserArn}, with the role's unique id when the caller is a role session: API
+ * Gateway puts `<role id>:<session>` in `identity.caller` (the recorded SigV4 capture has it in
+ * `caller` and `user` alike). The id tells a role from a deleted and re-created one of the same name.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+export function callerFromIdentity(
+  identity: { userArn?: string | null; caller?: string | null } | null | undefined,
+): CallerIdentity | undefined {
+  const caller = callerFromUserArn(identity?.userArn);
+  const roleId = ROLE_SESSION_CALLER.exec(identity?.caller ?? '')?.[1];
+  if (caller && roleId && ASSUMED_ROLE.test(identity?.userArn ?? '')) caller.roleId = roleId;
+  return caller;
+}
+
 /** Turns an API Gateway proxy event into the broker's transport-neutral request. */
 export function fromApiGatewayEvent(event: ApiGatewayProxyEvent): ApiRequest {
   const request: ApiRequest = {
@@ -56,7 +80,7 @@ export function fromApiGatewayEvent(event: ApiGatewayProxyEvent): ApiRequest {
   if (typeof event.body === 'string') {
     request.body = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   }
-  const caller = callerFromUserArn(event.requestContext?.identity?.userArn);
+  const caller = callerFromIdentity(event.requestContext?.identity);
   if (caller) request.caller = caller;
   const requestId = event.requestContext?.requestId;
   if (requestId) request.requestId = requestId;

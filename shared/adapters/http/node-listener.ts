@@ -2,7 +2,6 @@ import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } fro
 import type { Duplex } from 'node:stream';
 import type { CallerIdentity } from '../../domain/caller-policy.js';
 import { BrokerError } from '../../domain/errors.js';
-import { isLoopbackHost } from '../../domain/secure-url.js';
 import {
   type ApiHandler,
   type ApiRequest,
@@ -19,11 +18,19 @@ export interface NodeListenerOptions {
   intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
   maxBodyBytes?: number;
   /**
-   * Refuse requests whose `Host` names anything but a loopback address: a server on loopback is
-   * reached as localhost, so another name means DNS rebinding (a web page in the developer's
-   * browser talking to the broker under its own name).
+   * Which names `Host` may give (lower case, IPv6 in brackets): a request for any other name is
+   * refused. A server reached under a name it does not know is being reached through DNS
+   * rebinding (a web page in a browser talking to the broker under the page's own name).
+   * Absent: any name.
    */
-  loopbackHostOnly?: boolean;
+  hostNames?: HostNames;
+}
+
+/** The `Host` names a server answers to, and how to say so in a refusal. */
+export interface HostNames {
+  allows(hostname: string): boolean;
+  /** Completes "the Host header must name ...": `this loopback server (localhost, ...)`. */
+  description: string;
 }
 
 /** Shared by every request without a query string (the hot token path); routes only read it. */
@@ -37,7 +44,6 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
  */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const loopbackHostOnly = options.loopbackHostOnly ?? false;
   // A client sends the same Host on every request: the last one found acceptable is not re-parsed.
   let acceptedHost: string | undefined;
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -45,7 +51,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
     const refused =
       host !== undefined && host === acceptedHost
         ? undefined
-        : refuseHost(request, loopbackHostOnly);
+        : refuseHost(request, options.hostNames);
     if (!refused && host !== undefined) acceptedHost = host;
     if (refused) {
       request.resume();
@@ -55,38 +61,53 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
       return;
     }
     if (options.intercept?.(request, response)) return;
-    readBody(request, maxBodyBytes, (body, tooLarge) => {
-      const url = request.url ?? '/';
-      const queryStart = url.indexOf('?');
-      const apiRequest: ApiRequest = {
-        method: request.method ?? 'GET',
-        path: queryStart === -1 ? url : url.slice(0, queryStart),
-        query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
-        headers: request.headers as Record<string, string | undefined>,
-        caller: options.resolveCaller(request),
-      };
-      if (body) apiRequest.body = body;
-      if (tooLarge) apiRequest.bodyTooLarge = true;
-      let answer: ApiResponse | Promise<ApiResponse>;
-      try {
-        answer = api(apiRequest);
-      } catch {
-        failInternally(response);
-        return;
-      }
-      if (answer instanceof Promise) {
-        answer.then(
-          (settled) => writeAnswer(request, response, settled, tooLarge),
-          () => failInternally(response),
-        );
-      } else {
-        writeAnswer(request, response, answer, tooLarge);
-      }
-    });
+    readBody(
+      request,
+      maxBodyBytes,
+      (body, tooLarge) => {
+        const url = request.url ?? '/';
+        const queryStart = url.indexOf('?');
+        const apiRequest: ApiRequest = {
+          method: request.method ?? 'GET',
+          path: queryStart === -1 ? url : url.slice(0, queryStart),
+          query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
+          headers: request.headers as Record<string, string | undefined>,
+          caller: options.resolveCaller(request),
+        };
+        if (body) apiRequest.body = body;
+        if (tooLarge) apiRequest.bodyTooLarge = true;
+        let answer: ApiResponse | Promise<ApiResponse>;
+        try {
+          answer = api(apiRequest);
+        } catch {
+          failInternally(response);
+          return;
+        }
+        if (answer instanceof Promise) {
+          answer.then(
+            (settled) => writeAnswer(request, response, settled, tooLarge),
+            () => failInternally(response),
+          );
+        } else {
+          writeAnswer(request, response, answer, tooLarge);
+        }
+      },
+      () => {
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        const unreadable = new BrokerError('invalid_request', 'the request body could not be read');
+        answerAndClose(request, response, toErrorResponse(unreadable));
+      },
+    );
   };
 }
 
-/** The answer with its length: node:http then sends head and body in one write, unchunked. */
+/**
+ * The answer with its length: node:http then sends head and body in one write, unchunked. A
+ * refused oversized upload is answered and the connection closed (`answerAndClose`).
+ */
 function writeAnswer(
   request: IncomingMessage,
   response: ServerResponse,
@@ -94,19 +115,24 @@ function writeAnswer(
   tooLarge: boolean,
 ): void {
   try {
-    const headers: OutgoingHttpHeaders = { ...answer.headers };
-    // RFC 9110 §8.6: no Content-Length on a 204 (nor a 1xx).
-    if (answer.status >= 200 && answer.status !== 204) {
-      headers['content-length'] = Buffer.byteLength(answer.body);
+    if (tooLarge) {
+      answerAndClose(request, response, answer);
+      return;
     }
-    response.writeHead(answer.status, headers);
+    response.writeHead(answer.status, withLength(answer));
     response.end(answer.body);
   } catch {
     failInternally(response);
-    return;
   }
-  // A refused oversized upload is not drained: close instead of reading the rest.
-  if (tooLarge) request.destroy();
+}
+
+/** The answer's headers with `content-length` (RFC 9110 §8.6: never on a 204 or a 1xx). */
+function withLength(answer: ApiResponse): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...answer.headers };
+  if (answer.status >= 200 && answer.status !== 204) {
+    headers['content-length'] = Buffer.byteLength(answer.body);
+  }
+  return headers;
 }
 
 function failInternally(response: ServerResponse): void {
@@ -118,22 +144,39 @@ function failInternally(response: ServerResponse): void {
   }
 }
 
-/** `Host` is required in HTTP/1.1 (RFC 9112 §3.2); on a loopback server it must name loopback. */
-function refuseHost(request: IncomingMessage, loopbackOnly: boolean): BrokerError | undefined {
+/**
+ * Answers a request whose body the broker will not read (too large, or broken off) and ends the
+ * connection, in this order: the answer goes out with `connection: close`, Node ends the socket
+ * once the answer is written, and meanwhile what the client still sends is read and dropped. A
+ * socket closed with unread bytes is reset, and a reset can discard the answer before the client
+ * reads it: it would see a broken connection instead of the 413.
+ */
+function answerAndClose(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: ApiResponse,
+): void {
+  request.resume();
+  response.writeHead(answer.status, { ...withLength(answer), connection: 'close' });
+  response.end(answer.body);
+}
+
+/** `Host` is required in HTTP/1.1 (RFC 9112 §3.2), and must be a name the server answers to. */
+function refuseHost(
+  request: IncomingMessage,
+  names: HostNames | undefined,
+): BrokerError | undefined {
   const host = request.headers.host;
   if (host === undefined) {
     return request.httpVersion === '1.1'
       ? new BrokerError('invalid_request', 'the Host header is required')
       : undefined;
   }
-  if (!loopbackOnly) return undefined;
+  if (!names) return undefined;
   const hostname =
     (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]) ?? '';
-  if (isLoopbackHost(hostname.toLowerCase())) return undefined;
-  return new BrokerError(
-    'access_denied',
-    'the Host header must name this loopback server (localhost, 127.0.0.1 or [::1])',
-  );
+  if (names.allows(hostname.toLowerCase())) return undefined;
+  return new BrokerError('access_denied', `the Host header must name ${names.description}`);
 }
 
 /**
@@ -203,12 +246,13 @@ function rawJsonResponse(status: number, description: string, headOnly = false):
 
 /**
  * Reads the body up to `limit` bytes and calls `done` once: with the bytes, or with `tooLarge`
- * (then it stops reading). A stream error ends the request without a call: the socket is gone.
+ * (then it stops reading); or `failed` once if the stream breaks off before its end.
  */
 function readBody(
   request: IncomingMessage,
   limit: number,
   done: (body: Uint8Array | undefined, tooLarge: boolean) => void,
+  failed: () => void,
 ): void {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) {
@@ -241,5 +285,8 @@ function readBody(
   });
   request.once('end', () => {
     if (!over) done(chunks ? Buffer.concat(chunks) : first, false);
+  });
+  request.once('error', () => {
+    if (!over) failed();
   });
 }

@@ -1,3 +1,4 @@
+import { redactJwts } from '../../domain/redact.js';
 import { type OAuthErrorBody, UpstreamError } from '../../ports/authorization-server.js';
 import { fetchFailure } from '../upstream-http.js';
 
@@ -10,6 +11,13 @@ export function toTransportError(error: unknown, signal: AbortSignal | undefined
   if (failure.kind === 'timeout') {
     return new UpstreamError({ kind: 'timeout', message: 'no answer before the timeout' });
   }
+  // `redirect: 'error'`: a grant (or the metadata read) never follows Maskinporten elsewhere.
+  if (isRedirectRefusal(error)) {
+    return new UpstreamError({
+      kind: 'network',
+      message: 'answered with a redirect (never followed)',
+    });
+  }
   const { code } = failure;
   return new UpstreamError({
     kind: 'network',
@@ -17,14 +25,22 @@ export function toTransportError(error: unknown, signal: AbortSignal | undefined
   });
 }
 
+/** What undici throws for a 3xx under `redirect: 'error'`: `fetch failed`, caused by this. */
+function isRedirectRefusal(error: unknown): boolean {
+  return (
+    error instanceof Error && (error.cause as Error | undefined)?.message === 'unexpected redirect'
+  );
+}
+
 /**
  * Reads an OAuth error body (`error`, `error_description`), tolerating HTML pages and junk: only
- * short string fields are kept so nothing odd flows into the broker's own answers.
+ * short string fields are kept, with JWT-shaped text redacted, so nothing odd flows into the
+ * broker's own answers and logs.
  */
 export function parseOAuthErrorBody(text: string, contentType: string | null): OAuthErrorBody {
   if (!contentType?.includes('json')) return {};
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(redactJwts(text));
     if (typeof parsed !== 'object' || parsed === null) return {};
     const body: OAuthErrorBody = {};
     const { error, error_description: description } = parsed as Record<string, unknown>;

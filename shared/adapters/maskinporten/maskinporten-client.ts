@@ -1,3 +1,4 @@
+import { redactJwts } from '../../domain/redact.js';
 import { requireSecureUrl } from '../../domain/secure-url.js';
 import {
   type AuthorizationServer,
@@ -88,6 +89,8 @@ export class MaskinportenHttpClient implements AuthorizationServer {
         },
         body,
         signal,
+        // A grant goes to the token endpoint the metadata names, nowhere else (a 3xx fails).
+        redirect: 'error',
       });
       text = await readBody(response);
     } catch (error) {
@@ -114,6 +117,7 @@ export class MaskinportenHttpClient implements AuthorizationServer {
       response = await this.#fetch(this.#metadataUrl, {
         headers: { accept: 'application/json' },
         signal: own.signal,
+        redirect: 'error',
       });
       text = await readBody(response);
     } catch (error) {
@@ -149,13 +153,17 @@ export class MaskinportenHttpClient implements AuthorizationServer {
       throw new UpstreamError({
         kind: 'malformed',
         status,
-        message: `metadata names another issuer: ${issuer}`,
+        message: redactJwts(`metadata names another issuer: ${issuer.slice(0, 200)}`),
       });
     }
     try {
       requireSecureUrl(endpoint, 'token_endpoint');
     } catch (error) {
-      throw new UpstreamError({ kind: 'malformed', status, message: (error as Error).message });
+      throw new UpstreamError({
+        kind: 'malformed',
+        status,
+        message: redactJwts((error as Error).message),
+      });
     }
     return { issuer, token_endpoint: endpoint };
   }

@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powertoolsBrokerLogger } from '../../../shared/adapters/logging/powertools-logger.js';
-import { DEMO } from '../../../shared/sandbox/demo.js';
 import {
   type CallOptions,
   type CallResult,
@@ -27,7 +26,14 @@ import {
 const ALLOWED = 'arn:aws:iam::111122223333:role/audit-allowed';
 const DENIED = 'arn:aws:iam::111122223333:role/audit-denied';
 const DENIED_SESSION = 'arn:aws:sts::123456789012:assumed-role/Intruder/session-1';
-const ALL = { scopes: ['*'], orgs: '*', vendorTokens: true, skipCache: true } as const;
+const ALL = {
+  scopes: ['*'],
+  orgs: '*',
+  vendorTokens: true,
+  skipCache: true,
+  externalRefs: '*',
+  exchange: ['altinn'],
+} as const;
 
 /** One request and what the audit line for it must say (when it is a token request). */
 interface Step {
@@ -194,10 +200,7 @@ describe('audit lines and secrets in logs, over both transports', () => {
       tee: powertools(),
     });
     lambda = await startLambdaHarness({
-      secret: {
-        clientId: DEMO.clientId,
-        policy: { rules: [{ callers: [FIXTURE_ROLE_ARN], ...ALL }] },
-      },
+      policy: { rules: [{ callers: [FIXTURE_ROLE_ARN], ...ALL }] },
       tee: powertools(),
     });
   });

@@ -26,6 +26,8 @@ import {
   ALLOW_ALL_POLICY,
   type CallOptions,
   type CallResult,
+  POLICY_PARAMETER,
+  policyText,
 } from '../../support/broker-transports.js';
 import { mockKmsWithRealKey, TEST_KMS_KEY_ARN, TEST_SEAL_KEY_ARN } from '../../support/kms-mock.js';
 import { assertConforms } from '../../support/openapi-conformance.js';
@@ -131,6 +133,12 @@ export interface LambdaHarness extends Harness {
   /** An event shaped like the recorded SigV4 capture; `userArn: null` drops the identity. */
   event(options: CallOptions & { userArn?: string | null }): ApiGatewayProxyEvent;
   callAs(userArn: string | null, options: CallOptions): Promise<CallResult>;
+  /** Changes the caller policy in the SSM parameter (an object as JSON, a string as it is). */
+  setPolicy(policy: unknown): void;
+  /** The next `times` reads of the policy parameter fail with `error`. */
+  failPolicyRead(error: Error, times?: number): void;
+  /** Reads of the policy parameter so far. */
+  policyReads(): number;
   /** The next `times` KMS Sign calls fail with `error` (or never answer, for `'hang'`). */
   failSign(error: Error | 'hang', times?: number): void;
   /** The runtime, once the first request has built it. */
@@ -140,12 +148,19 @@ export interface LambdaHarness extends Harness {
 }
 
 export interface LambdaHarnessOptions {
-  /** The whole secret; default `{clientId, policy: ALLOW_ALL_POLICY}`. */
+  /** The whole secret; default `{clientId}`. */
   secret?: Record<string, unknown>;
+  /**
+   * The caller policy in the SSM parameter (an object as JSON, a string as it is); default
+   * `ALLOW_ALL_POLICY`; `null` configures no parameter (`BROKER_POLICY_PARAMETER` unset).
+   */
+  policy?: unknown;
   env?: Record<string, string>;
   sharedCache?: SharedTokenCache;
   tee?: BrokerLogger;
   clock?: () => number;
+  /** Point the broker at the sandbox's Altinn (the exchange, the system-user endpoints). */
+  altinn?: boolean;
 }
 
 /**
@@ -158,7 +173,8 @@ export async function startLambdaHarness(
   const recording = new RecordingLogger();
   const logger = options.tee ? teeLogger(recording, options.tee) : recording;
   const metrics = new InMemoryMetrics();
-  const sandbox = await startSandboxServer({ tokenLifetimeSeconds: 120 });
+  // The sandbox shares the broker's clock, so a test may move time for both.
+  const sandbox = await startSandboxServer({ tokenLifetimeSeconds: 120, clock: options.clock });
   const { client } = mockKmsWithRealKey();
   seedDemo(sandbox, {
     clientId: DEMO.clientId,
@@ -179,7 +195,10 @@ export async function startLambdaHarness(
     return mockedSend(command);
   };
 
-  const secret = options.secret ?? { clientId: DEMO.clientId, policy: ALLOW_ALL_POLICY };
+  const secret = options.secret ?? { clientId: DEMO.clientId };
+  let policy = policyText(options.policy === undefined ? ALLOW_ALL_POLICY : options.policy);
+  const policyFaults: Error[] = [];
+  let policyReads = 0;
   let built: LambdaRuntime | undefined;
   const handler = createProxyHandler(async () => {
     built = await createLambdaRuntime({
@@ -192,12 +211,24 @@ export async function startLambdaHarness(
         BROKER_DEADLINE_MS: '1500',
         TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
         TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
+        BROKER_POLICY_PARAMETER: options.policy === null ? undefined : POLICY_PARAMETER,
+        ALTINN_PLATFORM_URL: options.altinn ? sandbox.altinnPlatformUrl : undefined,
+        ALTINN_SYSTEM_ID: options.altinn ? DEMO.systemId : undefined,
         ...options.env,
       },
       clock: options.clock ?? systemClock,
       logger,
       metrics,
       secrets: { getJson: async () => structuredClone(secret) },
+      parameters: {
+        getText: async (name) => {
+          policyReads++;
+          if (name !== POLICY_PARAMETER) throw new Error(`unexpected parameter ${name}`);
+          const fault = policyFaults.shift();
+          if (fault) throw fault;
+          return policy;
+        },
+      },
       kmsClient: () => client,
       sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
     });
@@ -254,6 +285,13 @@ export async function startLambdaHarness(
     event,
     call: (options) => invoke(event(options)),
     callAs: (userArn, options) => invoke(event({ ...options, userArn })),
+    setPolicy(next) {
+      policy = policyText(next);
+    },
+    failPolicyRead(error, times = 1) {
+      for (let i = 0; i < times; i++) policyFaults.push(error);
+    },
+    policyReads: () => policyReads,
     failSign(error, times = 1) {
       for (let i = 0; i < times; i++) signFaults.push(error);
     },

@@ -2,11 +2,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostNamesFor } from '../../../functions/local/host-names.js';
 import { localCallerResolver } from '../../../functions/local/local-caller.js';
 import { startLocalServer } from '../../../functions/local/server.js';
 import {
   createNodeListener,
   guardNodeServer,
+  type HostNames,
 } from '../../../shared/adapters/http/node-listener.js';
 import { MaskinportenHttpClient } from '../../../shared/adapters/maskinporten/maskinporten-client.js';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
@@ -120,6 +122,27 @@ describe('Maskinporten metadata is trusted only as far as the configured issuer'
       expect(fake.urls).toEqual([METADATA_URL]);
     },
   );
+
+  it('never follows a redirect of the metadata read (a real server answering 302)', async () => {
+    const hits: string[] = [];
+    const server = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.writeHead(302, { location: '/elsewhere' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const client = new MaskinportenHttpClient({ issuer, clock: systemClock });
+
+      const failure = client.requestToken('grant', Deadline.after(2000));
+
+      await expect(failure).rejects.toBeInstanceOf(UpstreamError);
+      await expect(failure).rejects.toThrow('answered with a redirect (never followed)');
+      expect(hits).toEqual(['/.well-known/oauth-authorization-server']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   it('sends the grant only to the token_endpoint the issuer’s metadata names', async () => {
     const tokenEndpoint = `${ISSUER}token`;
@@ -341,15 +364,87 @@ describe('the local server on loopback', () => {
   });
 });
 
-describe('node listener and guard on a non-loopback bind (HOST=0.0.0.0 in a container)', () => {
+describe('an oversized body: the 413 is read by the client, never a reset (issue 11 §4)', () => {
+  let broker: LocalHarness;
+  let origin: URL;
+
+  beforeAll(async () => {
+    broker = await startLocalHarness();
+    origin = new URL(broker.server.url);
+  });
+  afterAll(async () => {
+    await broker.close();
+  });
+
+  it.each([
+    ['declared too large (Content-Length 1 MB), body streamed on', false],
+    ['found too large while reading (chunked, 1 MB)', true],
+  ])(
+    '%s: 413 with connection: close, answered before the socket closes',
+    async (_what, chunked) => {
+      for (let run = 0; run < 3; run++) {
+        const exchange = await streamingUpload(origin, 1_000_000, chunked);
+
+        expect(exchange.error).toBeUndefined();
+        expect(exchange.answer).toMatch(/^HTTP\/1\.1 413 /);
+        const [head = '', body = ''] = exchange.answer.split('\r\n\r\n');
+        expect(head.toLowerCase()).toContain('\r\nconnection: close');
+        expect(JSON.parse(dechunk(head, body))).toEqual({
+          error: 'invalid_request',
+          error_description: expect.stringContaining('16384'),
+        });
+      }
+    },
+  );
+});
+
+/**
+ * A client that uploads `size` bytes in 8 KiB pieces, one every millisecond, and keeps sending
+ * while it reads the answer, as curl does with a large file; resolves when the server closes.
+ */
+function streamingUpload(
+  origin: URL,
+  size: number,
+  chunked: boolean,
+): Promise<{ answer: string; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: origin.hostname, port: Number(origin.port) });
+    const chunks: Buffer[] = [];
+    let error: string | undefined;
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (caught: NodeJS.ErrnoException) => {
+      error = caught.code ?? caught.message;
+    });
+    socket.on('close', () => resolve({ answer: Buffer.concat(chunks).toString('latin1'), error }));
+    socket.on('connect', () => {
+      socket.write(
+        `POST /v1/token HTTP/1.1\r\nHost: ${origin.host}\r\nContent-Type: application/json\r\n${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${size}`}\r\n\r\n`,
+      );
+      let sent = 0;
+      const piece = Buffer.alloc(8192, 'a');
+      const pump = () => {
+        if (socket.destroyed || !socket.writable || sent >= size) return;
+        socket.write(
+          chunked ? Buffer.concat([Buffer.from('2000\r\n'), piece, Buffer.from('\r\n')]) : piece,
+        );
+        sent += piece.length;
+        setTimeout(pump, 1);
+      };
+      pump();
+    });
+  });
+}
+
+describe('Host names on a non-loopback bind (decided from the bound address)', () => {
   let server: Server;
   let origin: URL;
+  let names: HostNames;
 
   beforeAll(async () => {
     server = createServer(
       createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
         resolveCaller: localCallerResolver(false),
-        loopbackHostOnly: false,
+        hostNames: { allows: (hostname) => names.allows(hostname), description: 'x' },
       }),
     );
     guardNodeServer(server);
@@ -361,9 +456,44 @@ describe('node listener and guard on a non-loopback bind (HOST=0.0.0.0 in a cont
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('does not check the Host name when the server is not loopback-only', async () => {
-    const response = await raw(origin, 'GET', '/', [['Host', 'broker.internal.example']]);
-    expect(response.status).toBe(200);
+  const status = async (host: string) => (await raw(origin, 'GET', '/', [['Host', host]])).status;
+
+  it('on one address (HOST=broker.internal.example) answers only to the configured name', async () => {
+    names = hostNamesFor('10.1.2.3', 'Broker.Internal.Example');
+    expect(names.description).toBe('the configured HOST (broker.internal.example)');
+    expect(await status('broker.internal.example')).toBe(200);
+    expect(await status('BROKER.internal.example:8080')).toBe(200);
+    for (const host of ['evil.example', 'broker.internal.example.evil', '10.1.2.3', 'localhost']) {
+      expect(await status(host)).toBe(403);
+    }
+  });
+
+  it('on an IPv6 address answers to it in brackets', async () => {
+    names = hostNamesFor('fd00::5', 'fd00::5');
+    expect(await status('[fd00::5]:8080')).toBe(200);
+    expect(await status('evil.example')).toBe(403);
+  });
+
+  it.each(['0.0.0.0', '::'])(
+    'on every interface (%s) answers to IP addresses and localhost, never to a name (DNS rebinding)',
+    async (bound) => {
+      names = hostNamesFor(bound, bound);
+      for (const host of ['10.1.2.3:8080', '[fd00::5]', 'localhost', '127.0.0.1']) {
+        expect(await status(host)).toBe(200);
+      }
+      for (const host of ['evil.example', 'broker.internal.example', '10.1.2.3.nip.io']) {
+        expect(await status(host)).toBe(403);
+      }
+    },
+  );
+
+  it('on loopback, however the address is spelt, answers only to loopback names', () => {
+    for (const bound of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      names = hostNamesFor(bound, 'whatever');
+      expect(names.allows('localhost')).toBe(true);
+      expect(names.allows('[::1]')).toBe(true);
+      expect(names.allows('whatever')).toBe(false);
+    }
   });
 });
 
@@ -374,7 +504,7 @@ describe('the broker-caller header', () => {
       socket: { remoteAddress },
     }) as unknown as IncomingMessage;
 
-  it.each(['127.0.0.1', '::1', '::ffff:127.0.0.1'])(
+  it.each(['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1'])(
     'is honoured from loopback peer %s with a policy file',
     (peer) => {
       expect(localCallerResolver(true)(message(peer))).toEqual({
@@ -384,13 +514,11 @@ describe('the broker-caller header', () => {
     },
   );
 
-  it.each(['10.0.0.5', '::ffff:10.0.0.5', '192.168.1.2', 'fe80::1'])(
-    'is ignored from non-loopback peer %s',
+  it.each(['10.0.0.5', '::ffff:10.0.0.5', '192.168.1.2', 'fe80::1', '0.0.0.0'])(
+    'is ignored from non-loopback peer %s, which is never the local identity either',
     (peer) => {
-      expect(localCallerResolver(true)(message(peer))).toEqual({
-        id: 'local',
-        source: 'local-default',
-      });
+      expect(localCallerResolver(true)(message(peer))).toBeUndefined();
+      expect(localCallerResolver(false)(message(peer))).toBeUndefined();
     },
   );
 

@@ -7,6 +7,7 @@ import {
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiGatewayProxyEvent } from '../../../shared/adapters/http/apigateway-event.js';
@@ -17,7 +18,11 @@ import type { PublicSigningJwk } from '../../../shared/ports/grant-signer.js';
 import { DEMO, seedDemo } from '../../../shared/sandbox/demo.js';
 import { type SandboxServer, startSandboxServer } from '../../../shared/sandbox/sandbox.js';
 import { FIXTURE_EVENT_SOURCE_ENV, privateIamEvent } from '../../support/apigateway-events.js';
-import { ALLOW_ALL_POLICY, FIXTURE_ROLE_ARN } from '../../support/broker-transports.js';
+import {
+  ALLOW_ALL_POLICY,
+  FIXTURE_ROLE_ARN,
+  POLICY_PARAMETER,
+} from '../../support/broker-transports.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
 import {
   installSealKey,
@@ -74,6 +79,7 @@ interface LogLine {
 
 const kmsMock = mockClient(KMSClient);
 const secretsMock = mockClient(SecretsManagerClient);
+const ssmMock = mockClient(SSMClient);
 
 /** The next Sign calls fail with these, in order (then Sign works again). */
 const signFaults: Error[] = [];
@@ -164,7 +170,14 @@ describe('the Lambda handler writes its metrics as EMF', () => {
     installSealKey(kmsMock, { table: db.tableName });
     secretsMock.on(GetSecretValueCommand).resolves({
       Name: 'maskinporten-broker/emf-test',
-      SecretString: JSON.stringify({ clientId: DEMO.clientId, policy: ALLOW_ALL_POLICY }),
+      SecretString: JSON.stringify({ clientId: DEMO.clientId }),
+    });
+    ssmMock.on(GetParameterCommand, { Name: POLICY_PARAMETER }).resolves({
+      Parameter: {
+        Name: POLICY_PARAMETER,
+        Type: 'String',
+        Value: JSON.stringify(ALLOW_ALL_POLICY),
+      },
     });
     jwk = await kmsPublicJwk(new KMSClient({ region: 'eu-north-1' }), TEST_KMS_KEY_ARN);
     seedDemo(sandbox, { publicJwk: jwk });
@@ -174,6 +187,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       MASKINPORTEN_ISSUER: sandbox.issuer,
       SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
       BROKER_CONFIG_SECRET: 'maskinporten-broker/emf-test',
+      BROKER_POLICY_PARAMETER: POLICY_PARAMETER,
       BROKER_ENVIRONMENT: ENVIRONMENT,
       ...FIXTURE_EVENT_SOURCE_ENV,
       BROKER_DEADLINE_MS: '3000',
@@ -281,6 +295,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
   afterAll(async () => {
     kmsMock.restore();
     secretsMock.restore();
+    ssmMock.restore();
     await Promise.all([sandbox?.close(), db?.close()]);
   });
 

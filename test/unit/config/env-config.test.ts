@@ -14,6 +14,7 @@ const DEFAULTS = {
   environment: 'local',
   deadlineMs: DEFAULT_DEADLINE_MS,
   sandboxTokenLifetime: 120,
+  refusalCacheSeconds: 30,
   port: DEFAULT_PORT,
   host: DEFAULT_HOST,
 };
@@ -26,9 +27,36 @@ describe('loadEnvConfig', () => {
     expect(DEFAULTS).toMatchObject({ deadlineMs: 6000, port: 8080, host: '127.0.0.1' });
   });
 
-  it('treats blank values as unset', () => {
-    const blank = Object.fromEntries(Object.values(ENV).map((name) => [name, '  ']));
+  it('treats blank values as unset, except a blank BROKER_POLICY_FILE', () => {
+    const blank = Object.fromEntries(
+      Object.values(ENV)
+        .filter((name) => name !== ENV.policyFile)
+        .map((name) => [name, '  ']),
+    );
     expect(loadEnvConfig(blank)).toStrictEqual(DEFAULTS);
+  });
+
+  it.each(['', '  ', '\t'])(
+    'refuses BROKER_POLICY_FILE set but blank (%j): never "no policy"',
+    (value) => {
+      expect(() => loadEnvConfig({ [ENV.policyFile]: value })).toThrow(
+        'BROKER_POLICY_FILE is set but blank: name a caller policy file, or unset it for none',
+      );
+    },
+  );
+
+  it.each([
+    ['0', 0],
+    ['45', 45],
+    ['300', 300],
+  ])('reads BROKER_REFUSAL_CACHE_SECONDS=%s', (value, seconds) => {
+    expect(loadEnvConfig({ [ENV.refusalCacheSeconds]: value }).refusalCacheSeconds).toBe(seconds);
+  });
+
+  it.each(['301', '-1', '1.5', 'soon'])('refuses BROKER_REFUSAL_CACHE_SECONDS=%s', (value) => {
+    expect(() => loadEnvConfig({ [ENV.refusalCacheSeconds]: value })).toThrow(
+      /BROKER_REFUSAL_CACHE_SECONDS must be a whole number from 0 to 300/,
+    );
   });
 
   it('reads every variable, trimmed', () => {
@@ -43,7 +71,9 @@ describe('loadEnvConfig', () => {
         [ENV.altinnPlatform]: 'https://platform.tt02.altinn.no',
         [ENV.tokenCacheTable]: 'tokens',
         [ENV.policyFile]: './policy.json',
+        [ENV.policyParameter]: '/maskinporten-broker/test/caller-policy',
         [ENV.configSecret]: 'broker/test',
+        [ENV.refusalCacheSeconds]: '10',
         [ENV.environment]: 'test',
         [ENV.deadlineMs]: '4000',
         [ENV.sandboxTokenLifetime]: '30',
@@ -58,7 +88,9 @@ describe('loadEnvConfig', () => {
       altinnPlatform: 'https://platform.tt02.altinn.no',
       tokenCacheTable: 'tokens',
       policyFile: './policy.json',
+      policyParameter: '/maskinporten-broker/test/caller-policy',
       configSecret: 'broker/test',
+      refusalCacheSeconds: 10,
       environment: 'test',
       deadlineMs: 4000,
       sandboxTokenLifetime: 30,

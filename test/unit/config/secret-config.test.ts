@@ -23,12 +23,17 @@ describe('parseSecretConfig', () => {
       { clientId: 'c', kid: 'k1' },
     ],
     [
-      { clientId: 'c', kid: 'k1', kidNext: 'k2', policy: { rules: [] } },
-      { clientId: 'c', kid: 'k1', kidNext: 'k2', policy: { rules: [] } },
+      { clientId: 'c', kid: 'k1', kidNext: 'k2' },
+      { clientId: 'c', kid: 'k1', kidNext: 'k2' },
+    ],
+    // A policy left in an old secret is never read, only reported (the SSM parameter decides).
+    [
+      { clientId: 'c', policy: { rules: [{ callers: ['*'], scopes: ['*'], orgs: '*' }] } },
+      { clientId: 'c', obsoletePolicy: true },
     ],
     [
       { clientId: 'c', policy: null },
-      { clientId: 'c', policy: null },
+      { clientId: 'c', obsoletePolicy: true },
     ],
     [{ clientId: 'c'.repeat(200) }, { clientId: 'c'.repeat(200) }],
   ])('reads %j', (value, config) => {

@@ -6,10 +6,14 @@ import {
   OPEN_POLICY,
   type PolicyAction,
   type PolicyDecision,
-  parsePolicy,
   requireAllowed,
+  VENDOR_ADMIN_SCOPES,
 } from '../../../shared/domain/caller-policy.js';
 import { BrokerError } from '../../../shared/domain/errors.js';
+import {
+  DEFAULT_MAX_MISSES_PER_MINUTE,
+  parsePolicy,
+} from '../../../shared/domain/policy-document.js';
 import { parseTokenRequest } from '../../../shared/domain/token-request.js';
 
 const ORG_A = '910753614';
@@ -25,7 +29,7 @@ const rule = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('parsePolicy', () => {
-  it('normalises rules: bare orgnrs, defaults false, no empty name', () => {
+  it('normalises rules: bare orgnrs, everything not granted denied, no empty name', () => {
     expect(
       parsePolicy(
         {
@@ -38,6 +42,10 @@ describe('parsePolicy', () => {
               vendorTokens: true,
               skipCache: true,
               systemUserRequests: true,
+              exchange: ['altinn', 'altinn'],
+              externalRefs: ['avdeling-nord'],
+              roleIds: ['AROAEXAMPLEID1234567'],
+              maxMissesPerMinute: 30,
             },
             { name: '', callers: [OPS], scopes: ['a:read'], orgs: '*' },
           ],
@@ -49,11 +57,15 @@ describe('parsePolicy', () => {
         {
           name: 'RULE-ALPHA',
           callers: [BILLING, OPS],
+          roleIds: ['AROAEXAMPLEID1234567'],
           scopes: ['krr:*', 'a:read'],
           orgs: [ORG_A, ORG_B],
           vendorTokens: true,
           skipCache: true,
           systemUserRequests: true,
+          exchange: ['altinn'],
+          externalRefs: ['avdeling-nord'],
+          maxMissesPerMinute: 30,
         },
         {
           callers: [OPS],
@@ -62,21 +74,46 @@ describe('parsePolicy', () => {
           vendorTokens: false,
           skipCache: false,
           systemUserRequests: false,
+          exchange: [],
+          externalRefs: [],
+          maxMissesPerMinute: DEFAULT_MAX_MISSES_PER_MINUTE,
         },
       ],
+      administrativeScopes: VENDOR_ADMIN_SCOPES,
     });
   });
 
   it('accepts no rules at all (and then allows nothing)', () => {
-    expect(parsePolicy({ rules: [] }, 'test')).toStrictEqual({ rules: [] });
+    expect(parsePolicy({ rules: [] }, 'test')).toStrictEqual({
+      rules: [],
+      administrativeScopes: VENDOR_ADMIN_SCOPES,
+    });
+  });
+
+  it('gives rules without maxMissesPerMinute the policy-wide default, else the built-in one', () => {
+    const rules = [rule(), rule({ maxMissesPerMinute: 5 })];
+    expect(
+      parsePolicy({ rules, maxMissesPerMinute: 40 }, 'test').rules.map((r) => r.maxMissesPerMinute),
+    ).toEqual([40, 5]);
+    expect(parsePolicy({ rules }, 'test').rules.map((r) => r.maxMissesPerMinute)).toEqual([
+      DEFAULT_MAX_MISSES_PER_MINUTE,
+      5,
+    ]);
+  });
+
+  it('adds the document’s administrative scopes to the vendor’s own, never replacing them', () => {
+    expect(
+      parsePolicy({ rules: [], administrativeScopes: ['skatteetaten:admin*'] }, 'test')
+        .administrativeScopes,
+    ).toEqual([...VENDOR_ADMIN_SCOPES, 'skatteetaten:admin*']);
   });
 
   it.each([
     'arn:aws:iam::111111111111:role/x',
-    'arn:aws:iam::111111111111:role/path/x',
     'arn:aws:iam::111111111111:role/*',
     'arn:aws:iam::111111111111:role/a*b*c',
     'arn:aws:iam::111111111111:user/alice',
+    'arn:aws:iam::111111111111:user/team/alice',
     'arn:aws-cn:iam::111111111111:role/x',
     'arn:aws-us-gov:iam::111111111111:role/x',
     'arn:aws:iam::111111111111:role/with+=,.@-_chars',
@@ -121,7 +158,7 @@ describe('parsePolicy', () => {
     [
       'a space in the name',
       { rules: [rule({ callers: ['arn:aws:iam::111111111111:role/a b'] })] },
-      'rules.0.callers.0: must be IAM ARNs',
+      'rules.0.callers.0: must not contain spaces',
     ],
     ['a bare *', { rules: [rule({ callers: ['*'] })] }, 'rules.0.callers.0: must be IAM ARNs'],
     [
@@ -165,6 +202,94 @@ describe('parsePolicy', () => {
       'rules.1.scopes: must name at least one scope',
     ],
     ['over 1000 rules', { rules: Array.from({ length: 1001 }, () => rule()) }, 'rules: '],
+    // Patterns that can never match a caller or a scope are mistakes, not rules.
+    [
+      'an assumed-role session (callers are matched as roles)',
+      { rules: [rule({ callers: ['arn:aws:sts::111111111111:assumed-role/ops/alice'] })] },
+      'rules.0.callers.0: must name the role (arn:aws:iam::<account>:role/<name>), not an STS session',
+    ],
+    [
+      'an assumed-role ARN spelt under iam',
+      { rules: [rule({ callers: ['arn:aws:iam::111111111111:assumed-role/ops/x'] })] },
+      'rules.0.callers.0: must name the role',
+    ],
+    [
+      'a role with a path (a session ARN has none)',
+      { rules: [rule({ callers: ['arn:aws:iam::111111111111:role/team/x'] })] },
+      'rules.0.callers.0: must name the role without its path',
+    ],
+    [
+      '** in a caller',
+      { rules: [rule({ callers: ['arn:aws:iam::111111111111:role/a**'] })] },
+      'rules.0.callers.0: must not contain **',
+    ],
+    [
+      'a trailing space in a caller',
+      { rules: [rule({ callers: ['arn:aws:iam::111111111111:role/x '] })] },
+      'rules.0.callers.0: must not contain spaces',
+    ],
+    [
+      'a * inside a scope',
+      { rules: [rule({ scopes: ['krr:*.read'] })] },
+      'rules.0.scopes.0: may hold * only at the end',
+    ],
+    [
+      'a leading * scope',
+      { rules: [rule({ scopes: ['*:read'] })] },
+      'rules.0.scopes.0: may hold * only at the end',
+    ],
+    [
+      '** in a scope',
+      { rules: [rule({ scopes: ['krr:**'] })] },
+      'rules.0.scopes.0: must not contain **',
+    ],
+    [
+      'a space in a scope',
+      { rules: [rule({ scopes: ['krr:a krr:b'] })] },
+      'rules.0.scopes.0: must not contain spaces',
+    ],
+    [
+      'a quote in a scope',
+      { rules: [rule({ scopes: ['krr:"a"'] })] },
+      'rules.0.scopes.0: must be a scope',
+    ],
+    [
+      'a bad administrative scope',
+      { rules: [], administrativeScopes: ['x*y'] },
+      'administrativeScopes.0: may hold * only at the end',
+    ],
+    [
+      'an unknown exchange',
+      { rules: [rule({ exchange: ['idporten'] })] },
+      'rules.0.exchange.0: must be "altinn"',
+    ],
+    ['exchange as a flag', { rules: [rule({ exchange: true })] }, 'rules.0.exchange: '],
+    ['externalRefs "all"', { rules: [rule({ externalRefs: 'all' })] }, 'rules.0.externalRefs: '],
+    [
+      'an externalRef with a space',
+      { rules: [rule({ externalRefs: ['a b'] })] },
+      'rules.0.externalRefs.0: must not contain whitespace',
+    ],
+    [
+      'a role id that is not one',
+      { rules: [rule({ roleIds: ['AIDAEXAMPLEID1234567'] })] },
+      'rules.0.roleIds.0: must be IAM role unique ids',
+    ],
+    [
+      'no role ids',
+      { rules: [rule({ roleIds: [] })] },
+      'rules.0.roleIds: must name at least one role id',
+    ],
+    [
+      'maxMissesPerMinute 0',
+      { rules: [rule({ maxMissesPerMinute: 0 })] },
+      'rules.0.maxMissesPerMinute: must be at least 1',
+    ],
+    [
+      'a fractional default',
+      { rules: [], maxMissesPerMinute: 1.5 },
+      'maxMissesPerMinute: must be a whole number',
+    ],
   ];
 
   it.each(invalid)('refuses %s', (_, value, problem) => {
@@ -205,6 +330,13 @@ function actionOf(asked: Asked): PolicyAction {
 /** The decision for an IAM caller (or none, for an empty or missing id). */
 const decideFor = (policy: CallerPolicy, caller: string | undefined, asked: Asked) =>
   decide(policy, caller ? { id: caller, source: 'iam' } : undefined, actionOf(asked));
+
+/** An allowing decision by the rule `name` with the built-in miss budget. */
+const allowedBy = (name: string) => ({
+  allowed: true,
+  rule: name,
+  maxMissesPerMinute: DEFAULT_MAX_MISSES_PER_MINUTE,
+});
 
 /** The denial's reason; fails the test when the action was allowed. */
 function reasonOf(decision: PolicyDecision): string {
@@ -302,22 +434,17 @@ describe('decide', () => {
       { systemUserRequests: true },
       'RULE-ONBOARD',
     ],
-    [
-      'an unnamed rule',
-      'arn:aws:iam::444444444444:role/vendor',
-      { scopes: ['v:read'] },
-      'unnamed rule',
-    ],
+    ['an unnamed rule', 'arn:aws:iam::444444444444:role/vendor', { scopes: ['v:read'] }, 'rule #4'],
     [
       'a vendor token with an allowed consumerOrg',
       'arn:aws:iam::444444444444:role/vendor',
       { scopes: ['v:read'], consumerOrg: ORG_C },
-      'unnamed rule',
+      'rule #4',
     ],
   ];
 
   it.each(allowed)('allows %s', (_, caller, action, ruleName) => {
-    expect(decideFor(policy, caller, action)).toEqual({ allowed: true, rule: ruleName });
+    expect(decideFor(policy, caller, action)).toEqual(allowedBy(ruleName));
   });
 
   const denied: [string, string, Asked, string][] = [
@@ -427,7 +554,7 @@ describe('decide', () => {
     const reason = reasonOf(decideFor(policy, caller, action));
     expect(reason).toContain(`caller ${caller} `);
     expect(reason).toContain(fragment);
-    expect(reason).not.toMatch(/RULE-|unnamed rule/);
+    expect(reason).not.toMatch(/RULE-|rule #/);
   });
 
   it('says exactly what was denied', () => {
@@ -498,7 +625,7 @@ describe('decide', () => {
       [{ scopes: ['b'], org: ORG_B }, 'RULE-B'],
       [{ scopes: ['c'], org: ORG_C, skipCache: true }, 'RULE-C'],
     ] as [Asked, string][])('allows %j by the one rule that allows all of it', (action, name) => {
-      expect(decideFor(multi, caller, action)).toEqual({ allowed: true, rule: name });
+      expect(decideFor(multi, caller, action)).toEqual(allowedBy(name));
     });
 
     it.each([
@@ -526,10 +653,9 @@ describe('decide', () => {
       },
       'test',
     );
-    expect(decideFor(dotted, 'arn:aws:iam::111111111111:role/a.b-1', { scopes: ['s'] })).toEqual({
-      allowed: true,
-      rule: 'R',
-    });
+    expect(decideFor(dotted, 'arn:aws:iam::111111111111:role/a.b-1', { scopes: ['s'] })).toEqual(
+      allowedBy('R'),
+    );
     expect(
       decideFor(dotted, 'arn:aws:iam::111111111111:role/aXb-1', { scopes: ['s'] }).allowed,
     ).toBe(false);
@@ -543,7 +669,10 @@ describe('a token action', () => {
   );
 
   it.each([
-    [{ scope: 'a', org: `0192:${ORG_A}`, externalRef: 'r', minTtl: 30 }, true],
+    [{ scope: 'a', org: `0192:${ORG_A}`, minTtl: 30 }, true],
+    // Only the org's default system user unless the rule names the externalRef.
+    [{ scope: 'a', org: ORG_A, externalRef: 'r' }, false],
+    [{ scope: 'a', org: ORG_A, exchange: 'altinn' }, false],
     [{ scope: 'a', org: ORG_A, resource: 'https://a.no/' }, true],
     [{ scope: 'a', org: ORG_A, skipCache: true }, false],
     [{ scope: 'a b', org: ORG_A }, false],
@@ -553,5 +682,161 @@ describe('a token action', () => {
     expect(decide(ops, { id: OPS, source: 'iam' }, { kind: 'token', request }).allowed).toBe(
       allowed,
     );
+  });
+});
+
+describe('administrative scopes (issue 11 §2)', () => {
+  const ADMIN_CALLER = 'arn:aws:iam::111111111111:role/onboarding';
+  const policyOf = (scopes: string[], extra: Record<string, unknown> = {}) =>
+    parsePolicy(
+      { rules: [rule({ callers: [ADMIN_CALLER], scopes, vendorTokens: true })], ...extra },
+      'test',
+    );
+  const may = (policy: CallerPolicy, scope: string) =>
+    decide(policy, { id: ADMIN_CALLER, source: 'iam' }, actionOf({ scopes: [scope] })).allowed;
+
+  it.each([
+    ['altinn:*', 'altinn:authentication/systemregister.write'],
+    ['altinn:*', 'altinn:authentication/systemregister.admin'],
+    ['altinn:*', 'altinn:authentication/systemuser.request.write'],
+    ['altinn:*', 'altinn:authentication/systemuser.request.read'],
+    ['*', 'altinn:authentication/systemregister.write'],
+    ['altinn:authentication/*', 'altinn:authentication/systemregister.write'],
+    // Even the administrative prefix itself is a wildcard: the scope must be named exactly.
+    ['altinn:authentication/systemregister.*', 'altinn:authentication/systemregister.write'],
+    ['idporten:*', 'idporten:dcr.write'],
+    ['idporten:dcr*', 'idporten:dcr.modify'],
+    ['*', 'idporten:dcr/onbehalfof:write'],
+  ])('%s never grants %s', (pattern, scope) => {
+    expect(may(policyOf([pattern]), scope)).toBe(false);
+  });
+
+  it.each([
+    'altinn:authentication/systemregister.write',
+    'altinn:authentication/systemuser.request.read',
+    'idporten:dcr.write',
+  ])('a rule naming %s exactly grants it', (scope) => {
+    expect(may(policyOf([scope, 'altinn:*']), scope)).toBe(true);
+  });
+
+  it('still lets a wildcard grant the scopes that administer nothing', () => {
+    const policy = policyOf(['altinn:*', '*']);
+    expect(may(policy, 'altinn:serviceowner/instances.read')).toBe(true);
+    expect(may(policy, 'altinn:authentication/systemregister')).toBe(true); // no "." after it
+    expect(may(policy, 'krr:global/kontaktinformasjon.read')).toBe(true);
+  });
+
+  it('treats the document’s own administrativeScopes the same way', () => {
+    const policy = policyOf(['skatteetaten:*', 'skatteetaten:admin.exact'], {
+      administrativeScopes: ['skatteetaten:admin.*'],
+    });
+    expect(may(policy, 'skatteetaten:admin.write')).toBe(false);
+    expect(may(policy, 'skatteetaten:admin.exact')).toBe(true);
+    expect(may(policy, 'skatteetaten:mvameldinger')).toBe(true);
+  });
+
+  it('denies a request with one administrative scope among ordinary ones', () => {
+    const policy = policyOf(['altinn:*']);
+    const action = actionOf({ scopes: ['altinn:a', 'altinn:authentication/systemregister.write'] });
+    expect(decide(policy, { id: ADMIN_CALLER, source: 'iam' }, action).allowed).toBe(false);
+  });
+
+  it('applies the vendor’s administrative scopes to a policy built without them', () => {
+    const bare: CallerPolicy = {
+      rules: parsePolicy(
+        { rules: [rule({ callers: [ADMIN_CALLER], scopes: ['*'], vendorTokens: true })] },
+        'test',
+      ).rules,
+    };
+    expect(may(bare, 'altinn:authentication/systemregister.write')).toBe(false);
+  });
+});
+
+describe('exchange and externalRefs are granted only by name (issue 11 §2)', () => {
+  const CALLER = 'arn:aws:iam::111111111111:role/service';
+  const ask = (grants: Record<string, unknown>, body: Record<string, unknown>) =>
+    decide(
+      parsePolicy({ rules: [rule({ callers: [CALLER], scopes: ['krr:*'], ...grants })] }, 'test'),
+      { id: CALLER, source: 'iam' },
+      { kind: 'token', request: parseTokenRequest({ scope: 'krr:a', org: ORG_A, ...body }) },
+    );
+
+  it.each([
+    [{}, {}, true],
+    [{}, { exchange: 'altinn' }, false],
+    [{ exchange: ['altinn'] }, { exchange: 'altinn' }, true],
+    [{ exchange: [] }, { exchange: 'altinn' }, false],
+    [{}, { externalRef: 'avdeling-nord' }, false],
+    [{ externalRefs: ['avdeling-nord'] }, { externalRef: 'avdeling-nord' }, true],
+    [{ externalRefs: ['avdeling-nord'] }, { externalRef: 'avdeling-sor' }, false],
+    [{ externalRefs: ['avdeling-nord'] }, {}, true],
+    [{ externalRefs: '*' }, { externalRef: 'anything' }, true],
+  ])('rule %j, request %j: allowed %s', (grants, body, allowed) => {
+    expect(ask(grants, body).allowed).toBe(allowed);
+  });
+
+  it('says what was denied', () => {
+    expect(reasonOf(ask({}, { externalRef: 'avdeling-nord', exchange: 'altinn' }))).toBe(
+      `caller ${CALLER} may not get scope krr:a for org ${ORG_A} with externalRef avdeling-nord exchanged for an Altinn token`,
+    );
+  });
+});
+
+describe('binding a rule to the role’s unique id (issue 11 §2)', () => {
+  const ROLE = 'arn:aws:iam::111111111111:role/payroll';
+  const ROLE_ID = 'AROAEXAMPLEPAYROLL01';
+  const bound = parsePolicy(
+    { rules: [rule({ callers: [ROLE], roleIds: [ROLE_ID], vendorTokens: true })] },
+    'test',
+  );
+  const ask = (roleId: string | undefined, source: 'iam' | 'local-header' = 'iam') =>
+    decide(
+      bound,
+      { id: ROLE, source, ...(roleId ? { roleId } : {}) },
+      actionOf({ scopes: ['a:read'] }),
+    );
+
+  it('allows the role with that id', () => {
+    expect(ask(ROLE_ID).allowed).toBe(true);
+  });
+
+  it.each([
+    ['a role deleted and created again under the same name', 'AROAEXAMPLEPAYROLL02'],
+    ['a caller whose id is unknown (the local server)', undefined],
+  ])('denies %s as an unknown caller', (_, roleId) => {
+    expect(reasonOf(ask(roleId))).toBe(`caller ${ROLE} is not allowed to use the broker`);
+  });
+});
+
+describe('the allowing decision carries the rule’s miss budget', () => {
+  it('uses the rule’s own maxMissesPerMinute, else the policy’s', () => {
+    const policy = parsePolicy(
+      {
+        maxMissesPerMinute: 50,
+        rules: [
+          rule({ name: 'tight', scopes: ['a'], maxMissesPerMinute: 3 }),
+          rule({ name: 'default', scopes: ['b'] }),
+        ],
+      },
+      'test',
+    );
+    const caller = { id: OPS, source: 'iam' as const };
+    expect(decide(policy, caller, actionOf({ scopes: ['a'], org: ORG_A }))).toEqual({
+      allowed: true,
+      rule: 'tight',
+      maxMissesPerMinute: 3,
+    });
+    expect(decide(policy, caller, actionOf({ scopes: ['b'], org: ORG_A }))).toEqual({
+      allowed: true,
+      rule: 'default',
+      maxMissesPerMinute: 50,
+    });
+  });
+
+  it('has no budget under the open policy (the one local identity)', () => {
+    expect(decide(OPEN_POLICY, undefined, actionOf({ scopes: ['a'] }))).toEqual({
+      allowed: true,
+      rule: 'open (no policy)',
+    });
   });
 });

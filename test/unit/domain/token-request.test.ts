@@ -312,15 +312,26 @@ describe('parseTokenRequest: resource', () => {
     ['a newline', 'https://api.example.no/\n'],
     ['one character too long', `https://a.no/${'x'.repeat(MAX_RESOURCE_LENGTH - 12)}`],
     ['an empty string', ''],
+    ['a user and password', 'https://user:pass@api.example.no/'],
+    ['a user', 'https://user@api.example.no/'],
+    ['a password', 'https://:pass@api.example.no/'],
+    ['an empty userinfo', 'https://@api.example.no/'],
   ])('rejects %s given as a string', (_, resource) => {
     expect(rejection({ scope: 'a', resource })).toBe(
-      `resource: must be an absolute https URI or an array of them, without a fragment, at most ${MAX_RESOURCE_LENGTH} characters`,
+      `resource: must be an absolute https URI or an array of them, without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`,
     );
+  });
+
+  it('accepts an @ after the authority (in the path or query)', () => {
+    expect(
+      parseTokenRequest({ scope: 'a', resource: 'https://api.example.no/users/@me?x=a@b' })
+        .resource,
+    ).toStrictEqual(['https://api.example.no/users/@me?x=a@b']);
   });
 
   it('names the array element that is not a https URI', () => {
     expect(rejection({ scope: 'a', resource: ['https://a.no/', 'http://b.no/'] })).toBe(
-      `resource.1: must be absolute https URIs without a fragment, at most ${MAX_RESOURCE_LENGTH} characters`,
+      `resource.1: must be absolute https URIs without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`,
     );
   });
 

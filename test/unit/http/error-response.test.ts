@@ -16,6 +16,7 @@ const EXPECTED = {
   conflict: [409, 'conflict'],
   payload_too_large: [413, 'invalid_request'],
   unsupported_media_type: [415, 'invalid_request'],
+  rate_limited: [429, 'temporarily_unavailable'],
   upstream_refused: [403, 'access_denied'],
   upstream_rejected_grant: [502, 'server_error'],
   broker_misconfigured: [502, 'server_error'],

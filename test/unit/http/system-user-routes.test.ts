@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../../shared/adapters/metrics/in-memory-metrics.js';
 import { SystemUserService } from '../../../shared/app/system-user-service.js';
-import { OPEN_POLICY, parsePolicy } from '../../../shared/domain/caller-policy.js';
+import { OPEN_POLICY } from '../../../shared/domain/caller-policy.js';
+import { parsePolicy } from '../../../shared/domain/policy-document.js';
 import type { SystemUserType } from '../../../shared/domain/system-user-request.js';
 import { createApiHandler } from '../../../shared/http/api-handler.js';
 import type { ApiRequest } from '../../../shared/http/api-types.js';

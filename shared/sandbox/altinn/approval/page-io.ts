@@ -21,13 +21,27 @@ export function sendMethodNotAllowedPage(req: IncomingMessage, res: ServerRespon
 }
 
 /**
- * The posted form: `application/x-www-form-urlencoded` (415), at most 16 KiB (413), with
- * `decision=accept|reject` (400). Undefined once an error page has been sent.
+ * The posted form: from the page itself (403 for a cross-site post), as
+ * `application/x-www-form-urlencoded` (415), at most 16 KiB (413), with `decision=accept|reject`
+ * (400). Undefined once an error page has been sent.
  */
 export async function readDecisionForm(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<{ decision: 'accept' | 'reject'; fields: URLSearchParams } | undefined> {
+  if (isCrossSite(req)) {
+    req.resume();
+    sendHtml(
+      res,
+      403,
+      message(
+        'Skjemaet kom fra et annet nettsted',
+        'Godkjenn eller avvis på selve siden.',
+        'The form was posted from another site: approve or reject on the page itself.',
+      ),
+    );
+    return undefined;
+  }
   const fields = await readForm(req, res);
   if (!fields) return undefined;
   const decision = fields.get('decision');
@@ -40,6 +54,24 @@ export async function readDecisionForm(
     return undefined;
   }
   return { decision, fields };
+}
+
+/**
+ * A post a browser says comes from another site: `Sec-Fetch-Site` other than `same-origin` (or
+ * `none`, the user's own navigation), or an `Origin` that is not this server. Without this a page
+ * anywhere could approve a request in the name of whoever has the sandbox open (CSRF). Clients
+ * that are not browsers send neither header and are let through: the page has no login anyway.
+ *
+ * @see https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header
+ * @see https://www.rfc-editor.org/rfc/rfc6454#section-7
+ */
+function isCrossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  if (!URL.canParse(origin)) return true;
+  return new URL(origin).host !== (req.headers.host ?? '').toLowerCase();
 }
 
 async function readForm(

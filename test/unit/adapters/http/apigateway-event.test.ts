@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   type ApiGatewayProxyEvent,
+  callerFromIdentity,
   callerFromUserArn,
   fromApiGatewayEvent,
   toApiGatewayResult,
@@ -35,6 +36,46 @@ describe('fromApiGatewayEvent with real captures', () => {
     expect(request.requestId).toBe('89f9261a-2765-4d49-b72e-f76726991e44');
     expect(request.body).toBeUndefined();
     expect([...request.query]).toStrictEqual([]);
+  });
+
+  it('takes the role’s unique id from identity.caller (`<role id>:<session>`), as the capture carries it', () => {
+    const event = fixture('rest-v1-iam-auth.json');
+    // The capture's ids are obfuscated ("ABCA..."); a real role session's start with AROA.
+    expect(event.requestContext?.identity?.caller).toBe('ABCAXZWZ5ZDPNIH6C6ODK:aamorosi');
+    expect(fromApiGatewayEvent(event).caller?.roleId).toBeUndefined();
+
+    const identity = {
+      ...event.requestContext?.identity,
+      caller: 'AROAXZWZ5ZDPNIH6C6ODK:aamorosi',
+    };
+    expect(
+      fromApiGatewayEvent({ ...event, requestContext: { ...event.requestContext, identity } })
+        .caller,
+    ).toStrictEqual({
+      id: 'arn:aws:iam::123456789012:role/Admin',
+      roleId: 'AROAXZWZ5ZDPNIH6C6ODK',
+      source: 'iam',
+    });
+  });
+
+  it.each([
+    [
+      'an IAM user (its id is not a role’s)',
+      'arn:aws:iam::123456789012:user/alice',
+      'AIDAXZWZ5ZDPNIH6C6ODK',
+    ],
+    [
+      'a role id without a session',
+      'arn:aws:sts::123456789012:assumed-role/Admin/s',
+      'AROAXZWZ5ZDPNIH6C6ODK',
+    ],
+    [
+      'a role id on a non-role ARN',
+      'arn:aws:iam::123456789012:user/alice',
+      'AROAXZWZ5ZDPNIH6C6ODK:s',
+    ],
+  ])('gives no role id for %s', (_, userArn, caller) => {
+    expect(callerFromIdentity({ userArn, caller })?.roleId).toBeUndefined();
   });
 
   it('folds the IAM capture’s mixed-case headers to lower case', () => {

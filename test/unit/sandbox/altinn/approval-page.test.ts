@@ -166,6 +166,46 @@ describe('POST confirmUrl', () => {
     expect(await status(request.id)).toBe('Rejected');
   });
 
+  describe('refuses a form posted from another site (CSRF), before reading it', () => {
+    const post = (confirmUrl: string, headers: Record<string, string>) =>
+      fetch(confirmUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: 'decision=accept',
+        redirect: 'manual',
+      });
+
+    it.each([
+      ['Origin of another site', { origin: 'https://evil.example' }],
+      ['Origin of another port on the same host', { origin: 'http://127.0.0.1:1' }],
+      ['Origin null (a sandboxed frame, a data: URL)', { origin: 'null' }],
+      ['an unreadable Origin', { origin: 'not a url' }],
+      ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }],
+      ['Sec-Fetch-Site same-site (another origin on the site)', { 'sec-fetch-site': 'same-site' }],
+    ])('%s: 403, and the request stays New', async (_, headers) => {
+      const request = await create('standard', standardRequest(freshOrg()));
+
+      const response = await post(request.confirmUrl, headers);
+
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('The form was posted from another site');
+      expect(await status(request.id)).toBe('New');
+      expect(t.sandbox.altinnApi.stats.decisions).toEqual({ accepted: 0, rejected: 0 });
+    });
+
+    it('takes a post from the page itself (same Origin, Sec-Fetch-Site same-origin)', async () => {
+      const request = await create('standard', standardRequest(freshOrg()));
+
+      const response = await post(request.confirmUrl, {
+        origin: new URL(request.confirmUrl).origin,
+        'sec-fetch-site': 'same-origin',
+      });
+
+      expect(response.status).toBe(303);
+      expect(await status(request.id)).toBe('Accepted');
+    });
+  });
+
   it('answers 400 to a missing decision and 415 to a JSON body', async () => {
     const request = await create('standard', standardRequest(freshOrg()));
 
