@@ -15,7 +15,7 @@ import {
   powertoolsBrokerLogger,
 } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
-import { PowertoolsParameterStore } from '../../shared/adapters/parameters/powertools-parameter-store.js';
+import { SsmParameterStore } from '../../shared/adapters/parameters/ssm-parameter-store.js';
 import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -36,6 +36,7 @@ const metrics = new Metrics({
 let kms: KMSClient | undefined;
 const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
 const region = process.env['AWS_REGION'];
+const credentials = fromEnv();
 
 const proxyHandler = createProxyHandler(
   () =>
@@ -45,7 +46,7 @@ const proxyHandler = createProxyHandler(
       logger,
       metrics: new PowertoolsBrokerMetrics(metrics),
       secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}) }),
-      parameters: new PowertoolsParameterStore(),
+      parameters: new SsmParameterStore({ region: region ?? '', credentials }),
       kmsClient: () => {
         kms ??= new KMSClient({});
         return kms;
@@ -55,7 +56,7 @@ const proxyHandler = createProxyHandler(
       // Refreshes ahead run in an invocation of this function (see SelfInvokeRefreshScheduler).
       refreshScheduler:
         functionName && region
-          ? new SelfInvokeRefreshScheduler({ functionName, region, credentials: fromEnv() })
+          ? new SelfInvokeRefreshScheduler({ functionName, region, credentials })
           : undefined,
     }),
   logger,

@@ -7,7 +7,8 @@ import { LAMBDA_BUNDLE_EXTRAS } from '../../infra/constructs/broker-function.js'
 // CDK builds). These are the rules that keep it so, checked on an esbuild metafile of the handler
 // with the construct's own alias: no module in it imports classic zod (the Lambda's schemas use
 // zod/mini), the SDK's default credential chain (and the STS/SSO clients it brings) is replaced by
-// the environment provider, and no AWS SDK client the handler does not call is in it.
+// the environment provider, and no AWS SDK client the handler does not call is in it (Lambda Invoke
+// and SSM GetParameter are signed by hand: shared/adapters/aws/signed-fetch.ts).
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../../functions/token/handler.ts', import.meta.url));
