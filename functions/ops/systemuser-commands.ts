@@ -4,7 +4,9 @@ import { BrokerError } from '../../shared/domain/errors.js';
 import { checkSystemRegistration } from '../../shared/domain/system-register.js';
 import { AltinnError, type AltinnVendorApi } from '../../shared/ports/altinn.js';
 import { Deadline } from '../../shared/ports/deadline.js';
+import { changeCommand, requestCommand } from './onboarding-commands.js';
 import type { CliEnvironment, CliTarget } from './systemuser-connect.js';
+import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: npm run systemuser -- <command> [--env sandbox|test|prod] [options]
 
@@ -13,6 +15,18 @@ Commands:
                                   Altinn's system register (POST) or, if it exists, replace it (PUT).
   get [--id <systemId>]           Print one system (default: the broker's configured system).
   list                            Print the vendor's systems.
+  request get --id <id>           Print a system-user request of the broker's system.
+  request delete --id <id>        Delete it at Altinn; one already gone (404) counts as done.
+  change create --org <orgno> [--external-ref <ref>] [--require-right <resource id>]...
+         [--unwant-right <resource id>]... [--require-package <urn>]... [--unwant-package <urn>]...
+         [--redirect-url <https url>]
+                                  Ask the customer to change its standard system user's rights
+                                  and access packages; prints the change request and its confirmUrl.
+                                  The same change again answers the same change request.
+  change get --id <id>            Print a change request of the broker's system.
+  change list --org <orgno> [--external-ref <ref>]
+                                  Print the system user's change requests.
+  change delete --id <id>         Delete it at Altinn; one already gone (404) counts as done.
 
 Options:
   --env sandbox|test|prod   Default sandbox: a running local broker (npm start) and its simulated
@@ -35,16 +49,25 @@ export interface SystemUserCliDeps {
   target(env: CliEnvironment, options: { brokerUrl: string }): CliTarget;
 }
 
-interface Invocation {
-  command: 'register' | 'get' | 'list';
+/** The top-level commands; `request` (and `change`) take an action after them. */
+const COMMANDS = ['register', 'get', 'list', 'request', 'change'] as const;
+
+export interface Invocation {
+  command: (typeof COMMANDS)[number];
+  /** `get`, `delete`... after `request`. */
+  action?: string;
   env: CliEnvironment;
   brokerUrl: string;
   file?: string;
   id?: string;
+  org?: string;
+  externalRef?: string;
+  requireRight: string[];
+  unwantRight: string[];
+  requirePackage: string[];
+  unwantPackage: string[];
+  redirectUrl?: string;
 }
-
-/** Bad input: exit code 2. */
-class UsageError extends Error {}
 
 /** Runs one command; resolves the exit code (0 ok, 1 Altinn refused, 2 bad input). */
 export async function run(argv: readonly string[], deps: SystemUserCliDeps): Promise<number> {
@@ -70,6 +93,10 @@ export async function run(argv: readonly string[], deps: SystemUserCliDeps): Pro
         return await get(invocation, target, deps, deadline);
       case 'list':
         return await list(target, deps, deadline);
+      case 'request':
+        return await requestCommand(invocation, target, deps, deadline);
+      case 'change':
+        return await changeCommand(invocation, target, deps, deadline);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -172,32 +199,54 @@ function parseInvocation(argv: readonly string[]): Invocation | 'help' {
       env: { type: 'string', default: 'sandbox' },
       file: { type: 'string' },
       id: { type: 'string' },
+      org: { type: 'string' },
+      'external-ref': { type: 'string' },
+      'require-right': { type: 'string', multiple: true },
+      'unwant-right': { type: 'string', multiple: true },
+      'require-package': { type: 'string', multiple: true },
+      'unwant-package': { type: 'string', multiple: true },
+      'redirect-url': { type: 'string' },
       broker: { type: 'string', default: 'http://127.0.0.1:8080' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: true,
   });
-  const [command, ...extra] = positionals;
+  const [command, ...rest] = positionals;
   if (values.help || command === 'help') return 'help';
-  if (command !== 'register' && command !== 'get' && command !== 'list') {
+  if (!isCommand(command)) {
     throw new Error(command ? `unknown command "${command}"` : 'a command is needed');
   }
+  const takesAction = command === 'request' || command === 'change';
+  const [action, ...extra] = takesAction ? rest : [undefined, ...rest];
+  if (takesAction && action === undefined) throw new Error(`${command} needs an action`);
   if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
   const env = values.env as CliEnvironment;
   if (!ENVIRONMENTS.includes(env))
     throw new Error(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
   return {
     command,
+    action,
     env,
     brokerUrl: values.broker as string,
     file: values.file,
     id: values.id,
+    org: values.org,
+    externalRef: values['external-ref'],
+    requireRight: values['require-right'] ?? [],
+    unwantRight: values['unwant-right'] ?? [],
+    requirePackage: values['require-package'] ?? [],
+    unwantPackage: values['unwant-package'] ?? [],
+    redirectUrl: values['redirect-url'],
   };
 }
 
+function isCommand(value: string | undefined): value is Invocation['command'] {
+  return (COMMANDS as readonly (string | undefined)[]).includes(value);
+}
+
 /** What went wrong, in words; Altinn's code, message and validation errors when it answered. */
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   if (error instanceof AltinnError) {
     const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
     const said = [error.code, error.description].filter(Boolean).join(' ');

@@ -19,6 +19,10 @@ export const ROUTES = [
   { method: 'GET', path: '/v1/systemuser-requests/{id}' },
   { method: 'DELETE', path: '/v1/systemuser-requests/{id}' },
   { method: 'GET', path: '/v1/systemusers' },
+  { method: 'POST', path: '/v1/systemuser-changes' },
+  { method: 'GET', path: '/v1/systemuser-changes' },
+  { method: 'GET', path: '/v1/systemuser-changes/{id}' },
+  { method: 'DELETE', path: '/v1/systemuser-changes/{id}' },
 ] as const;
 
 /**

@@ -131,6 +131,15 @@ export class BrokerService {
    * A token for the request by `deadline` (or `BrokerError`). `admitMiss` is asked before the
    * request makes upstream work of its own (at most once).
    */
+  /**
+   * Forgets Maskinporten's remembered refusals of requests for `org` (in this process): called when
+   * the broker sees the org's customer approve a system user or a change of its rights, so the next
+   * token request asks Maskinporten again instead of repeating a refusal that no longer holds.
+   */
+  forgetRefusals(org: string): void {
+    this.#refusals.forgetOrg(org);
+  }
+
   async getToken(
     request: TokenRequest,
     deadline: Deadline,
@@ -479,7 +488,7 @@ export class BrokerService {
         ? this.#exchange(request, deadline, admitMiss)
         : fetcher.fetch(request, deadline));
     } catch (error) {
-      this.#refusals.remember(key, error, clock());
+      this.#refusals.remember(key, error, clock(), request.org);
       // Not awaited, and on its own short deadline (the caller's may be spent): the answer must
       // not wait on the table, and a lost release just expires.
       if (owner && shared) {

@@ -10,7 +10,7 @@ import { BrokerError } from '../domain/errors.js';
 export class RefusalCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
-  readonly #entries = new Map<string, { error: BrokerError; until: number }>();
+  readonly #entries = new Map<string, { error: BrokerError; until: number; org?: string }>();
 
   /** `ttlMs` 0 remembers nothing. */
   constructor(ttlMs: number, maxEntries = 10_000) {
@@ -29,8 +29,11 @@ export class RefusalCache {
     return new CachedRefusal(entry.error);
   }
 
-  /** Remembers `error` for `key` if it is a refusal of the request; anything else is ignored. */
-  remember(key: string, error: unknown, now: number): void {
+  /**
+   * Remembers `error` for `key` if it is a refusal of the request; anything else is ignored.
+   * `org` is the customer org the request named, so a seen approval can end its refusals early.
+   */
+  remember(key: string, error: unknown, now: number, org?: string): void {
     if (this.#ttlMs <= 0 || !(error instanceof BrokerError) || error.kind !== 'upstream_refused') {
       return;
     }
@@ -39,11 +42,22 @@ export class RefusalCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(key, { error, until: now + this.#ttlMs });
+    this.#entries.set(key, { error, until: now + this.#ttlMs, org });
   }
 
   forget(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /**
+   * Drops every refusal remembered for requests naming `org`: the broker has just seen that org's
+   * customer approve something (a system user, a change of its rights), so Maskinporten may answer
+   * differently now. A scan: it runs on an approval seen through the broker, never per token.
+   */
+  forgetOrg(org: string): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.org === org) this.#entries.delete(key);
+    }
   }
 }
 

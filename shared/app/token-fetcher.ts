@@ -54,7 +54,9 @@ const SIGNING_FAILURE_METRIC = {
 
 /**
  * Gets one token from Maskinporten: builds and signs a grant per attempt (a `jti` is never reused),
- * retries network errors, 5xx and 429 with jittered backoff, never 4xx, and never past the deadline.
+ * retries what `isRetryable` says is worth another attempt (network, attempt timeouts, 5xx, 429,
+ * unreadable answers, a 403 that is not Maskinporten's JSON) with jittered backoff, never
+ * Maskinporten's own 4xx, and never past the deadline.
  */
 export class TokenFetcher {
   readonly #options: Required<TokenFetcherOptions>;

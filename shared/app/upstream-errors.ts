@@ -14,6 +14,7 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | upstream    | answer                                                  | kind                      | HTTP |
  * |-------------|---------------------------------------------------------|---------------------------|------|
  * | Maskinporten| refusal of what was asked (MP-2xx/3xx, `invalid_scope`) | `upstream_refused`        | 403  |
+ * | Maskinporten| a 403 that is not its OAuth JSON (an HTML page, a proxy) | `upstream_unavailable` (retried) | 502 |
  * | Maskinporten| any other 4xx (the broker's grant: MP-1xx, MP-01x)      | `upstream_rejected_grant` | 502  |
  * | Maskinporten| 5xx, 429, network, junk, after the retries              | `upstream_unavailable`    | 502  |
  * | Maskinporten| nothing before the deadline                             | `upstream_timeout`        | 504  |
@@ -23,7 +24,8 @@ import type { UpstreamFailure } from '../ports/authorization-server.js';
  * | KMS         | access denied, key disabled/not found/invalid state (`SigningDenied`) | `signing_failed` | 500 |
  * | KMS         | any other failure (`SigningErrors`)                     | `signing_failed`          | 500  |
  * | Altinn      | 4xx about the caller's input                            | `invalid_request`, `not_found`, `conflict` | 400/404/409 |
- * | Altinn      | 401/403, AUTH-00011, a refused exchange; no vendor token | `broker_misconfigured`    | 502  |
+ * | Altinn      | 401/403, AUTH-00011 for the broker's own system id, a refused exchange; no vendor token | `broker_misconfigured` | 502 |
+ * | Altinn      | a read or delete by id: AUTH-00010, AUTH-00011 (another vendor's), another system's | `not_found` (no detail, `SystemUserService`) | 404 |
  * | Altinn      | 5xx, 429, network, junk                                 | `upstream_unavailable`    | 502  |
  * | Altinn      | nothing before the deadline                             | `upstream_timeout`        | 504  |
  * | DynamoDB    | anything (error, throttling, no answer)                 | never an error: the shared cache degrades to a miss (`GuardedSharedCache`) | — |
@@ -43,7 +45,8 @@ const REFUSAL_CODE = /^MP-[23]\d\d$/;
 
 /**
  * Network trouble, timeouts, 5xx, 429 and answers that are not what the protocol promises (a 200
- * without a token, unreadable metadata) are worth another attempt, with a fresh grant.
+ * without a token, unreadable metadata, a 403 that is not Maskinporten's own JSON) are worth
+ * another attempt, with a fresh grant.
  */
 export function isRetryable(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
@@ -52,8 +55,17 @@ export function isRetryable(failure: UpstreamFailure): boolean {
     case 'malformed':
       return true;
     case 'http':
-      return failure.status >= 500 || failure.status === 429;
+      return failure.status >= 500 || failure.status === 429 || isForeignForbidden(failure);
   }
+}
+
+/**
+ * A 403 without Maskinporten's OAuth error body (`error`): an HTML page or a proxy's or firewall's
+ * answer in front of Maskinporten, not Maskinporten refusing what was asked. It says nothing about
+ * the caller's request, so it is an upstream failure (502 after the attempts), not a 403 refusal.
+ */
+function isForeignForbidden(failure: Extract<UpstreamFailure, { kind: 'http' }>): boolean {
+  return failure.status === 403 && failure.body.error === undefined;
 }
 
 /** How a failure is counted: the metric name for its kind. */
@@ -227,9 +239,16 @@ function awsErrorName(error: unknown): string {
 
 /** Altinn's "a system user already exists for (system, org, externalRef)". */
 export const SYSTEM_USER_EXISTS = 'AUTH-00004';
-/** Altinn's "the Id does not refer to a Registered System" (404 in code, 400 in the docs). */
+/** Altinn's "no such request" (none, soft-deleted, or the other type's id): 404. */
+export const REQUEST_NOT_FOUND = 'AUTH-00010';
+/**
+ * Altinn's "the system is not found, or belongs to another vendor" (404, reference §2). Where the
+ * system id is the broker's own configuration (a create, a read by externalRef, a list) it is a
+ * broker fault; on a read or delete by id it means "another vendor's id", which the use cases turn
+ * into a plain 404 before this map is reached.
+ */
 export const SYSTEM_NOT_FOUND = 'AUTH-00011';
-/** Altinn's "a standard request id was asked for on the agent route" (and the other way round). */
+/** Older deployments' "a standard request id was asked for on the agent route" (now AUTH-00010). */
 export const WRONG_REQUEST_TYPE = 'AUTH-00025';
 
 export interface AltinnFailureContext {

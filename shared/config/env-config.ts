@@ -73,6 +73,9 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
   }
   const altinnPlatform = optional(env, ENV.altinnPlatform);
   if (altinnPlatform !== undefined) requireSecureUrl(altinnPlatform, ENV.altinnPlatform);
+  if (issuer !== undefined && altinnPlatform !== undefined) {
+    requireOneEnvironment(issuer, altinnPlatform);
+  }
   const systemId = optional(env, ENV.altinnSystemId);
   if (systemId !== undefined && !isSystemId(systemId)) {
     throw new TypeError(
@@ -146,6 +149,43 @@ export function requireUpstreamConfig(
     throw new TypeError(`missing required environment variable(s): ${missing.join(', ')}`);
   }
   return { issuer: config.issuer, clientId: config.clientId, signingKey: config.signingKey };
+}
+
+/** The Digdir environment a known Maskinporten or Altinn platform host belongs to. */
+export type DigdirEnvironment = 'test' | 'production';
+
+/**
+ * The hosts whose environment is known: Maskinporten's issuers and Altinn's platforms (TT02 is
+ * Altinn's test environment, paired with test Maskinporten).
+ *
+ * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_func_wellknown
+ * @see https://docs.altinn.studio/api/authentication/systemuserapi/
+ */
+export const KNOWN_HOSTS: Readonly<Record<string, DigdirEnvironment>> = {
+  'test.maskinporten.no': 'test',
+  'maskinporten.no': 'production',
+  'platform.tt02.altinn.no': 'test',
+  'platform.altinn.no': 'production',
+};
+
+/** The environment of a Maskinporten issuer or Altinn platform URL; undefined for another host. */
+export function environmentOf(url: string): DigdirEnvironment | undefined {
+  return KNOWN_HOSTS[new URL(url).hostname.toLowerCase()];
+}
+
+/**
+ * Refuses test Maskinporten with production Altinn, and the reverse: Altinn would refuse every
+ * vendor token (or, worse, production tokens would be sent to the test platform). Only known hosts
+ * are compared: a host of neither list (the sandbox on loopback, a proxy, another Altinn test
+ * environment) has no known environment and is not checked.
+ */
+function requireOneEnvironment(issuer: string, altinnPlatform: string): void {
+  const maskinporten = environmentOf(issuer);
+  const altinn = environmentOf(altinnPlatform);
+  if (maskinporten === undefined || altinn === undefined || maskinporten === altinn) return;
+  throw new TypeError(
+    `${ENV.issuer} (${issuer}, ${maskinporten}) and ${ENV.altinnPlatform} (${altinnPlatform}, ${altinn}) belong to different environments: use https://test.maskinporten.no/ with https://platform.tt02.altinn.no, and https://maskinporten.no/ with https://platform.altinn.no`,
+  );
 }
 
 /** Altinn's rule for system ids: the vendor orgno, `_`, a name; no whitespace. */

@@ -71,7 +71,7 @@ export interface UpstreamErrorDetail {
   /** The upstream's own error code (`invalid_scope`, `AUTH-00004`). */
   error?: string;
   error_description?: string;
-  /** The `MP-nnn` id at the start of `error_description`, when there is one. */
+  /** The `MP-nnn` id found in `error_description`, when there is one. */
   code?: string;
 }
 
@@ -113,9 +113,12 @@ export class BrokerError extends Error {
 
 export const invalidRequest = (message: string) => new BrokerError('invalid_request', message);
 
-const MP_CODE = /^\s*(MP-\d{3})\b/;
+const MP_CODE = /\b(MP-\d{3})\b/;
 
-/** Pulls the `MP-nnn` id out of a Maskinporten `error_description`. */
+/**
+ * Pulls the `MP-nnn` id out of a Maskinporten `error_description`, wherever it stands: Digdir's
+ * examples start with it, but a prefix such as `Invalid assertion (MP-100)` must not lose it.
+ */
 export function maskinportenCode(description: string | undefined): string | undefined {
   return description ? MP_CODE.exec(description)?.[1] : undefined;
 }

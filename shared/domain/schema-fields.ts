@@ -22,6 +22,27 @@ export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F-\u009F]/u;
 export const MAX_EXTERNAL_REF_LENGTH = 255;
 
 /**
+ * Characters that stop a value from being one URL path segment of Altinn's lookups
+ * (`.../byexternalref/{systemId}/{orgNo}/{externalRef}`): `/` and `\` split it (ASP.NET keeps
+ * `%2F` encoded, so it would not match either), `?` and `#` end the path, `%` starts an escape.
+ */
+export const NOT_IN_PATH_SEGMENT = /[/\\?#%]/;
+
+/** The rule for `externalRef`, in the caller's words. */
+export const PATH_SEGMENT_RULE = 'must not be "." or ".." or contain /, \\, ?, # or %';
+
+/**
+ * Whether Altinn could look the value up as one path segment. `.` and `..` are dot segments,
+ * resolved before routing (a lookup for `..` asks for the parent path and gets a 404 without a
+ * body); the characters of {@link NOT_IN_PATH_SEGMENT} break the segment.
+ *
+ * @see shared/reference/altinn-vendor-api.md §1 "Route values", §8.6
+ */
+export function isPathSegmentSafe(value: string): boolean {
+  return value !== '.' && value !== '..' && !NOT_IN_PATH_SEGMENT.test(value);
+}
+
+/**
  * An organisation number: `0192:` prefix accepted, MOD11-checked, parsed to the bare 9 digits.
  */
 export function orgnrField(params?: Parameters<typeof z.string>[0]) {
@@ -40,7 +61,11 @@ export function orgnrField(params?: Parameters<typeof z.string>[0]) {
   );
 }
 
-/** A system user's `externalRef`: 1 to 255 characters, no whitespace or control characters. */
+/**
+ * A system user's `externalRef`: 1 to 255 characters, no whitespace or control characters, and
+ * usable as one path segment of Altinn's lookups. The same rule for token requests and onboarding:
+ * a system user whose externalRef Altinn cannot look up can be neither onboarded nor found.
+ */
 export function externalRefField(params?: Parameters<typeof z.string>[0]) {
   return z.string(params).check(
     z.minLength(1, 'must not be empty'),
@@ -49,6 +74,7 @@ export function externalRefField(params?: Parameters<typeof z.string>[0]) {
       (value: string) => !WHITESPACE_OR_CONTROL.test(value),
       'must not contain whitespace or control characters',
     ),
+    z.refine(isPathSegmentSafe, PATH_SEGMENT_RULE),
   );
 }
 

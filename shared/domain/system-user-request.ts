@@ -2,13 +2,7 @@ import * as z from 'zod/mini';
 import { ACCESS_PACKAGE, ACCESS_PACKAGE_PREFIX, RESOURCE_ID } from './altinn-identifiers.js';
 import { invalidRequest } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
-import {
-  describeIssue,
-  externalRefField,
-  MAX_EXTERNAL_REF_LENGTH,
-  orgnrField,
-  requiredOr,
-} from './schema-fields.js';
+import { describeIssue, externalRefField, orgnrField, requiredOr } from './schema-fields.js';
 import { isHttpsUrl } from './secure-url.js';
 
 /** Own (standard) or client (agent) system user. */
@@ -149,10 +143,10 @@ export function parseSystemUserQuery(
       'org: must be a 9-digit Norwegian organisation number with a valid check digit',
     );
   const rawRef = single(query, 'externalRef');
-  if (rawRef !== undefined && !externalRef.safeParse(rawRef).success) {
-    throw invalidRequest(
-      `externalRef: must be 1 to ${MAX_EXTERNAL_REF_LENGTH} characters without whitespace or control characters`,
-    );
+  if (rawRef !== undefined) {
+    const checked = externalRef.safeParse(rawRef);
+    if (!checked.success)
+      throw invalidRequest(describeIssue(checked.error.issues[0], { root: 'externalRef' }));
   }
   const result: SystemUserQuery = { org, externalRef: rawRef ?? org };
   const type = parseTypeParam(query);

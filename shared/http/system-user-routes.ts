@@ -1,6 +1,5 @@
 import type { FoundRequest, SystemUserService } from '../app/system-user-service.js';
-import { type CallerPolicy, decide, requireAllowed } from '../domain/caller-policy.js';
-import { BrokerError } from '../domain/errors.js';
+import { type CallerPolicy, requireAllowed } from '../domain/caller-policy.js';
 import {
   parseSystemUserQuery,
   parseSystemUserRequestInput,
@@ -9,6 +8,7 @@ import {
 } from '../domain/system-user-request.js';
 import type { ApiRequest } from './api-types.js';
 import { readJsonBody } from './json-body.js';
+import { notFoundById, onboardingRoute, readAllowed } from './onboarding-access.js';
 import { jsonResponse } from './responses.js';
 import type { Route, RouteCall, RouteHandler } from './router.js';
 import { toRequestView, toSystemUserView } from './system-user-views.js';
@@ -34,41 +34,40 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     audit['org'] = input.org;
     audit['type'] = input.type;
     requireAllowed(policy, request.caller, { kind: 'onboarding', org: input.org });
-    const { created, request: found, type } = await systemUsers.createRequest(input, deadline);
-    return jsonResponse(created ? 201 : 200, toRequestView(found, type));
+    const answer = await systemUsers.createRequest(input, deadline);
+    audit['requestId'] = answer.request.id;
+    if (answer.replaced) audit['replacedTimedOut'] = answer.replaced;
+    return jsonResponse(answer.created ? 201 : 200, toRequestView(answer.request, answer.type));
   };
 
-  /** The request behind `{id}`, once the caller may see its org (unknown until Altinn answers). */
-  const readAllowed = async (
-    request: ApiRequest,
-    { params, deadline, audit }: RouteCall,
-  ): Promise<FoundRequest> => {
-    const id = requireRequestId(params['id'] ?? '');
+  /** The broker's request behind `{id}`, once the caller may see its org. */
+  const readById = async (request: ApiRequest, call: RouteCall) => {
+    const id = requireRequestId(call.params['id'] ?? '');
     const type = parseTypeParam(request.query);
-    // The org is known only from Altinn's answer: check onboarding rights now, the org after.
-    requireAllowed(policy, request.caller, { kind: 'onboarding' });
-    const found = await systemUsers.getRequest(id, type, deadline);
-    audit['org'] = found.request.partyOrgNo;
-    audit['type'] = found.type;
-    const org = found.request.partyOrgNo;
-    if (!decide(policy, request.caller, { kind: 'onboarding', org }).allowed) {
-      // Do not tell a caller which org an id it may not see belongs to.
-      throw new BrokerError(
-        'access_denied',
-        `caller ${request.caller?.id ?? ''} may not read system-user request ${id}`,
-      );
-    }
-    return found;
+    call.audit['requestId'] = id;
+    const target = {
+      noun: 'system-user request',
+      id,
+      orgOf: (f: FoundRequest) => f.request.partyOrgNo,
+    };
+    const found = await readAllowed(policy, request, call, target, () =>
+      systemUsers.lookupRequest(id, type, call.deadline),
+    );
+    call.audit['type'] = found.type;
+    return { found, target };
   };
 
   const byId: RouteHandler = async (request, call) => {
-    const found = await readAllowed(request, call);
+    const { found } = await readById(request, call);
     return jsonResponse(200, toRequestView(found.request, found.type));
   };
 
+  /** Never sends Altinn's DELETE for a request the broker did not first read as its own. */
   const remove: RouteHandler = async (request, call) => {
-    const found = await readAllowed(request, call);
-    await systemUsers.deleteRequest(found.request.id, call.deadline);
+    const { found, target } = await readById(request, call);
+    if (!(await systemUsers.deleteRequest(found, call.deadline))) {
+      throw notFoundById(call, target, 'deleted meanwhile');
+    }
     return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
   };
 
@@ -90,25 +89,11 @@ export function createSystemUserRoutes(options: SystemUserRoutesOptions): Route[
     return jsonResponse(200, { exists: true, systemUser: toSystemUserView(user) });
   };
 
-  const route = (
-    method: Route['method'],
-    path: string,
-    action: string,
-    handler: RouteHandler,
-  ): Route => ({
-    method,
-    path,
-    audit: 'system-user call',
-    handler: (request, call) => {
-      call.audit['action'] = action;
-      return handler(request, call);
-    },
-  });
   return [
-    route('POST', '/v1/systemuser-requests', 'create request', create),
-    route('GET', '/v1/systemuser-requests', 'read request by externalRef', byExternalRef),
-    route('GET', '/v1/systemuser-requests/{id}', 'read request', byId),
-    route('DELETE', '/v1/systemuser-requests/{id}', 'delete request', remove),
-    route('GET', '/v1/systemusers', 'read system user', systemUser),
+    onboardingRoute('POST', '/v1/systemuser-requests', 'create request', create),
+    onboardingRoute('GET', '/v1/systemuser-requests', 'read request by externalRef', byExternalRef),
+    onboardingRoute('GET', '/v1/systemuser-requests/{id}', 'read request', byId),
+    onboardingRoute('DELETE', '/v1/systemuser-requests/{id}', 'delete request', remove),
+    onboardingRoute('GET', '/v1/systemusers', 'read system user', systemUser),
   ];
 }

@@ -1,13 +1,14 @@
 import { RESOURCE_URN } from '../domain/altinn-identifiers.js';
 import type { SystemUserType } from '../domain/system-user-request.js';
-import type { AltinnSystemUser, AltinnSystemUserRequest } from '../ports/altinn.js';
+import type { AltinnRight, AltinnSystemUser, AltinnSystemUserRequest } from '../ports/altinn.js';
 
 /** A system-user request as the broker answers it. */
 export interface SystemUserRequestView {
   id: string;
   type: SystemUserType;
-  /** `New`, `Accepted`, `Rejected`, `Denied` or `Timedout`; timed out requests always read `Timedout`. */
+  /** Altinn's, unchanged: `New`, `Accepted`, `Rejected`, `Denied`, or a legacy `Timedout`. */
   status: string;
+  /** Altinn's 180-day flag: created more than 180 days ago, whatever the status. */
   timedOut: boolean;
   confirmUrl?: string;
   externalRef: string;
@@ -21,29 +22,25 @@ export interface SystemUserRequestView {
 }
 
 /**
- * Altinn's request as the broker answers it. Timeouts are normalised: before Nov 2025 Altinn set
- * `status: Timedout`; since then it sets `timedOut: true` and leaves `status` alone. Either way the
- * view says `status: "Timedout", timedOut: true`, because a timed-out request can no longer be
- * approved whatever status it had. `externalRef` defaults to the org, as in Altinn.
+ * Altinn's request as the broker answers it. `status` and `timedOut` are Altinn's, each as it is:
+ * Altinn computes `timedOut` on every read as "created more than 180 days ago" and never looks at
+ * the status, so an `Accepted` request of a working system user reads `timedOut: true` from day
+ * 180 (reference §3.3, `Repo/RequestRepository.cs:473-476`). "Approved?" is
+ * `GET /v1/systemusers`, not this flag. `externalRef` defaults to the org, as in Altinn.
  */
 export function toRequestView(
   request: AltinnSystemUserRequest,
   type: SystemUserType,
 ): SystemUserRequestView {
-  const timedOut = request.timedOut === true || request.status.toLowerCase() === 'timedout';
   const view: SystemUserRequestView = {
     id: request.id,
     type,
-    status: timedOut ? 'Timedout' : request.status,
-    timedOut,
+    status: request.status,
+    timedOut: request.timedOut === true,
     externalRef: request.externalRef ?? request.partyOrgNo,
     systemId: request.systemId,
     partyOrgNo: request.partyOrgNo,
-    rights: request.rights.flatMap((right) =>
-      right.resource
-        .filter((attribute) => attribute.id === RESOURCE_URN)
-        .map((attribute) => attribute.value),
-    ),
+    rights: resourceIds(request.rights),
     accessPackages: request.accessPackages.map((entry) => entry.urn),
   };
   if (request.confirmUrl) view.confirmUrl = request.confirmUrl;
@@ -76,4 +73,13 @@ export function toSystemUserView(user: AltinnSystemUser): SystemUserView {
   if (user.integrationTitle) view.integrationTitle = user.integrationTitle;
   if (user.created) view.created = user.created;
   return view;
+}
+
+/** Rights as the broker answers them: the resource ids of `urn:altinn:resource` attributes. */
+export function resourceIds(rights: AltinnRight[]): string[] {
+  return rights.flatMap((right) =>
+    right.resource
+      .filter((attribute) => attribute.id === RESOURCE_URN)
+      .map((attribute) => attribute.value),
+  );
 }

@@ -40,9 +40,12 @@ export interface AltinnSystemUserRequest {
   partyOrgNo: string;
   /** Altinn defaults it to `partyOrgNo`; older answers may omit it. */
   externalRef?: string;
-  /** `New`, `Accepted`, `Rejected`, `Denied` or `Timedout` (kept as Altinn sent it). */
+  /** `New`, `Accepted`, `Rejected`, `Denied` or a legacy `Timedout` (kept as Altinn sent it). */
   status: string;
-  /** Set by Altinn since Nov 2025 instead of (not as well as) status `Timedout`. */
+  /**
+   * `created` is more than 180 days ago, computed by Altinn on every read whatever the status
+   * (reference §3.3); since Nov 2025 Altinn no longer writes status `Timedout`.
+   */
   timedOut?: boolean;
   /** Absent in list pages. */
   confirmUrl?: string;
@@ -79,6 +82,62 @@ export interface SystemUserKey {
   systemId: string;
   orgNo: string;
   externalRef?: string;
+}
+
+/**
+ * Body of `POST systemuser/changerequest/vendor` (`ChangeRequestSystemUser`): what a standard
+ * system user should get and lose. Altinn defaults absent lists to `[]`; the broker sends all four.
+ */
+export interface ChangeRequestBody {
+  requiredRights: AltinnRight[];
+  unwantedRights: AltinnRight[];
+  requiredAccessPackages: AltinnAccessPackage[];
+  unwantedAccessPackages: AltinnAccessPackage[];
+  redirectUrl?: string;
+}
+
+/** The query of `POST systemuser/changerequest/vendor`. */
+export interface ChangeRequestIds {
+  /** The vendor's own GUID: Altinn makes it the change request's id (reference §5). */
+  correlationId: string;
+  /** The system user to change (`SystemUserExternalDTO.id`, from `byquery`). */
+  systemUserId: string;
+}
+
+/** `ChangeRequestResponse` (reference §5). */
+export interface AltinnChangeRequest {
+  /** The vendor's correlation id. */
+  id: string;
+  systemId: string;
+  systemUserId: string;
+  partyOrgNo: string;
+  externalRef?: string;
+  requiredRights: AltinnRight[];
+  unwantedRights: AltinnRight[];
+  /** Empty in `byexternalref` answers, whatever was asked (Altinn's mapping leaves it out). */
+  requiredAccessPackages: AltinnAccessPackage[];
+  unwantedAccessPackages: AltinnAccessPackage[];
+  /** `New`, `Accepted`, `Rejected`, `Denied`, `Timedout` or the unstored `NoChangeNeeded`. */
+  status: string;
+  redirectUrl?: string;
+  /** `""` on a `NoChangeNeeded` answer; absent in list items. */
+  confirmUrl?: string;
+  /** `0001-01-01T00:00:00` on a `NoChangeNeeded` answer. */
+  created?: string;
+  /** Always false on a read by id (Altinn does not copy its repository's flag). */
+  timedOut?: boolean;
+}
+
+/** A change-request create answer: `created` is false for Altinn's 200 (existing, or no change). */
+export interface CreatedChangeRequest {
+  created: boolean;
+  changeRequest: AltinnChangeRequest;
+}
+
+/** One page of a list, and whether Altinn said there is more (`links.next`). */
+export interface ListPage<T> {
+  items: T[];
+  more: boolean;
 }
 
 /** A system in the register, as JSON (`RegisterSystemRequest` in, `RegisteredSystemDTO` out). */
@@ -125,6 +184,29 @@ export interface AltinnVendorApi {
   findSystemUser(key: SystemUserKey, deadline: Deadline): Promise<AltinnSystemUser | undefined>;
   /** Every page of `GET systemuser/vendor/bysystem/{systemId}`. */
   listSystemUsers(systemId: string, deadline: Deadline): Promise<AltinnSystemUser[]>;
+  /** `POST systemuser/changerequest/vendor?correlation-id=&system-user-id=`: 201 new, 200 existing. */
+  createChangeRequest(
+    ids: ChangeRequestIds,
+    body: ChangeRequestBody,
+    deadline: Deadline,
+  ): Promise<CreatedChangeRequest>;
+  /** `GET systemuser/changerequest/vendor/{requestId}`. */
+  getChangeRequest(requestId: string, deadline: Deadline): Promise<AltinnChangeRequest>;
+  /** `GET systemuser/changerequest/vendor/byexternalref/...`: the first row, packages left out. */
+  getChangeRequestByExternalRef(
+    key: SystemUserKey,
+    deadline: Deadline,
+  ): Promise<AltinnChangeRequest>;
+  /**
+   * The first page of `GET systemuser/changerequest/vendor/bysystem/{systemId}` only: Altinn's
+   * `next` link answers the first page again (reference §5), so it is never followed.
+   */
+  firstChangeRequestPage(
+    systemId: string,
+    deadline: Deadline,
+  ): Promise<ListPage<AltinnChangeRequest>>;
+  /** `DELETE systemuser/changerequest/vendor/{requestId}` (no ownership check at Altinn). */
+  deleteChangeRequest(requestId: string, deadline: Deadline): Promise<void>;
 }
 
 /** `GET exchange/maskinporten`: a Maskinporten access token in, an Altinn token out. */

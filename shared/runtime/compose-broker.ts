@@ -2,6 +2,7 @@ import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
 import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
+import { ChangeRequestService } from '../app/change-request-service.js';
 import { GuardedSharedCache, type GuardedSharedCacheOptions } from '../app/guarded-shared-cache.js';
 import { MemoryTokenCache } from '../app/memory-token-cache.js';
 import { MissLimiter } from '../app/miss-limiter.js';
@@ -12,6 +13,7 @@ import { vendorTokenError } from '../app/upstream-errors.js';
 import type { CallerPolicy } from '../domain/caller-policy.js';
 import { createApiHandler } from '../http/api-handler.js';
 import type { ApiHandler } from '../http/api-types.js';
+import { createChangeRequestRoutes } from '../http/change-request-routes.js';
 import { healthRoute } from '../http/health-route.js';
 import { createJwksRoute } from '../http/jwks-route.js';
 import { openApiRoute } from '../http/openapi-route.js';
@@ -95,6 +97,8 @@ export interface BrokerRuntime {
   altinn?: AltinnVendorApi;
   /** The onboarding use case, with a platform and a system id. */
   systemUsers?: SystemUserService;
+  /** Change requests for existing system users, with a platform and a system id. */
+  changeRequests?: ChangeRequestService;
 }
 
 /**
@@ -157,13 +161,19 @@ export function composeBroker(
       settings.refusalCacheSeconds === undefined ? undefined : settings.refusalCacheSeconds * 1000,
     ...tuning.service,
   });
-  const systemUsers = systemUserService(settings, altinn, logger);
+  const systemUsers = systemUserService(settings, altinn, logger, (org) =>
+    broker.forgetRefusals(org),
+  );
+  const changeRequests = altinn && systemUsers && new ChangeRequestService({ altinn, systemUsers });
   const routes: Route[] = [
     createTokenRoute({ broker, policy: settings.policy, limiter: new MissLimiter({ clock }) }),
     createJwksRoute(adapters.keys),
     healthRoute,
     openApiRoute,
     ...(systemUsers ? createSystemUserRoutes({ systemUsers, policy: settings.policy }) : []),
+    ...(changeRequests
+      ? createChangeRequestRoutes({ changeRequests, policy: settings.policy })
+      : []),
   ];
   const api = createApiHandler(routes, {
     clock,
@@ -171,7 +181,7 @@ export function composeBroker(
     metrics,
     deadlineMs: settings.deadlineMs,
   });
-  return { api, routes, broker, maskinporten, shared, altinn, systemUsers };
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, changeRequests };
 }
 
 /** The shared cache, sealed (never a readable token in the table) and behind its circuit breaker. */
@@ -196,9 +206,10 @@ function systemUserService(
   settings: BrokerSettings,
   altinn: AltinnVendorApi | undefined,
   logger: BrokerLogger,
+  onApproved: (org: string) => void,
 ): SystemUserService | undefined {
   if (altinn && settings.systemId)
-    return new SystemUserService({ altinn, systemId: settings.systemId });
+    return new SystemUserService({ altinn, systemId: settings.systemId, onApproved });
   logger.info('system-user endpoints are off', {
     reason: altinn ? 'ALTINN_SYSTEM_ID is not set' : 'ALTINN_PLATFORM_URL is not set',
   });

@@ -61,7 +61,14 @@ export const ALLOW_ALL_POLICY = {
     {
       name: 'tests',
       callers: [FIXTURE_ROLE_ARN],
-      scopes: ['*'],
+      // Administrative scopes are never matched by a wildcard: a test that acts as the vendor at
+      // Altinn (another system's requests) names them.
+      scopes: [
+        '*',
+        'altinn:authentication/systemregister.write',
+        'altinn:authentication/systemuser.request.read',
+        'altinn:authentication/systemuser.request.write',
+      ],
       orgs: '*',
       vendorTokens: true,
       skipCache: true,

@@ -62,6 +62,57 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/v1/systemuser-changes": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The change requests of the system user of an org (and externalRef)
+         * @description Altinn's first list page, filtered to the key; `complete` says whether Altinn had more.
+         */
+        readonly get: operations["listSystemUserChanges"];
+        readonly put?: never;
+        /**
+         * Ask a customer to change its system user's rights and access packages
+         * @description Altinn's `POST systemuser/changerequest/vendor` for the standard system user of (org, externalRef). Idempotent without state: the correlation id is a UUIDv5 of the system, the system user and the change, so the same change gives the same change request (200), whatever its status. After the change request was deleted, the same change gets a new one (201).
+         */
+        readonly post: operations["createSystemUserChange"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/v1/systemuser-changes/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * A change request by id
+         * @description The same rules as a request by id: an id that is unknown, deleted, another vendor's or another system's is the same 404 without detail; one of an org the caller may not see is 403 without the org.
+         */
+        readonly get: operations["getSystemUserChange"];
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Delete a change request at Altinn
+         * @description Read first; deleted only when it is the broker's system's and the caller may see its org. A DELETE retried after a lost answer reads 404: treat 404 as done.
+         */
+        readonly delete: operations["deleteSystemUserChange"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/v1/systemuser-requests": {
         readonly parameters: {
             readonly query?: never;
@@ -77,7 +128,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Ask a customer to approve a system user for the broker's system
-         * @description Altinn's `POST systemuser/request/vendor` (or `.../vendor/agent`). Idempotent per (system, org, externalRef): an existing request that has not timed out is returned with 200, whatever its status.
+         * @description Altinn's `POST systemuser/request/vendor` (or `.../vendor/agent`). Idempotent per (system, org, externalRef): Altinn's existing request is returned with 200 whatever its status (a rejected one too), except one that has timed out (`timedOut`, older than 180 days) and was not accepted: the broker deletes that one and creates a new one, once (201).
          */
         readonly post: operations["createSystemUserRequest"];
         readonly delete?: never;
@@ -98,14 +149,14 @@ export interface paths {
         };
         /**
          * A request by id
-         * @description The caller must have `systemUserRequests` and may see the request's org; otherwise 403 without the org being named.
+         * @description The caller must have `systemUserRequests` and may see the request's org; otherwise 403 without the org being named. An id that is unknown, deleted, another vendor's or a request of another of the vendor's systems is the same 404, without detail.
          */
         readonly get: operations["getSystemUserRequest"];
         readonly put?: never;
         readonly post?: never;
         /**
          * Delete a request (standard or agent) at Altinn
-         * @description Needed before asking again after a rejection: Altinn answers a new request for the same key with the old one while it exists.
+         * @description Reads the request first, and deletes it at Altinn only when it is the broker's system's and the caller may see its org (Altinn's own DELETE checks no ownership). Needed before asking again after a rejection that has not timed out. A DELETE retried after a lost answer reads 404: treat 404 as done.
          */
         readonly delete: operations["deleteSystemUserRequest"];
         readonly options?: never;
@@ -162,6 +213,60 @@ export interface components {
          * @description An absolute `https` URI without a fragment or user information, at most 2048 characters (RFC 8707).
          */
         readonly AudienceUri: string;
+        /** @description A change request as the broker answers it: Altinn's status, rights as resource ids, packages as URNs. */
+        readonly ChangeRequest: {
+            /**
+             * Format: uri
+             * @description Send it to the customer; absent for `NoChangeNeeded`.
+             */
+            readonly confirmUrl?: string;
+            readonly created?: string;
+            readonly externalRef: string;
+            /** @description The correlation id the broker derived from the change (Altinn's id for it). */
+            readonly id: string;
+            readonly partyOrgNo: string;
+            readonly redirectUrl?: string;
+            /** @description Empty when Altinn's by-externalRef read is the only source (it leaves packages out). */
+            readonly requiredAccessPackages: readonly string[];
+            readonly requiredRights: readonly string[];
+            /**
+             * @description Altinn's: `New`, `Accepted`, `Rejected`, or `NoChangeNeeded` (nothing was asked; Altinn stored nothing).
+             * @example New
+             * @example Accepted
+             * @example Rejected
+             * @example NoChangeNeeded
+             */
+            readonly status: string;
+            readonly systemId: string;
+            readonly systemUserId: string;
+            readonly unwantedAccessPackages: readonly string[];
+            readonly unwantedRights: readonly string[];
+        };
+        /** @description What a customer's standard system user should get and lose. Unknown fields are refused. Lists are sets: order and repeats do not matter; an item may not be both required and unwanted. Four empty lists are allowed (Altinn answers `NoChangeNeeded`). */
+        readonly ChangeRequestInput: {
+            /** @description The system user's externalRef, if it was created with one. Defaults to `org`. */
+            readonly externalRef?: components["schemas"]["ExternalRef"];
+            /** @description The customer whose system user is changed. */
+            readonly org: components["schemas"]["Orgnr"];
+            /**
+             * Format: uri
+             * @description Where Altinn sends the customer after deciding; must match one of the system's `allowedRedirectUrls`. Not part of the change's identity.
+             */
+            readonly redirectUrl?: string;
+            /** @description Access packages the system user should get; each must be on the broker's system and assignable. */
+            readonly requiredAccessPackages?: readonly string[];
+            /** @description Altinn resource ids the system user should get; each must be a right of the broker's system. */
+            readonly requiredRights?: readonly string[];
+            /** @description Access packages the system user should lose. */
+            readonly unwantedAccessPackages?: readonly string[];
+            /** @description Altinn resource ids the system user should lose. */
+            readonly unwantedRights?: readonly string[];
+        };
+        readonly ChangeRequestList: {
+            readonly changeRequests: readonly components["schemas"]["ChangeRequest"][];
+            /** @description False when Altinn's list had more than its first page, which is all Altinn's list can give (its next link answers the first page again): then the list holds the first page's and Altinn's first by-externalRef match. */
+            readonly complete: boolean;
+        };
         /** @description Every error answer (RFC 6749 §5.2 style). */
         readonly Error: {
             /** @description What Altinn answered: its status, its `AUTH-nnnnn` code as `error` and its message. */
@@ -173,7 +278,7 @@ export interface components {
             /** @description What Maskinporten answered, when it answered with an OAuth error (never an HTML page). */
             readonly maskinporten_error?: components["schemas"]["UpstreamError"];
         };
-        /** @description Tells apart several system users of one system for one customer; at most 255 characters, no whitespace or control characters. */
+        /** @description Tells apart several system users of one system for one customer; at most 255 characters, no whitespace or control characters, and usable as one URL path segment of Altinn's lookups: not `.` or `..`, and without `/`, `\`, `?`, `#` or `%`. */
         readonly ExternalRef: string;
         readonly Health: {
             /** @constant */
@@ -229,7 +334,7 @@ export interface components {
             readonly exists: true;
             readonly systemUser: components["schemas"]["SystemUser"];
         };
-        /** @description A system-user request as the broker answers it. A timed-out request always reads `status: "Timedout"`, `timedOut: true`. */
+        /** @description A system-user request as the broker answers it: Altinn's `status` unchanged, and Altinn's 180-day flag `timedOut` beside it (reference §3.3). Whether the customer approved is `GET /v1/systemusers`. */
         readonly SystemUserRequest: {
             readonly accessPackages: readonly string[];
             /**
@@ -245,7 +350,7 @@ export interface components {
             readonly redirectUrl?: string;
             readonly rights: readonly string[];
             /**
-             * @description Altinn's: `New`, `Accepted`, `Rejected`, `Denied` (unused) or `Timedout`.
+             * @description Altinn's, unchanged: `New`, `Accepted`, `Rejected`, `Denied` (unused), or a legacy `Timedout` (Altinn no longer writes it).
              * @example New
              * @example Accepted
              * @example Rejected
@@ -253,6 +358,7 @@ export interface components {
              */
             readonly status: string;
             readonly systemId: string;
+            /** @description True when the request was created more than 180 days ago, whatever its status: an `Accepted` request of a working system user says true from day 180. */
             readonly timedOut: boolean;
             readonly type: components["schemas"]["SystemUserType"];
         };
@@ -482,6 +588,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+        readonly ChangeRequestId: string;
         /** @description Defaults to `org`, as in Altinn. */
         readonly ExternalRef: components["schemas"]["ExternalRef"];
         /** @description The customer org: 9 digits with a valid MOD11 check digit (`0192:` prefix accepted). */
@@ -590,6 +698,143 @@ export interface operations {
             readonly 504: components["responses"]["GatewayTimeout"];
         };
     };
+    readonly listSystemUserChanges: {
+        readonly parameters: {
+            readonly query: {
+                /** @description Defaults to `org`, as in Altinn. */
+                readonly externalRef?: components["parameters"]["ExternalRef"];
+                /** @description The customer org: 9 digits with a valid MOD11 check digit (`0192:` prefix accepted). */
+                readonly org: components["parameters"]["Org"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The change requests. */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequestList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly createSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["ChangeRequestInput"];
+            };
+        };
+        readonly responses: {
+            /** @description Altinn already has this change request (any status), or nothing was asked (`NoChangeNeeded`). */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            /** @description A new change request. Send its `confirmUrl` to the customer. */
+            readonly 201: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly getSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The change request. */
+            readonly 200: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    readonly deleteSystemUserChange: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The change request's id (a UUID: the correlation id the broker derived from the change). */
+                readonly id: components["parameters"]["ChangeRequestId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted. No body. */
+            readonly 204: {
+                headers: {
+                    readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["ServerError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 504: components["responses"]["GatewayTimeout"];
+        };
+    };
     readonly findSystemUserRequest: {
         readonly parameters: {
             readonly query: {
@@ -638,7 +883,7 @@ export interface operations {
             };
         };
         readonly responses: {
-            /** @description Altinn already has a request for this key; it is returned. */
+            /** @description Altinn already has a request for this key (not timed out, or accepted); it is returned. */
             readonly 200: {
                 headers: {
                     readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -648,7 +893,7 @@ export interface operations {
                     readonly "application/json": components["schemas"]["SystemUserRequest"];
                 };
             };
-            /** @description A new request. Send its `confirmUrl` to the customer. */
+            /** @description A new request (possibly replacing a timed-out one the broker deleted). Send its `confirmUrl` to the customer. */
             readonly 201: {
                 headers: {
                     readonly "Cache-Control": components["headers"]["CacheControlNoStore"];

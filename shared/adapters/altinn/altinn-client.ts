@@ -1,5 +1,6 @@
 import type { SystemUserType } from '../../domain/system-user-request.js';
 import {
+  type AltinnChangeRequest,
   AltinnError,
   type AltinnSystem,
   type AltinnSystemUser,
@@ -7,14 +8,19 @@ import {
   type AltinnTokenExchangeApi,
   type AltinnTokenProvider,
   type AltinnVendorApi,
+  type ChangeRequestBody,
+  type ChangeRequestIds,
+  type CreatedChangeRequest,
   type CreatedSystemUserRequest,
   type CreateSystemUserRequestBody,
+  type ListPage,
   type SystemUserKey,
 } from '../../ports/altinn.js';
 import type { Deadline } from '../../ports/deadline.js';
 import {
   isObject,
   parseJsonText,
+  readChangeRequest,
   readPage,
   readSystemUser,
   readSystemUserRequest,
@@ -28,6 +34,7 @@ import {
 } from './altinn-transport.js';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+const CHANGE_REQUESTS = 'systemuser/changerequest/vendor';
 
 export interface AltinnClientOptions extends AltinnTransportOptions {
   /** A vendor Maskinporten token for the scopes (the runtime binds it to the broker's cache). */
@@ -179,6 +186,64 @@ export class AltinnHttpClient implements AltinnVendorApi, AltinnTokenExchangeApi
   }
 
   /**
+   * 201: a new change request; 200: Altinn's existing one for this correlation id, or
+   * `NoChangeNeeded` (four empty lists, not stored). The correlation id becomes its id.
+   *
+   * @see https://docs.altinn.studio/api/authentication/systemuserapi/changerequest/
+   */
+  async createChangeRequest(
+    ids: ChangeRequestIds,
+    body: ChangeRequestBody,
+    deadline: Deadline,
+  ): Promise<CreatedChangeRequest> {
+    const query = { 'correlation-id': ids.correlationId, 'system-user-id': ids.systemUserId };
+    const answer = await this.#call(
+      { method: 'POST', path: CHANGE_REQUESTS, query, body },
+      ALTINN_SCOPES.requestWrite,
+      deadline,
+    );
+    return { created: answer.status === 201, changeRequest: changeRequestFrom(answer) };
+  }
+
+  async getChangeRequest(requestId: string, deadline: Deadline): Promise<AltinnChangeRequest> {
+    const path = `${CHANGE_REQUESTS}/${segment(requestId)}`;
+    return changeRequestFrom(
+      await this.#call({ method: 'GET', path }, ALTINN_SCOPES.requestRead, deadline),
+    );
+  }
+
+  async getChangeRequestByExternalRef(
+    key: SystemUserKey,
+    deadline: Deadline,
+  ): Promise<AltinnChangeRequest> {
+    const path = `${CHANGE_REQUESTS}/byexternalref/${keySegments(key)}`;
+    return changeRequestFrom(
+      await this.#call({ method: 'GET', path }, ALTINN_SCOPES.requestRead, deadline),
+    );
+  }
+
+  /** One call: Altinn's `next` link for this list answers the first page again (reference §5). */
+  async firstChangeRequestPage(
+    systemId: string,
+    deadline: Deadline,
+  ): Promise<ListPage<AltinnChangeRequest>> {
+    const path = `${CHANGE_REQUESTS}/bysystem/${segment(systemId)}`;
+    const answer = await this.#call({ method: 'GET', path }, ALTINN_SCOPES.requestRead, deadline);
+    const page = readPage(parseJsonText(answer.text));
+    if (!page) throw malformed(answer, 'a page without a data array');
+    const items = page.data.map(readChangeRequest);
+    if (items.some((item) => item === undefined)) {
+      throw malformed(answer, 'a list item without its required fields');
+    }
+    return { items: items as AltinnChangeRequest[], more: page.next !== undefined };
+  }
+
+  async deleteChangeRequest(requestId: string, deadline: Deadline): Promise<void> {
+    const path = `${CHANGE_REQUESTS}/${segment(requestId)}`;
+    await this.#call({ method: 'DELETE', path }, ALTINN_SCOPES.requestWrite, deadline);
+  }
+
+  /**
    * `GET exchange/maskinporten` with the Maskinporten token as the bearer. The body is the Altinn
    * JWT, as `text/plain` or as a JSON string (Altinn's own client asks for JSON): quotes are stripped.
    *
@@ -244,6 +309,17 @@ interface VendorCall {
   path: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
+}
+
+function changeRequestFrom(answer: AltinnAnswer): AltinnChangeRequest {
+  const changeRequest = readChangeRequest(parseJsonText(answer.text));
+  if (!changeRequest) {
+    throw malformed(
+      answer,
+      'a change request without id, systemId, systemUserId, partyOrgNo or status',
+    );
+  }
+  return changeRequest;
 }
 
 function requestFrom(answer: AltinnAnswer): AltinnSystemUserRequest {

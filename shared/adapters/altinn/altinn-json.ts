@@ -1,5 +1,6 @@
 import type {
   AltinnAccessPackage,
+  AltinnChangeRequest,
   AltinnRight,
   AltinnSystemUser,
   AltinnSystemUserRequest,
@@ -100,6 +101,37 @@ export function readSystemUserRequest(value: unknown): AltinnSystemUserRequest |
   assignDefined(request, 'escalated', booleanField(value, 'escalated'));
   assignDefined(request, 'created', stringField(value, 'created'));
   return request;
+}
+
+/**
+ * A `ChangeRequestResponse`, or undefined when `id`, `systemId`, `systemUserId`, `partyOrgNo` or
+ * `status` is missing.
+ */
+export function readChangeRequest(value: unknown): AltinnChangeRequest | undefined {
+  if (!isObject(value)) return undefined;
+  const id = stringField(value, 'id');
+  const systemId = stringField(value, 'systemId');
+  const systemUserId = stringField(value, 'systemUserId');
+  const partyOrgNo = stringField(value, 'partyOrgNo');
+  const status = stringField(value, 'status');
+  if (!id || !systemId || !systemUserId || !partyOrgNo || !status) return undefined;
+  const changeRequest: AltinnChangeRequest = {
+    id,
+    systemId,
+    systemUserId,
+    partyOrgNo,
+    status,
+    requiredRights: readRights(field(value, 'requiredRights')),
+    unwantedRights: readRights(field(value, 'unwantedRights')),
+    requiredAccessPackages: readAccessPackages(field(value, 'requiredAccessPackages')),
+    unwantedAccessPackages: readAccessPackages(field(value, 'unwantedAccessPackages')),
+  };
+  assignDefined(changeRequest, 'externalRef', stringField(value, 'externalRef'));
+  assignDefined(changeRequest, 'redirectUrl', nonEmpty(stringField(value, 'redirectUrl')));
+  assignDefined(changeRequest, 'confirmUrl', nonEmpty(stringField(value, 'confirmUrl')));
+  assignDefined(changeRequest, 'created', stringField(value, 'created'));
+  assignDefined(changeRequest, 'timedOut', booleanField(value, 'timedOut'));
+  return changeRequest;
 }
 
 /** A `SystemUserExternalDTO` (current or older shape), or undefined without `id`/`systemId`/`reporteeOrgNo`. */

@@ -24,6 +24,12 @@ export interface NodeListenerOptions {
    * Absent: any name.
    */
   hostNames?: HostNames;
+  /**
+   * How long a body may take to arrive once the headers have (default 5 s). Node's own
+   * `requestTimeout` does not cover every request: with `Connection: Upgrade` and a broken chunked
+   * body its parser stops without an error or a timeout, and the connection would hang.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** The `Host` names a server answers to, and how to say so in a refusal. */
@@ -44,6 +50,7 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
  */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // A client sends the same Host on every request: the last one found acceptable is not re-parsed.
   let acceptedHost: string | undefined;
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -64,6 +71,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
     readBody(
       request,
       maxBodyBytes,
+      bodyTimeoutMs,
       (body, tooLarge) => {
         const url = request.url ?? '/';
         const queryStart = url.indexOf('?');
@@ -92,9 +100,19 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
           writeAnswer(request, response, answer, tooLarge);
         }
       },
-      () => {
+      (timedOut) => {
         if (response.headersSent) {
           response.destroy();
+          return;
+        }
+        if (timedOut) {
+          const late = jsonResponse(408, {
+            error: 'invalid_request',
+            error_description: 'the request body did not arrive in time',
+          });
+          answerAndClose(request, response, late);
+          // The parser may have stopped reading; Node would keep the socket waiting for it.
+          response.once('finish', () => request.socket.destroy());
           return;
         }
         const unreadable = new BrokerError('invalid_request', 'the request body could not be read');
@@ -186,6 +204,10 @@ function refuseHost(
  * for every failure, so answer those here.
  */
 export function guardNodeServer(server: Server): void {
+  // A client that sends its request and half-closes still gets its answer. Without this, Node
+  // ends the socket at the client's FIN, and a request its parser had stopped on (an Upgrade
+  // with a broken chunked body) went unanswered. Node 20 and 24 read this server property.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [
       400,
@@ -244,15 +266,19 @@ function rawJsonResponse(status: number, description: string, headOnly = false):
   return `${head.join('\r\n')}\r\n\r\n${headOnly ? '' : body}`;
 }
 
+const DEFAULT_BODY_TIMEOUT_MS = 5_000;
+
 /**
  * Reads the body up to `limit` bytes and calls `done` once: with the bytes, or with `tooLarge`
- * (then it stops reading); or `failed` once if the stream breaks off before its end.
+ * (then it stops reading); or `failed` once if the body does not arrive within `timeoutMs`
+ * (`timedOut`) or the stream breaks off before its end.
  */
 function readBody(
   request: IncomingMessage,
   limit: number,
+  timeoutMs: number,
   done: (body: Uint8Array | undefined, tooLarge: boolean) => void,
-  failed: () => void,
+  failed: (timedOut: boolean) => void,
 ): void {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) {
@@ -269,12 +295,19 @@ function readBody(
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
   let total = 0;
-  let over = false;
+  let settled = false;
+  const timer = setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    failed(true);
+  }, timeoutMs);
+  timer.unref();
   request.on('data', (chunk: Buffer) => {
-    if (over) return;
+    if (settled) return;
     total += chunk.length;
     if (total > limit) {
-      over = true;
+      settled = true;
+      clearTimeout(timer);
       request.pause();
       done(undefined, true);
       return;
@@ -284,9 +317,15 @@ function readBody(
     else chunks = [first, chunk];
   });
   request.once('end', () => {
-    if (!over) done(chunks ? Buffer.concat(chunks) : first, false);
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    done(chunks ? Buffer.concat(chunks) : first, false);
   });
   request.once('error', () => {
-    if (!over) failed();
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    failed(false);
   });
 }

@@ -68,6 +68,22 @@ describe.each(TRANSPORTS)('one deadline per request over %s', (_name, start) => 
     expect(response.json.error_description).toMatch(/Altinn/);
   });
 
+  it('shares it between the system-user lookup and the change request: a slow lookup leaves the POST the rest', async () => {
+    broker.sandbox.faults.enqueue({ endpoint: 'altinn', delayMs: 1_000 });
+    broker.sandbox.faults.enqueue({ endpoint: 'altinn', hang: true, times: 5 });
+
+    const response = await timed(broker, {
+      path: '/v1/systemuser-changes',
+      body: {
+        org: DEMO.customers.withExternalRef.orgNo,
+        externalRef: DEMO.customers.withExternalRef.externalRef,
+        requiredRights: [DEMO.onboarding.payrollRight.resource[0].value],
+      },
+    });
+
+    expectAnsweredAtDeadline(response);
+  });
+
   it('shares it between Altinn calls of one route: a slow first read leaves the fallback the rest', async () => {
     // Standard first: answered (404, an unknown id) after 1 s; then agent: never answered.
     broker.sandbox.faults.enqueue({ endpoint: 'altinn', delayMs: 1_000 });
@@ -100,6 +116,28 @@ describe.each(TRANSPORTS)('one deadline per request over %s', (_name, start) => 
     [
       'DELETE /v1/systemuser-requests/{id}',
       { method: 'DELETE', path: `/v1/systemuser-requests/${randomUUID()}` },
+    ],
+    [
+      'POST /v1/systemuser-changes',
+      {
+        path: '/v1/systemuser-changes',
+        body: {
+          org: DEMO.customers.standard.orgNo,
+          requiredRights: [DEMO.onboarding.payrollRight.resource[0].value],
+        },
+      },
+    ],
+    [
+      'GET /v1/systemuser-changes?org=',
+      { method: 'GET', path: `/v1/systemuser-changes?org=${DEMO.customers.standard.orgNo}` },
+    ],
+    [
+      'GET /v1/systemuser-changes/{id}',
+      { method: 'GET', path: `/v1/systemuser-changes/${randomUUID()}` },
+    ],
+    [
+      'DELETE /v1/systemuser-changes/{id}',
+      { method: 'DELETE', path: `/v1/systemuser-changes/${randomUUID()}` },
     ],
     [
       'POST /v1/token with exchange: "altinn"',

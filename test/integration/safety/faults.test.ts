@@ -97,6 +97,33 @@ const MASKINPORTEN_CASES: MaskinportenCase[] = [
     upstream: { status: 502 },
   },
   {
+    // A firewall's or proxy's refusal in front of Maskinporten, not Maskinporten's OAuth error:
+    // an upstream failure (retried, then 502), never the caller's 403.
+    fault: "a proxy's 403 HTML page",
+    inject: {
+      endpoint: 'token',
+      status: 403,
+      contentType: 'text/html',
+      body: '<html><body><h1>403 Forbidden</h1></body></html>',
+      times: 3,
+    },
+    status: 502,
+    error: 'temporarily_unavailable',
+    metric: 'MaskinportenUnavailable',
+    retryAfter: '1',
+    upstream: { status: 403 },
+    description: /^Maskinporten kept failing: HTTP 403 after \d attempts?$/,
+  },
+  {
+    fault: 'a 403 JSON body that is not an OAuth error',
+    inject: { endpoint: 'token', status: 403, body: '{"message":"Forbidden"}', times: 3 },
+    status: 502,
+    error: 'temporarily_unavailable',
+    metric: 'MaskinportenUnavailable',
+    retryAfter: '1',
+    upstream: { status: 403 },
+  },
+  {
     fault: 'malformed JSON with 200',
     inject: { endpoint: 'token', status: 200, body: '{"access_token":', times: 3 },
     status: 502,

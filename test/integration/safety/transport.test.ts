@@ -435,6 +435,51 @@ function streamingUpload(
   });
 }
 
+describe('a body that never completes is answered, not left hanging', () => {
+  let server: Server;
+  let origin: URL;
+
+  beforeAll(async () => {
+    server = createServer(
+      createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
+        resolveCaller: localCallerResolver(false),
+        bodyTimeoutMs: 300,
+      }),
+    );
+    guardNodeServer(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  // Found by the fuzz test: with Connection: Upgrade, Node's parser stops at a broken chunk size
+  // without a clientError or its requestTimeout, so only the body timer ends the connection.
+  it('Connection: Upgrade with a broken chunked body: 408 JSON, connection closed', async () => {
+    const answer = await rawBytes(
+      origin,
+      `GET /v1/token HTTP/1.1\r\nHost: ${origin.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head.toLowerCase()).toContain('\r\nconnection: close');
+    expect(JSON.parse(dechunk(head, body))).toEqual({
+      error: 'invalid_request',
+      error_description: 'the request body did not arrive in time',
+    });
+  });
+
+  it('a body that arrives is read as before', async () => {
+    const answer = await rawBytes(
+      origin,
+      `POST /v1/token HTTP/1.1\r\nHost: ${origin.host}\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
 describe('Host names on a non-loopback bind (decided from the bound address)', () => {
   let server: Server;
   let origin: URL;

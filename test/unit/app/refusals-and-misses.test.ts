@@ -126,6 +126,23 @@ describe('remembered refusals', () => {
     expect(grants).toHaveLength(4);
   });
 
+  it('forgets the refusals of an org once the broker has seen its customer approve', async () => {
+    const { subject, grants } = service([
+      { fail: NO_SYSTEM_USER },
+      { fail: NO_SYSTEM_USER },
+      { token: 'approved' },
+    ]);
+
+    await failure(subject.getToken(request(), deadline()));
+    await failure(subject.getToken(request({ org: '910753614' }), deadline()));
+    subject.forgetRefusals('314112938');
+
+    // The approved org asks Maskinporten again at once; the other org's refusal still stands.
+    expect((await subject.getToken(request(), deadline())).token.accessToken).toBe('approved');
+    await failure(subject.getToken(request({ org: '910753614' }), deadline()));
+    expect(grants).toHaveLength(3);
+  });
+
   it('remembers a refusal even for skipCache, which would otherwise ask Maskinporten each time', async () => {
     const { subject, grants } = service([{ fail: NO_SYSTEM_USER }]);
 

@@ -77,7 +77,9 @@ const CLASSIFICATION: [string, UpstreamFailure, boolean, UpstreamFailureClass][]
     false,
     'refused',
   ],
-  ['a bare 403', http(403), false, 'refused'],
+  // Not Maskinporten's OAuth JSON (an HTML page, a proxy's answer): an upstream failure.
+  ['a bare 403 (no OAuth error body)', http(403), true, 'unavailable'],
+  ['a 403 with an OAuth error and no MP code', http(403, 'access_denied'), false, 'refused'],
   [
     'MP-300 under 403',
     http(403, 'access_denied', 'MP-300 Consumer has not been granted access to the scope x'),
@@ -201,7 +203,25 @@ describe('upstreamDetail', () => {
     ],
     [
       http(400, 'invalid_grant', 'Invalid assertion (MP-100)'),
-      { status: 400, error: 'invalid_grant', error_description: 'Invalid assertion (MP-100)' },
+      {
+        status: 400,
+        error: 'invalid_grant',
+        error_description: 'Invalid assertion (MP-100)',
+        code: 'MP-100',
+      },
+    ],
+    [
+      http(403, 'access_denied', 'Forbidden: MP-301 Consumer has not delegated access'),
+      {
+        status: 403,
+        error: 'access_denied',
+        error_description: 'Forbidden: MP-301 Consumer has not delegated access',
+        code: 'MP-301',
+      },
+    ],
+    [
+      http(400, 'invalid_grant', 'ref XMP-100 is not a code'),
+      { status: 400, error: 'invalid_grant', error_description: 'ref XMP-100 is not a code' },
     ],
     [
       http(400, undefined, 'MP-1234 too long'),
@@ -238,12 +258,18 @@ describe('rejectionToBrokerError', () => {
     expect(result.retryAfter).toBeUndefined();
   });
 
-  it('refuses a bare 403 as access_denied, naming the status', () => {
-    const result = rejectionToBrokerError(http(403));
+  it('refuses a 403 with only an OAuth error as that error', () => {
+    const result = rejectionToBrokerError(http(403, 'access_denied'));
     expect(result.kind).toBe('upstream_refused');
     expect(result.error).toBe('access_denied');
-    expect(result.message).toBe('Maskinporten refused the request: HTTP 403');
-    expect(result.upstream).toStrictEqual({ status: 403 });
+    expect(result.message).toBe('Maskinporten refused the request: access_denied');
+    expect(result.upstream).toStrictEqual({ status: 403, error: 'access_denied' });
+  });
+
+  it('reads an MP-3xx code found inside the description as a refusal', () => {
+    const failure = http(400, 'invalid_request', 'System user lookup failed (MP-303)');
+    expect(classifyFailure(failure)).toBe('refused');
+    expect(rejectionToBrokerError(failure).error).toBe('invalid_request');
   });
 
   it.each([

@@ -265,6 +265,46 @@ describe('the AWS settings: event source and token seal key', () => {
   });
 });
 
+describe('loadEnvConfig: Maskinporten and Altinn of one environment', () => {
+  const TEST_MP = 'https://test.maskinporten.no/';
+  const PROD_MP = 'https://maskinporten.no/';
+  const TT02 = 'https://platform.tt02.altinn.no';
+  const PROD_ALTINN = 'https://platform.altinn.no';
+  const load = (issuer: string, platform: string) =>
+    loadEnvConfig({ [ENV.issuer]: issuer, [ENV.altinnPlatform]: platform });
+
+  it.each([
+    [TEST_MP, TT02],
+    [PROD_MP, PROD_ALTINN],
+    [PROD_MP, `${PROD_ALTINN}/`],
+    ['https://TEST.maskinporten.no/', 'https://Platform.TT02.altinn.no'],
+  ])('takes %s with %s', (issuer, platform) => {
+    expect(load(issuer, platform)).toMatchObject({ issuer, altinnPlatform: platform });
+  });
+
+  it.each([
+    [TEST_MP, PROD_ALTINN, 'test', 'production'],
+    [PROD_MP, TT02, 'production', 'test'],
+  ])('refuses %s with %s, naming both and the pairs that work', (issuer, platform, mp, altinn) => {
+    expect(() => load(issuer, platform)).toThrow(
+      `${ENV.issuer} (${issuer}, ${mp}) and ${ENV.altinnPlatform} (${platform}, ${altinn}) belong to different environments`,
+    );
+    expect(() => load(issuer, platform)).toThrow(
+      'use https://test.maskinporten.no/ with https://platform.tt02.altinn.no, and https://maskinporten.no/ with https://platform.altinn.no',
+    );
+  });
+
+  it.each([
+    // The sandbox, and hosts whose environment the broker does not know: not checked.
+    ['http://127.0.0.1:8080/sandbox/maskinporten/', PROD_ALTINN],
+    [PROD_MP, 'http://127.0.0.1:8080/sandbox/altinn'],
+    [TEST_MP, 'https://platform.at22.altinn.cloud'],
+    ['https://maskinporten.example/', TT02],
+  ])('does not judge a host it does not know: %s with %s', (issuer, platform) => {
+    expect(load(issuer, platform)).toMatchObject({ issuer, altinnPlatform: platform });
+  });
+});
+
 describe('requireUpstreamConfig', () => {
   it.each([
     [{}, 'MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID, SIGNING_KEY'],

@@ -136,6 +136,17 @@ describe('parseSystemUserRequestInput', () => {
       { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: 'a b' },
       'externalRef: must not contain whitespace',
     ],
+    // Reference §1 "Route values": `..` is resolved before routing, so Altinn could never find it.
+    [
+      'an externalRef of ".."',
+      { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: '..' },
+      'externalRef: must not be "." or ".." or contain /, \\, ?, # or %',
+    ],
+    [
+      'an externalRef with a slash',
+      { org: ORG, type: 'agent', accessPackages: [PACKAGE], externalRef: 'nord/sør' },
+      'externalRef: must not be "." or ".."',
+    ],
     [
       'an empty title',
       { org: ORG, type: 'agent', accessPackages: [PACKAGE], integrationTitle: '' },
@@ -225,14 +236,17 @@ describe('toRequestView', () => {
     });
   });
 
+  // Reference §3.3: the flag is `created < now − 180 days`, computed on every read whatever the
+  // status; `status` is never rewritten (Repo/RequestRepository.cs:23, 473-476).
   it.each([
-    ['the old Timedout status', { status: 'Timedout' }],
-    ['the new timedOut flag, status left alone', { status: 'New', timedOut: true }],
-    ['the flag on an accepted request', { status: 'Accepted', timedOut: true }],
-  ])('reads %s as timed out', (_name, change) => {
+    ['a legacy Timedout status, without the flag', { status: 'Timedout' }, 'Timedout', false],
+    ['the flag on a New request', { status: 'New', timedOut: true }, 'New', true],
+    ['the flag on an accepted request', { status: 'Accepted', timedOut: true }, 'Accepted', true],
+    ['the flag on a rejected request', { status: 'Rejected', timedOut: true }, 'Rejected', true],
+  ])('passes %s through as Altinn sent it', (_name, change, status, timedOut) => {
     expect(toRequestView({ ...base, ...change }, 'agent')).toMatchObject({
-      status: 'Timedout',
-      timedOut: true,
+      status,
+      timedOut,
       type: 'agent',
     });
   });
@@ -286,7 +300,12 @@ describe('query parameters', () => {
     ['', 'org: is required'],
     ['org=123456789', 'org: must be a 9-digit'],
     [`org=${ORG}&org=${ORG}`, 'org: must be given once'],
-    [`org=${ORG}&externalRef=a%20b`, 'externalRef: must be 1 to'],
+    [`org=${ORG}&externalRef=a%20b`, 'externalRef: must not contain whitespace'],
+    [`org=${ORG}&externalRef=`, 'externalRef: must not be empty'],
+    [`org=${ORG}&externalRef=..`, 'externalRef: must not be "." or ".."'],
+    [`org=${ORG}&externalRef=.`, 'externalRef: must not be "." or ".."'],
+    [`org=${ORG}&externalRef=a%2Fb`, 'externalRef: must not be "." or ".." or contain /'],
+    [`org=${ORG}&externalRef=a%25b`, 'externalRef: must not be "." or ".." or contain /'],
     [`org=${ORG}&type=client`, 'type: must be "standard" or "agent"'],
   ])('refuses ?%s', (query, message) => {
     expect(

@@ -214,6 +214,8 @@ describe('parseTokenRequest: externalRef', () => {
     ['a simple ref', 'ref-1'],
     ['an orgnr', OTHER_ORG],
     ['non-ASCII letters', 'kundeø'],
+    ['dots inside a value', 'a.b..c'],
+    ['three dots', '...'],
     ['the maximum length', 'r'.repeat(MAX_EXTERNAL_REF_LENGTH)],
   ])('accepts %s together with org', (_, externalRef) => {
     expect(parseTokenRequest({ scope: 'a', org: ORG, externalRef }).externalRef).toBe(externalRef);
@@ -235,6 +237,16 @@ describe('parseTokenRequest: externalRef', () => {
       'r'.repeat(MAX_EXTERNAL_REF_LENGTH + 1),
       `externalRef: must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`,
     ],
+    // Reference §1 "Route values", §8.6: dot segments are resolved before routing and `/` splits
+    // the segment, so Altinn could never look such a system user up by path.
+    ...['.', '..', 'a/b', '/', 'a\\b', 'a?b', 'a#b', 'a%2Fb', '100%'].map(
+      (value) =>
+        [
+          `the path-unsafe ${JSON.stringify(value)}`,
+          value,
+          'externalRef: must not be "." or ".." or contain /, \\, ?, # or %',
+        ] as [string, string, string],
+    ),
     ['a space', 'a b', 'externalRef: must not contain whitespace or control characters'],
     ['a tab', 'a\tb', 'externalRef: must not contain whitespace or control characters'],
     ['a newline', 'a\nb', 'externalRef: must not contain whitespace or control characters'],

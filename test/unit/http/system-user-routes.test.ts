@@ -12,6 +12,7 @@ import {
   type AltinnSystemUserRequest,
   type AltinnVendorApi,
 } from '../../../shared/ports/altinn.js';
+import { altinnProblem, fakeAltinn } from '../../support/fake-altinn.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 const SYSTEM = '310547891_demo_broker';
@@ -33,41 +34,7 @@ const altinnRequest = (change: Partial<AltinnSystemUserRequest> = {}): AltinnSys
   ...change,
 });
 
-const problem = (status: number, code?: string) =>
-  new AltinnError('http', `HTTP ${status}`, {
-    status,
-    problem: { validationErrors: [], ...(code ? { code } : {}) },
-  });
-
-const notImplemented = async (): Promise<never> => {
-  throw new Error('not expected');
-};
-
-/** A fake Altinn: every method unexpected unless given; calls recorded. */
-function fakeAltinn(methods: Partial<AltinnVendorApi>) {
-  const calls: Array<[string, ...unknown[]]> = [];
-  const record =
-    <A extends unknown[], R>(name: string, fn: ((...args: A) => Promise<R>) | undefined) =>
-    async (...args: A): Promise<R> => {
-      // The last argument is the request's deadline: recorded calls show what was asked.
-      calls.push([name, ...args.slice(0, -1)]);
-      return (fn ?? notImplemented)(...args) as Promise<R>;
-    };
-  const api: AltinnVendorApi = {
-    createSystem: record('createSystem', methods.createSystem),
-    updateSystem: record('updateSystem', methods.updateSystem),
-    getSystem: record('getSystem', methods.getSystem),
-    listSystems: record('listSystems', methods.listSystems),
-    createRequest: record('createRequest', methods.createRequest),
-    getRequest: record('getRequest', methods.getRequest),
-    getRequestByExternalRef: record('getRequestByExternalRef', methods.getRequestByExternalRef),
-    listRequests: record('listRequests', methods.listRequests),
-    deleteRequest: record('deleteRequest', methods.deleteRequest),
-    findSystemUser: record('findSystemUser', methods.findSystemUser),
-    listSystemUsers: record('listSystemUsers', methods.listSystemUsers),
-  };
-  return { api, calls };
-}
+const problem = altinnProblem;
 
 function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
   const altinn = fakeAltinn(methods);
@@ -91,7 +58,7 @@ function api(methods: Partial<AltinnVendorApi>, policy?: unknown) {
       caller: { id: ROLE, source: 'iam' },
     };
     const response = await api(request);
-    return { status: response.status, json: JSON.parse(response.body) };
+    return { status: response.status, json: response.body ? JSON.parse(response.body) : undefined };
   };
   return { call, calls: altinn.calls, logger, metrics };
 }
@@ -148,6 +115,109 @@ describe('POST /v1/systemuser-requests', () => {
     });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ id: ID, type: 'agent', status: 'Rejected' });
+  });
+
+  // Reference §3.2 step 3: a repeated POST answers 200 with the old request whatever its status
+  // and age (RequestSystemUserController.cs:122-128); §3.3: `timedOut` past 180 days.
+  it.each(['New', 'Rejected', 'Denied'])(
+    'replaces a timed-out %s request: deletes it, creates a new one once, answers 201',
+    async (status) => {
+      const NEW_ID = '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10';
+      let posts = 0;
+      const { call, calls, logger } = api({
+        createRequest: async () =>
+          ++posts === 1
+            ? { created: false, request: altinnRequest({ status, timedOut: true }) }
+            : { created: true, request: altinnRequest({ id: NEW_ID }) },
+        deleteRequest: async () => undefined,
+      });
+      const response = await call('POST', '/v1/systemuser-requests', {
+        org: ORG,
+        type: 'standard',
+        accessPackages: [PACKAGE],
+      });
+      expect(response.status).toBe(201);
+      expect(response.json).toMatchObject({ id: NEW_ID, status: 'New', timedOut: false });
+      expect(calls.map((c) => c[0])).toEqual(['createRequest', 'deleteRequest', 'createRequest']);
+      expect(calls[1]).toEqual(['deleteRequest', ID]);
+      expect(logger.entries.at(-1)?.fields).toMatchObject({
+        outcome: 201,
+        requestId: NEW_ID,
+        replacedTimedOut: ID,
+      });
+    },
+  );
+
+  it('replaces a timed-out request that is already gone at Altinn (the DELETE answers 404)', async () => {
+    let posts = 0;
+    const { call, calls } = api({
+      createRequest: async () => ({
+        created: ++posts > 1,
+        request: altinnRequest({ timedOut: posts === 1 }),
+      }),
+      deleteRequest: async () => {
+        throw problem(404, 'AUTH-00010');
+      },
+    });
+    const response = await call('POST', '/v1/systemuser-requests', {
+      org: ORG,
+      type: 'standard',
+      rights: ['r'],
+    });
+    expect(response.status).toBe(201);
+    expect(calls.map((c) => c[0])).toEqual(['createRequest', 'deleteRequest', 'createRequest']);
+  });
+
+  it('replaces once: a second old answer is returned as it is (200)', async () => {
+    const { call, calls } = api({
+      createRequest: async () => ({
+        created: false,
+        request: altinnRequest({ timedOut: true }),
+      }),
+      deleteRequest: async () => undefined,
+    });
+    const response = await call('POST', '/v1/systemuser-requests', {
+      org: ORG,
+      type: 'standard',
+      rights: ['r'],
+    });
+    expect(response.status).toBe(200);
+    expect(calls.map((c) => c[0])).toEqual(['createRequest', 'deleteRequest', 'createRequest']);
+  });
+
+  it.each([
+    ['an accepted request past 180 days', { status: 'Accepted', timedOut: true }],
+    ['a rejected request that has not timed out', { status: 'Rejected', timedOut: false }],
+    ['a new request that has not timed out', { status: 'New', timedOut: false }],
+  ])('keeps %s: 200 with it, no DELETE', async (_name, change) => {
+    const { call, calls } = api({
+      createRequest: async () => ({ created: false, request: altinnRequest(change) }),
+    });
+    const response = await call('POST', '/v1/systemuser-requests', {
+      org: ORG,
+      type: 'standard',
+      rights: ['r'],
+    });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ id: ID, ...change });
+    expect(calls.map((c) => c[0])).toEqual(['createRequest']);
+  });
+
+  it('answers a failed DELETE of the timed-out request as that failure, without a second POST', async () => {
+    const { call, calls } = api({
+      createRequest: async () => ({ created: false, request: altinnRequest({ timedOut: true }) }),
+      deleteRequest: async () => {
+        throw problem(503);
+      },
+    });
+    const response = await call('POST', '/v1/systemuser-requests', {
+      org: ORG,
+      type: 'standard',
+      rights: ['r'],
+    });
+    expect(response.status).toBe(502);
+    expect(response.json.error).toBe('temporarily_unavailable');
+    expect(calls.map((c) => c[0])).toEqual(['createRequest', 'deleteRequest']);
   });
 
   it('answers 409 conflict when a system user already exists (AUTH-00004)', async () => {
@@ -263,19 +333,98 @@ describe('GET /v1/systemuser-requests/{id}', () => {
     });
     const response = await call('GET', `/v1/systemuser-requests/${ID}?type=agent`);
     expect(response.status).toBe(404);
-    expect(response.json.altinn_error).toMatchObject({ status: 404, error: 'AUTH-00010' });
+    expect(response.json).toEqual({
+      error: 'not_found',
+      error_description: `no system-user request ${ID} for this broker's system`,
+    });
     expect(calls).toEqual([['getRequest', 'agent', ID]]);
   });
 
-  it('reads a timed-out request as Timedout whatever its status', async () => {
-    const { call } = api({
-      getRequest: async () => altinnRequest({ status: 'New', timedOut: true }),
-    });
+  // Reference §3.3: `timedOut = created < now − 180 days` on every read, whatever the status, and
+  // `status` is left unchanged (Repo/RequestRepository.cs:23, 473-476).
+  it.each(['Accepted', 'New', 'Rejected', 'Timedout'])(
+    'passes status %s through unchanged, with timedOut as its own flag',
+    async (status) => {
+      const { call } = api({ getRequest: async () => altinnRequest({ status, timedOut: true }) });
+      expect((await call('GET', `/v1/systemuser-requests/${ID}`)).json).toMatchObject({
+        status,
+        timedOut: true,
+      });
+    },
+  );
+
+  it('reads timedOut: false when Altinn leaves the flag out', async () => {
+    const { call } = api({ getRequest: async () => altinnRequest({ status: 'Accepted' }) });
     expect((await call('GET', `/v1/systemuser-requests/${ID}`)).json).toMatchObject({
-      status: 'Timedout',
-      timedOut: true,
+      status: 'Accepted',
+      timedOut: false,
     });
   });
+
+  // Reference §3.4: a vendor reads every request of all its systems (the service checks only the
+  // vendor, Svc/RequestSystemUserService.cs:433-448); another vendor's is 404 AUTH-00011.
+  it.each([
+    [
+      'a request of another system of the same vendor',
+      { getRequest: async () => altinnRequest({ systemId: '310547891_other' }) },
+      'other system',
+      [['getRequest', 'standard', ID]],
+    ],
+    [
+      "another vendor's standard request (AUTH-00011)",
+      {
+        getRequest: async () => {
+          throw problem(404, 'AUTH-00011');
+        },
+      },
+      'other vendor',
+      [['getRequest', 'standard', ID]],
+    ],
+    [
+      "another vendor's agent request (AUTH-00010 on the standard route, AUTH-00011 on agent)",
+      {
+        getRequest: async (type: SystemUserType) => {
+          throw problem(404, type === 'standard' ? 'AUTH-00010' : 'AUTH-00011');
+        },
+      },
+      'other vendor',
+      [
+        ['getRequest', 'standard', ID],
+        ['getRequest', 'agent', ID],
+      ],
+    ],
+    [
+      'an unknown id (AUTH-00010 on both routes)',
+      {
+        getRequest: async () => {
+          throw problem(404, 'AUTH-00010');
+        },
+      },
+      'unknown',
+      [
+        ['getRequest', 'standard', ID],
+        ['getRequest', 'agent', ID],
+      ],
+    ],
+  ] as [string, Partial<AltinnVendorApi>, string, unknown[]][])(
+    'answers 404 without detail for %s, on GET and DELETE, and never sends the DELETE',
+    async (_name, methods, reason, reads) => {
+      for (const method of ['GET', 'DELETE']) {
+        const { call, calls, logger } = api(methods);
+        const response = await call(method, `/v1/systemuser-requests/${ID}`);
+        expect(response.status).toBe(404);
+        expect(response.json).toEqual({
+          error: 'not_found',
+          error_description: `no system-user request ${ID} for this broker's system`,
+        });
+        expect(calls).toEqual(reads);
+        expect(logger.entries.at(-1)?.fields).toMatchObject({
+          outcome: 'not_found',
+          notFound: reason,
+        });
+      }
+    },
+  );
 
   it('refuses an id that is not a UUID without calling Altinn', async () => {
     const { call, calls } = api({});
@@ -291,6 +440,49 @@ describe('GET /v1/systemuser-requests/{id}', () => {
     const response = await call('GET', `/v1/systemuser-requests/${ID}`);
     expect(response.status).toBe(403);
     expect(response.json.error_description).not.toContain(ORG);
+  });
+});
+
+describe('DELETE /v1/systemuser-requests/{id}', () => {
+  it('reads the request, checks it is the broker’s, then deletes it: 204', async () => {
+    const { call, calls } = api({
+      getRequest: async () => altinnRequest(),
+      deleteRequest: async () => undefined,
+    });
+    const response = await call('DELETE', `/v1/systemuser-requests/${ID}`);
+    expect(response.status).toBe(204);
+    expect(calls).toEqual([
+      ['getRequest', 'standard', ID],
+      ['deleteRequest', ID],
+    ]);
+  });
+
+  // Reference §3.5: an unknown or already deleted id is 404 AUTH-00010, so a DELETE retried after
+  // a lost answer reads 404 (Svc/RequestSystemUserService.cs:818-827).
+  it.each([
+    ['AUTH-00010', problem(404, 'AUTH-00010')],
+    ['AUTH-00011', problem(404, 'AUTH-00011')],
+  ])('answers 404 when Altinn’s DELETE says %s (deleted meanwhile)', async (_name, failure) => {
+    const { call, logger } = api({
+      getRequest: async () => altinnRequest(),
+      deleteRequest: async () => {
+        throw failure;
+      },
+    });
+    const response = await call('DELETE', `/v1/systemuser-requests/${ID}`);
+    expect(response.status).toBe(404);
+    expect(response.json.altinn_error).toBeUndefined();
+    expect(logger.entries.at(-1)?.fields).toMatchObject({ notFound: 'deleted meanwhile' });
+  });
+
+  it('refuses a request of an org the caller may not manage, before any DELETE', async () => {
+    const { call, calls } = api(
+      { getRequest: async () => altinnRequest() },
+      onboardingPolicy([OTHER_ORG]),
+    );
+    const response = await call('DELETE', `/v1/systemuser-requests/${ID}`);
+    expect(response.status).toBe(403);
+    expect(calls.map((c) => c[0])).toEqual(['getRequest']);
   });
 });
 

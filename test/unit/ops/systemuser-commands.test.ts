@@ -295,3 +295,209 @@ describe('resolveTarget', () => {
     );
   });
 });
+
+describe('systemuser request get|delete', () => {
+  const ID = '0c5c58ad-4fc1-4ef9-9c72-4a3376a0c3d0';
+  const notFound = (code: string) =>
+    new AltinnError('http', 'HTTP 404', { status: 404, problem: { code, validationErrors: [] } });
+  const request = (systemId = SYSTEM) => ({
+    id: ID,
+    systemId,
+    partyOrgNo: '910753614',
+    status: 'Rejected',
+    rights: [],
+    accessPackages: [],
+  });
+
+  /** Altinn's request reads and DELETE, scripted; calls recorded. */
+  function fakeRequests(options: { read?: 'found' | 'missing' | 'other system'; del?: Error }) {
+    const calls: string[] = [];
+    const api = {
+      getRequest: async (type: string) => {
+        calls.push(`get ${type}`);
+        if (options.read === 'missing') throw notFound('AUTH-00010');
+        return request(options.read === 'other system' ? '310547891_other' : SYSTEM);
+      },
+      deleteRequest: async (id: string) => {
+        calls.push(`delete ${id}`);
+        if (options.del) throw options.del;
+      },
+    } as Partial<AltinnVendorApi> as AltinnVendorApi;
+    return { api, calls };
+  }
+
+  it('deletes a request of the broker’s system', async () => {
+    const altinn = fakeRequests({ read: 'found' });
+    const c = cli({ altinn: altinn.api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(0);
+    expect(altinn.calls).toEqual(['get standard', `delete ${ID}`]);
+    expect(c.out()).toContain(`Deleted system-user request ${ID}.`);
+  });
+
+  // Reference §3.5: an already deleted id is 404 AUTH-00010, so a retried DELETE reads 404.
+  it.each([
+    [
+      'Altinn’s DELETE answers 404 (deleted meanwhile, or a retry)',
+      { read: 'found', del: notFound('AUTH-00010') },
+      ['get standard', `delete ${ID}`],
+    ],
+    ['Altinn has no such request', { read: 'missing' }, ['get standard', 'get agent']],
+    ['it is another system’s (no DELETE sent)', { read: 'other system' }, ['get standard']],
+  ] as const)('treats it as done when %s', async (_name, script, calls) => {
+    const altinn = fakeRequests(script as Parameters<typeof fakeRequests>[0]);
+    const c = cli({ altinn: altinn.api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(0);
+    expect(altinn.calls).toEqual(calls);
+    expect(c.out()).toContain('nothing to delete');
+  });
+
+  it('exits 1 when the DELETE fails otherwise', async () => {
+    const failure = new AltinnError('http', 'HTTP 503', {
+      status: 503,
+      problem: { validationErrors: [] },
+    });
+    const c = cli({ altinn: fakeRequests({ read: 'found', del: failure }).api });
+    expect(await c.run('request', 'delete', '--id', ID)).toBe(1);
+    expect(c.err()).toContain('The broker could not do it');
+  });
+
+  it('prints a request, or exits 1 when there is none for the system', async () => {
+    const c = cli({ altinn: fakeRequests({ read: 'found' }).api });
+    expect(await c.run('request', 'get', '--id', ID)).toBe(0);
+    expect(JSON.parse(c.out())).toMatchObject({ id: ID, status: 'Rejected', type: 'standard' });
+    const missing = cli({ altinn: fakeRequests({ read: 'other system' }).api });
+    expect(await missing.run('request', 'get', '--id', ID)).toBe(1);
+    expect(missing.err()).toContain(`No system-user request ${ID} for ${SYSTEM} (other system)`);
+  });
+
+  it.each([
+    [['request'], 'request needs an action'],
+    [['request', 'frob', '--id', ID], 'request takes get or delete, not "frob"'],
+    [['request', 'delete'], 'request delete needs --id'],
+    [['request', 'delete', '--id', 'nope'], '--id must be a UUID'],
+  ])('exits 2 for %j', async (argv, message) => {
+    const c = cli();
+    expect(await c.run(...argv)).toBe(2);
+    expect(c.err()).toContain(message);
+  });
+});
+
+describe('systemuser change create|get|list|delete', () => {
+  const ORG = '910753614';
+  const USER_ID = '0d7b6c8e-5a3f-4e21-9c4d-1f2e3a4b5c61';
+  const changeRequest = (change: Record<string, unknown> = {}) => ({
+    id: '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10',
+    systemId: SYSTEM,
+    systemUserId: USER_ID,
+    partyOrgNo: ORG,
+    externalRef: ORG,
+    requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+    unwantedRights: [],
+    requiredAccessPackages: [],
+    unwantedAccessPackages: [],
+    status: 'New',
+    confirmUrl: 'https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=x',
+    ...change,
+  });
+
+  function fakeChanges(options: { created?: boolean; del?: Error } = {}) {
+    const calls: unknown[][] = [];
+    const api = {
+      findSystemUser: async (key: unknown) => {
+        calls.push(['findSystemUser', key]);
+        return { id: USER_ID, systemId: SYSTEM, reporteeOrgNo: ORG, userType: 'standard' };
+      },
+      createChangeRequest: async (ids: unknown, body: unknown) => {
+        calls.push(['createChangeRequest', ids, body]);
+        return { created: options.created ?? true, changeRequest: changeRequest() };
+      },
+      getChangeRequest: async (id: string) => {
+        calls.push(['getChangeRequest', id]);
+        return changeRequest();
+      },
+      deleteChangeRequest: async (id: string) => {
+        calls.push(['deleteChangeRequest', id]);
+        if (options.del) throw options.del;
+      },
+      firstChangeRequestPage: async (systemId: string) => {
+        calls.push(['firstChangeRequestPage', systemId]);
+        return { items: [changeRequest()], more: false };
+      },
+    } as Partial<AltinnVendorApi> as AltinnVendorApi;
+    return { api, calls };
+  }
+
+  it('creates a change request from the options, with the HTTP API’s rules and id', async () => {
+    const altinn = fakeChanges();
+    const c = cli({ altinn: altinn.api });
+    expect(
+      await c.run(
+        'change',
+        'create',
+        '--org',
+        ORG,
+        '--require-right',
+        'demo-lonn',
+        '--unwant-package',
+        'urn:altinn:accesspackage:skattegrunnlag',
+      ),
+    ).toBe(0);
+    expect(altinn.calls[1]).toEqual([
+      'createChangeRequest',
+      { correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), systemUserId: USER_ID },
+      {
+        requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+        unwantedRights: [],
+        requiredAccessPackages: [],
+        unwantedAccessPackages: [{ urn: 'urn:altinn:accesspackage:skattegrunnlag' }],
+      },
+    ]);
+    expect(JSON.parse(c.out())).toMatchObject({ status: 'New', requiredRights: ['demo-lonn'] });
+    expect(c.err()).toContain('send the confirmUrl to the customer');
+  });
+
+  it('lists, reads, and deletes; a delete Altinn answers 404 is done', async () => {
+    const listed = cli({ altinn: fakeChanges().api });
+    expect(await listed.run('change', 'list', '--org', ORG)).toBe(0);
+    expect(JSON.parse(listed.out())).toMatchObject({
+      complete: true,
+      changeRequests: [{ status: 'New' }],
+    });
+
+    const read = cli({ altinn: fakeChanges().api });
+    expect(await read.run('change', 'get', '--id', '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10')).toBe(0);
+
+    const gone = new AltinnError('http', 'HTTP 404', {
+      status: 404,
+      problem: { code: 'AUTH-00010', validationErrors: [] },
+    });
+    const altinn = fakeChanges({ del: gone });
+    const deleted = cli({ altinn: altinn.api });
+    expect(
+      await deleted.run('change', 'delete', '--id', '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10'),
+    ).toBe(0);
+    expect(deleted.out()).toContain('nothing to delete');
+    expect(altinn.calls.map((call) => call[0])).toEqual([
+      'getChangeRequest',
+      'deleteChangeRequest',
+    ]);
+  });
+
+  it.each([
+    [['change'], 'change needs an action'],
+    [['change', 'frob'], 'change takes create, get, list or delete, not "frob"'],
+    [['change', 'create'], 'change create needs --org'],
+    [['change', 'create', '--org', '123456789'], 'org: must be a 9-digit'],
+    [
+      ['change', 'create', '--org', ORG, '--require-right', 'a', '--unwant-right', 'a'],
+      'unwantedRights: "a" is also in requiredRights',
+    ],
+    [['change', 'list'], 'org: is required'],
+    [['change', 'get'], 'change get needs --id'],
+  ])('exits 2 for %j, without talking to Altinn', async (argv, message) => {
+    const c = cli();
+    expect(await c.run(...argv)).toBe(2);
+    expect(c.err()).toContain(message);
+    expect(c.opened).toEqual([]);
+  });
+});

@@ -447,6 +447,128 @@ describe('AltinnHttpClient: errors and retries', () => {
   });
 });
 
+describe('AltinnHttpClient: change requests (reference §5)', () => {
+  const CHANGE_ID = '7d1c2a9e-8d4b-4c1e-9a57-3b7e0d2f6a10';
+  const USER_ID = '0d7b6c8e-5a3f-4e21-9c4d-1f2e3a4b5c61';
+  /** `ChangeRequestResponse`, members in Altinn's order (Models/SystemUsers/ChangeRequestResponse.cs). */
+  const answer = (change: Record<string, unknown> = {}) => ({
+    id: CHANGE_ID,
+    externalRef: '910753614',
+    systemId: SYSTEM,
+    systemUserId: USER_ID,
+    partyOrgNo: '910753614',
+    requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+    unwantedRights: [],
+    requiredAccessPackages: [],
+    unwantedAccessPackages: [],
+    status: 'New',
+    confirmUrl: `https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=${CHANGE_ID}&DONTCHOOSEREPORTEE=true`,
+    created: '2026-07-17T10:00:00.123456Z',
+    timedOut: false,
+    ...change,
+  });
+  const body = {
+    requiredRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'demo-lonn' }] }],
+    unwantedRights: [],
+    requiredAccessPackages: [],
+    unwantedAccessPackages: [],
+  };
+
+  it.each([
+    [
+      'createChangeRequest',
+      (c: AltinnHttpClient) =>
+        c.createChangeRequest({ correlationId: CHANGE_ID, systemUserId: USER_ID }, body, inTime()),
+      'POST',
+      `systemuser/changerequest/vendor?correlation-id=${CHANGE_ID}&system-user-id=${USER_ID}`,
+      ALTINN_SCOPES.requestWrite,
+      201,
+    ],
+    [
+      'getChangeRequest',
+      (c: AltinnHttpClient) => c.getChangeRequest(CHANGE_ID, inTime()),
+      'GET',
+      `systemuser/changerequest/vendor/${CHANGE_ID}`,
+      ALTINN_SCOPES.requestRead,
+      200,
+    ],
+    [
+      'getChangeRequestByExternalRef',
+      (c: AltinnHttpClient) =>
+        c.getChangeRequestByExternalRef({ systemId: SYSTEM, orgNo: '910753614' }, inTime()),
+      'GET',
+      `systemuser/changerequest/vendor/byexternalref/${SYSTEM}/910753614/910753614`,
+      ALTINN_SCOPES.requestRead,
+      200,
+    ],
+  ])('%s: path, query and scope', async (_name, call, method, path, scope, status) => {
+    const { altinn, requests, scopes } = client([{ status, body: answer() }]);
+    await call(altinn);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([[method, `${API}${path}`]]);
+    expect(scopes).toEqual([[scope]]);
+  });
+
+  it('sends all four lists and reads 201 as created, 200 as existing or NoChangeNeeded', async () => {
+    const { altinn, requests } = client([
+      { status: 201, body: answer() },
+      { status: 200, body: answer({ status: 'Rejected' }) },
+      {
+        status: 200,
+        body: answer({ status: 'NoChangeNeeded', confirmUrl: '', created: '0001-01-01T00:00:00' }),
+      },
+    ]);
+    const ids = { correlationId: CHANGE_ID, systemUserId: USER_ID };
+    const created = await altinn.createChangeRequest(ids, body, inTime());
+    const existing = await altinn.createChangeRequest(ids, body, inTime());
+    const none = await altinn.createChangeRequest(ids, body, inTime());
+
+    expect(JSON.parse(requests[0]?.body ?? '')).toEqual(body);
+    expect(created).toMatchObject({
+      created: true,
+      changeRequest: { id: CHANGE_ID, status: 'New' },
+    });
+    expect(existing).toMatchObject({ created: false, changeRequest: { status: 'Rejected' } });
+    expect(none.changeRequest.status).toBe('NoChangeNeeded');
+    expect(none.changeRequest.confirmUrl).toBeUndefined();
+  });
+
+  it('reads the first page of bysystem only, and says whether Altinn had more', async () => {
+    const { altinn, requests } = client([
+      {
+        body: {
+          links: { next: `${API}systemuser/changerequest/vendor/bysystem/${SYSTEM}?token=abc` },
+          data: [answer(), answer({ id: 'e1c2a9e8-8d4b-4c1e-9a57-3b7e0d2f6a10' })],
+        },
+      },
+      { body: { links: {}, data: [] } },
+    ]);
+    const more = await altinn.firstChangeRequestPage(SYSTEM, inTime());
+    const last = await altinn.firstChangeRequestPage(SYSTEM, inTime());
+
+    expect(more.items.map((item) => item.id)).toHaveLength(2);
+    expect(more.more).toBe(true);
+    expect(last).toEqual({ items: [], more: false });
+    expect(requests.map((r) => r.url)).toEqual([
+      `${API}systemuser/changerequest/vendor/bysystem/${SYSTEM}`,
+      `${API}systemuser/changerequest/vendor/bysystem/${SYSTEM}`,
+    ]);
+  });
+
+  it('deletes with the write scope, and calls an item without its required fields malformed', async () => {
+    const { altinn, requests, scopes } = client([
+      { status: 202, text: '' },
+      { body: { links: {}, data: [{ id: CHANGE_ID }] } },
+    ]);
+    await altinn.deleteChangeRequest(CHANGE_ID, inTime());
+    expect(requests[0]).toMatchObject({
+      method: 'DELETE',
+      url: `${API}systemuser/changerequest/vendor/${CHANGE_ID}`,
+    });
+    expect(scopes[0]).toEqual([ALTINN_SCOPES.requestWrite]);
+    expect((await failure(altinn.firstChangeRequestPage(SYSTEM, inTime()))).kind).toBe('malformed');
+  });
+});
+
 describe('AltinnHttpClient: the token exchange (§7)', () => {
   const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln';
 
