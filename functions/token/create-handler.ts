@@ -10,7 +10,7 @@ import {
   type RefreshEvent,
 } from '../../shared/adapters/lambda/refresh-event.js';
 import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
-import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
+import { createKmsSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import { RefreshingCallerPolicy } from '../../shared/app/refreshing-policy.js';
 import {
   isDeployedEnvironment,
@@ -74,7 +74,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
   const upstream = requireUpstreamConfig({ ...config, clientId: secret.clientId });
   const policy = await callerPolicy(config.policyParameter, deps);
   const next = config.signingKeyNext;
-  const keys = await createSigningKeySet({
+  const keys = await createKmsSigningKeySet({
     active: { spec: upstream.signingKey.spec, kid: secret.kid ?? upstream.signingKey.kid },
     next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,

@@ -3,7 +3,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
@@ -16,7 +15,7 @@ import {
 } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
 import { SsmParameterStore } from '../../shared/adapters/parameters/ssm-parameter-store.js';
-import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
+import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
@@ -45,7 +44,7 @@ const proxyHandler = createProxyHandler(
       clock: systemClock,
       logger,
       metrics: new PowertoolsBrokerMetrics(metrics),
-      secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}) }),
+      secrets: new SecretsManagerStore({ region: region ?? '', credentials }),
       parameters: new SsmParameterStore({ region: region ?? '', credentials }),
       kmsClient: () => {
         kms ??= new KMSClient({});

@@ -7,8 +7,9 @@ import { LAMBDA_BUNDLE_EXTRAS } from '../../infra/constructs/broker-function.js'
 // CDK builds). These are the rules that keep it so, checked on an esbuild metafile of the handler
 // with the construct's own alias: no module in it imports classic zod (the Lambda's schemas use
 // zod/mini), the SDK's default credential chain (and the STS/SSO clients it brings) is replaced by
-// the environment provider, and no AWS SDK client the handler does not call is in it (Lambda Invoke
-// and SSM GetParameter are signed by hand: shared/adapters/aws/signed-fetch.ts).
+// the environment provider, no AWS SDK client but DynamoDB's and KMS's is in it (Lambda Invoke,
+// SSM GetParameter and Secrets Manager GetSecretValue are one call each, signed by hand:
+// shared/adapters/aws/), and the key-file loader stays out (the Lambda signs with KMS only).
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../../functions/token/handler.ts', import.meta.url));
@@ -72,11 +73,21 @@ describe('the Lambda bundle', () => {
         .map((path) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(path)?.[1])
         .filter((name): name is string => name !== undefined),
     );
-    expect([...clients].sort()).toEqual([
-      'client-dynamodb',
-      'client-kms',
-      'client-secrets-manager',
-    ]);
+    expect([...clients].sort()).toEqual(['client-dynamodb', 'client-kms']);
+    expect(inputs().some((path) => path.includes('@aws-lambda-powertools/parameters/'))).toBe(
+      false,
+    );
+  });
+
+  it('has no key-file loader: the Lambda signs with KMS only', () => {
+    // The module is reached (signing-key-spec.ts imports it) but none of it is in the output.
+    const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+    const emitted = (suffix: string) =>
+      Object.entries(output?.inputs ?? {}).some(
+        ([path, { bytesInOutput }]) => path.endsWith(suffix) && bytesInOutput > 0,
+      );
+    expect(emitted('signing/kms-grant-signer.ts')).toBe(true);
+    expect(emitted('signing/file-grant-signer.ts')).toBe(false);
   });
 
   it('does not inline the OpenAPI document (it is copied beside index.mjs)', () => {

@@ -1,107 +1,25 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SsmParameterStore } from '../../../../shared/adapters/parameters/ssm-parameter-store.js';
+import {
+  type Answer,
+  CREDENTIALS,
+  fakeAwsJson,
+  useFakeAws,
+} from '../../../support/fake-aws-json.js';
 
-// SSM's GetParameter over AWS JSON 1.1, against a loopback server standing in for SSM: it checks
-// each request's SigV4 signature with an independent SHA-256 and answers what the test scripts.
-// Error shapes as SSM sends them: `__type` in the body, `x-amzn-ErrorType` in the head
-// (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html, "Operation error serialization").
+// SSM's GetParameter over AWS JSON 1.1, against a loopback SSM that checks the SigV4 signature.
 
 const NAME = '/maskinporten-broker/test/caller-policy';
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'tok' };
-const VERIFIER = new SignatureV4({
-  service: 'ssm',
-  region: 'eu-north-1',
-  credentials: CREDENTIALS,
-  sha256: Sha256,
-});
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-  hang?: true;
-}
-
-interface Seen {
-  target: string | undefined;
-  contentType: string | undefined;
-  body: unknown;
-  signed: boolean;
-}
-
-let server: Server | undefined;
-
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  server = undefined;
-});
 
 async function fakeSsm(answers: Answer[]) {
-  const seen: Seen[] = [];
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({
-        target: request.headers['x-amz-target'] as string | undefined,
-        contentType: request.headers['content-type'],
-        body: JSON.parse(body),
-        signed: await verifies(request, body),
-      });
-      const answer = (answers.length > 1 ? answers.shift() : answers[0]) as Answer;
-      if (answer.hang) return;
-      response.writeHead(answer.status, {
-        'content-type': 'application/x-amz-json-1.1',
-        ...answer.headers,
-      });
-      response.end(answer.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { endpoint, seen } = await fakeAwsJson('ssm', answers);
   const store = new SsmParameterStore({
     region: 'eu-north-1',
     credentials: async () => CREDENTIALS,
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     timeoutMs: 200,
   });
   return { store, seen };
-}
-
-/** Re-signs the request as received and compares the Authorization header. */
-async function verifies(request: IncomingMessage, body: string): Promise<boolean> {
-  const headers: Record<string, string> = {};
-  const signedNames = /SignedHeaders=([^,]+)/.exec(request.headers.authorization ?? '')?.[1];
-  for (const name of signedNames?.split(';') ?? []) {
-    headers[name] = String(request.headers[name]);
-  }
-  const date = headers['x-amz-date'] ?? '';
-  const resigned = await VERIFIER.sign(
-    {
-      method: request.method ?? 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      path: request.url ?? '/',
-      query: {},
-      headers,
-      body,
-    },
-    {
-      signingDate: new Date(
-        `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
-      ),
-    },
-  );
-  return (
-    request.headers.authorization === resigned.headers['authorization'] &&
-    resigned.headers['authorization']?.includes('/eu-north-1/ssm/aws4_request') === true
-  );
 }
 
 const parameter = (value: string) => ({
@@ -110,6 +28,8 @@ const parameter = (value: string) => ({
 });
 
 describe('SsmParameterStore (GetParameter, signed)', () => {
+  useFakeAws();
+
   it('reads the parameter with a valid SigV4 signature, from SSM every time', async () => {
     const { store, seen } = await fakeSsm([parameter('{"rules":[]}'), parameter('{"rules":[1]}')]);
 
@@ -168,7 +88,7 @@ describe('SsmParameterStore (GetParameter, signed)', () => {
     expect(await store.getText(NAME)).toBe('a');
     expect(seen).toHaveLength(2);
 
-    const failing = await fakeSsmAgain([{ status: 500, body: '{"__type":"InternalServerError"}' }]);
+    const failing = await fakeSsm([{ status: 500, body: '{"__type":"InternalServerError"}' }]);
     await expect(failing.store.getText(NAME)).rejects.toThrow('(InternalServerError)');
     expect(failing.seen).toHaveLength(2);
   });
@@ -186,10 +106,3 @@ describe('SsmParameterStore (GetParameter, signed)', () => {
     await expect(store.getText(NAME)).rejects.toThrow(`SSM parameter ${NAME} is empty`);
   });
 });
-
-/** A second fake in the same test (the first is closed first). */
-async function fakeSsmAgain(answers: Answer[]) {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  return fakeSsm(answers);
-}
