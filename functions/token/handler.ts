@@ -36,6 +36,10 @@ let kms: KMSClient | undefined;
 const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
 const region = process.env['AWS_REGION'];
 const credentials = fromEnv();
+// The SDK's own endpoint overrides (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL), for the calls
+// made without an SDK client, as the clients read them.
+const endpoint = (service: string) =>
+  process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env['AWS_ENDPOINT_URL'];
 
 const proxyHandler = createProxyHandler(
   () =>
@@ -44,8 +48,16 @@ const proxyHandler = createProxyHandler(
       clock: systemClock,
       logger,
       metrics: new PowertoolsBrokerMetrics(metrics),
-      secrets: new SecretsManagerStore({ region: region ?? '', credentials }),
-      parameters: new SsmParameterStore({ region: region ?? '', credentials }),
+      secrets: new SecretsManagerStore({
+        region: region ?? '',
+        credentials,
+        endpoint: endpoint('SECRETS_MANAGER'),
+      }),
+      parameters: new SsmParameterStore({
+        region: region ?? '',
+        credentials,
+        endpoint: endpoint('SSM'),
+      }),
       kmsClient: () => {
         kms ??= new KMSClient({});
         return kms;
@@ -55,7 +67,12 @@ const proxyHandler = createProxyHandler(
       // Refreshes ahead run in an invocation of this function (see SelfInvokeRefreshScheduler).
       refreshScheduler:
         functionName && region
-          ? new SelfInvokeRefreshScheduler({ functionName, region, credentials })
+          ? new SelfInvokeRefreshScheduler({
+              functionName,
+              region,
+              credentials,
+              endpoint: endpoint('LAMBDA'),
+            })
           : undefined,
     }),
   logger,

@@ -42,12 +42,21 @@ export function useFakeAws(): void {
   });
 }
 
-export async function fakeAwsJson(service: string, answers: Answer[]) {
+/** The fake for `service`; closed after each test with {@link useFakeAws}, or by `close()`. */
+export async function fakeAwsJson(
+  service: string,
+  answers: Answer[],
+  credentials: {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  } = CREDENTIALS,
+) {
   const seen: Seen[] = [];
   const verifier = new SignatureV4({
     service,
     region: 'eu-north-1',
-    credentials: CREDENTIALS,
+    credentials,
     sha256: Sha256,
   });
   const server = createServer((request, response) => {
@@ -73,7 +82,12 @@ export async function fakeAwsJson(service: string, answers: Answer[]) {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, seen };
+  const close = async () => {
+    servers.splice(servers.indexOf(server), 1);
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { endpoint: `http://127.0.0.1:${port}`, seen, close };
 }
 
 /** Re-signs the request as received and compares the Authorization header. */
