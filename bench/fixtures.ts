@@ -6,7 +6,7 @@ import { generateRsaKeyPemAsync } from '../shared/adapters/signing/signing-key-s
 import { DEFAULT_DEADLINE_MS } from '../shared/config/env-config.js';
 import { OPEN_POLICY } from '../shared/domain/caller-policy.js';
 import type { ApiRequest } from '../shared/http/api-types.js';
-import { systemClock } from '../shared/ports/clock.js';
+import { type Clock, systemClock } from '../shared/ports/clock.js';
 import { Deadline } from '../shared/ports/deadline.js';
 import type { GrantSigner } from '../shared/ports/grant-signer.js';
 import { type BrokerLogger, silentLogger } from '../shared/ports/logger.js';
@@ -37,8 +37,13 @@ export interface BenchSandbox {
 export async function startBenchSandbox(options: {
   signer?: GrantSigner;
   tokenLifetimeSeconds?: number;
+  /** The sandbox's clock (default the system clock). */
+  clock?: Clock;
 }): Promise<BenchSandbox> {
-  const server = await startSandboxServer({ tokenLifetimeSeconds: options.tokenLifetimeSeconds });
+  const server = await startSandboxServer({
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    clock: options.clock,
+  });
   const signer =
     options.signer ?? (await createFileGrantSigner({ key: await generateRsaKeyPemAsync() }));
   seedDemo(server, { clientId: DEMO.clientId, publicJwk: await signer.publicJwk() });
@@ -59,7 +64,12 @@ export interface BenchBroker {
 
 export function createBenchBroker(
   sandbox: BenchSandbox,
-  options: { shared?: SharedTokenCache; memoryEntries?: number; logger?: BrokerLogger } = {},
+  options: {
+    shared?: SharedTokenCache;
+    memoryEntries?: number;
+    logger?: BrokerLogger;
+    clock?: Clock;
+  } = {},
 ): BenchBroker {
   const metrics = new InMemoryMetrics();
   const runtime = composeBroker(
@@ -72,7 +82,7 @@ export function createBenchBroker(
     },
     {
       keys: { active: sandbox.signer, published: [sandbox.signer] },
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       logger: options.logger ?? silentLogger,
       metrics,
       sharedCache: options.shared,

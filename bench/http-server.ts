@@ -5,7 +5,7 @@
  * - `local <silent|audit>`: the local server (`startLocalServer`, sandbox mode, memory cache)
  *   with the given logger; it warms the benchmark key before reporting ready.
  * - `bare <bytes>`: a bare `node:http` server that reads the request body and answers a fixed JSON
- *   document of exactly that many bytes, with the same headers the broker sends.
+ *   document of exactly that many bytes, with the same headers the broker sends (its length too).
  *
  * Reports `{ url, responseBytes, headers }` over IPC, then serves until the parent says `stop`.
  * `mark` starts a CPU-time window and `report` answers `{ cpuMicros }` for it (user + system).
@@ -13,6 +13,7 @@
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalServer } from '../functions/local/server.js';
+import { batchedLineWriter } from '../shared/adapters/logging/batched-line-writer.js';
 import { jsonLineLogger } from '../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
 import { silentLogger } from '../shared/ports/logger.js';
@@ -24,7 +25,7 @@ export interface ServerReady {
   headers: Record<string, string>;
 }
 
-/** The headers the broker puts on a token answer (besides Date, Connection, Content-Length). */
+/** The headers the broker puts on a token answer (besides Date, Connection and Content-Length). */
 const BROKER_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
@@ -36,7 +37,9 @@ async function startLocal(
   loggerKind: string,
 ): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   const logger =
-    loggerKind === 'audit' ? jsonLineLogger({ serviceName: 'maskinporten-broker' }) : silentLogger;
+    loggerKind === 'audit'
+      ? jsonLineLogger({ serviceName: 'maskinporten-broker', write: batchedLineWriter().write })
+      : silentLogger;
   const server = await startLocalServer({
     // An hour-long sandbox token: no refresh falls inside the run.
     env: { PORT: '0', SANDBOX_TOKEN_LIFETIME_SECONDS: '3600' },
@@ -81,13 +84,15 @@ function fixedJson(bytes: number): string {
 
 async function startBare(bytes: number): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   const body = fixedJson(bytes);
+  // The broker's headers and, like the broker, the length: one write, no chunked framing.
+  const headers = { ...BROKER_HEADERS, 'content-length': String(Buffer.byteLength(body)) };
   // The local server's own timeouts, so only the request handling differs.
   const server = createServer(
     { requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
     (request, response) => {
       request.on('data', () => {});
       request.on('end', () => {
-        response.writeHead(200, BROKER_HEADERS);
+        response.writeHead(200, headers);
         response.end(body);
       });
     },

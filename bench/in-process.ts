@@ -58,7 +58,7 @@ export async function benchInProcess(): Promise<SectionResult & { tokenLength: n
     );
 
     const apiRequest = tokenApiRequest(HIT_BODY);
-    const apiHit = await timeAsync(() => runtime.api(apiRequest), {
+    const apiHit = await timeAsync(async () => runtime.api(apiRequest), {
       warmup: c.hitWarmup,
       iterations: c.hitSamples,
     });

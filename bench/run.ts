@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchBundle } from './bundle.js';
+import { benchCapacity } from './capacity.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInProcess } from './in-process.js';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     ['3. Upstream economy', benchUpstream],
     ['4. Lambda bundle', benchBundle],
     ['5. Memory', () => benchMemory(tokenLength)],
-    ['6. Cold start of the deployed bundle (Node 24)', benchColdStart],
+    ['6. Refresh ahead and the capacity model', benchCapacity],
+    ['7. Cold start of the deployed bundle (Node 24)', benchColdStart],
   ];
   for (const [title, step] of steps) {
     const sectionStart = performance.now();

@@ -16,6 +16,8 @@ export const BROKER_METRIC_UNITS = {
   CacheMiss: 'Count',
   StaleServed: 'Count',
   LeaseWaits: 'Count',
+  RefreshAhead: 'Count',
+  RefreshAheadFailures: 'Count',
   MaskinportenCalls: 'Count',
   MaskinportenLatency: 'Milliseconds',
   MaskinportenErrors: 'Count',

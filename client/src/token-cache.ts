@@ -25,10 +25,11 @@ export const REUSE_MARGIN_SHARE = 0.25;
  * at most 30 s (7.5 s of a 30 s token, 30 s of a 120 s or 3600 s token).
  *
  * Why: the token must outlive the call it is used for (network time and a little clock skew at the
- * API that checks it), and the broker itself replaces a token once less than min(60 s, half its
- * lifetime) is left. Keeping this margin at no more than half of the broker's means that when the
- * client asks again, the broker already has (or fetches) the next token, so every broker call the
- * client makes brings back a new token rather than the one it just let go.
+ * API that checks it), and the broker starts renewing a token once less than its refresh window is
+ * left (36 s of a 120 s token; min(L/2, margin + clamp(L/10, 5, 60)), margin min(L/2,
+ * clamp(L/5, 10, 60))). This margin lies inside that window, so when the client asks again about a
+ * busy request, the broker already holds the next token and the call brings a new one rather than
+ * the one the client just let go.
  */
 export function reuseMarginMs(lifetimeSeconds: number): number {
   return Math.min(MAX_REUSE_MARGIN_SECONDS, lifetimeSeconds * REUSE_MARGIN_SHARE) * 1000;

@@ -3,11 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
-import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
+import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { brokerClientFor, brokerTokenProvider } from './broker-token.js';
@@ -25,8 +25,13 @@ const keySync = createKeySyncHandler({
   clock: systemClock,
   logger: powertoolsBrokerLogger(powertoolsLogger),
   metrics: new PowertoolsBrokerMetrics(metrics),
-  // Read every run: a kid changed in the secret reaches the next sync.
-  secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}), maxAgeSeconds: 0 }),
+  // Read every run: a kid changed in the secret reaches the next sync. The same signed read as the
+  // token function's; the SDK's endpoint override is honoured as its clients do.
+  secrets: new SecretsManagerStore({
+    region: process.env['AWS_REGION'] ?? '',
+    credentials: fromEnv(),
+    endpoint: process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER'] ?? process.env['AWS_ENDPOINT_URL'],
+  }),
   kms: new KMSClient({}),
   brokerToken: (config) => brokerTokenProvider(brokerClientFor(config)),
 });

@@ -1,3 +1,4 @@
+import { batchedLineWriter } from '../../shared/adapters/logging/batched-line-writer.js';
 import { jsonLineLogger } from '../../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { SERVICE_NAME } from '../../shared/config/env-names.js';
@@ -6,19 +7,25 @@ import { type LocalServer, startLocalServer } from './server.js';
 
 /** `npm start`: the broker on loopback; without MASKINPORTEN_ISSUER, on the embedded sandbox. */
 async function main(): Promise<void> {
+  // Audit lines are written in batches; the writer flushes at exit, so the signal handlers below
+  // end with process.exit().
+  const out = batchedLineWriter();
   const logger = jsonLineLogger({
     serviceName: SERVICE_NAME,
     level: process.env['POWERTOOLS_LOG_LEVEL'] || undefined,
+    write: out.write,
   });
   let server: LocalServer;
   try {
     server = await startLocalServer({ logger, metrics: new InMemoryMetrics() });
   } catch (error) {
+    out.flushSync();
     console.error(
       `maskinporten-broker failed to start: ${error instanceof Error ? error.message : String(error)}`,
     );
     process.exit(1);
   }
+  out.flushSync();
   console.log(banner(server));
   const stop = () => {
     server.close().then(() => process.exit(0));

@@ -5,8 +5,12 @@ import {
   fromApiGatewayEvent,
   toApiGatewayResult,
 } from '../../shared/adapters/http/apigateway-event.js';
+import {
+  claimsRefreshEvent,
+  type RefreshEvent,
+} from '../../shared/adapters/lambda/refresh-event.js';
 import { createTokenSealer } from '../../shared/adapters/sealing/create-token-sealer.js';
-import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
+import { createKmsSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import { RefreshingCallerPolicy } from '../../shared/app/refreshing-policy.js';
 import {
   isDeployedEnvironment,
@@ -23,10 +27,12 @@ import type { Clock } from '../../shared/ports/clock.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
 import type { BrokerMetrics } from '../../shared/ports/metrics.js';
 import type { ParameterStore } from '../../shared/ports/parameter-store.js';
+import type { RefreshScheduler } from '../../shared/ports/refresh-scheduler.js';
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import { type BrokerRuntime, composeBroker } from '../../shared/runtime/compose-broker.js';
 import { createEventGate, type EventGate } from './event-gate.js';
+import { type RefreshAnswer, runRefreshEvent } from './refresh-event-handler.js';
 
 export interface LambdaDependencies {
   env: Readonly<Record<string, string | undefined>>;
@@ -40,6 +46,8 @@ export interface LambdaDependencies {
   /** The DynamoDB token cache for the configured table, if there is one. */
   sharedCache?: (tableName: string) => SharedTokenCache;
   fetch?: typeof fetch;
+  /** Where refreshes ahead run: in Lambda, an asynchronous invocation of the function itself. */
+  refreshScheduler?: RefreshScheduler;
 }
 
 /** The composed broker and the check every event passes first. */
@@ -66,7 +74,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
   const upstream = requireUpstreamConfig({ ...config, clientId: secret.clientId });
   const policy = await callerPolicy(config.policyParameter, deps);
   const next = config.signingKeyNext;
-  const keys = await createSigningKeySet({
+  const keys = await createKmsSigningKeySet({
     active: { spec: upstream.signingKey.spec, kid: secret.kid ?? upstream.signingKey.kid },
     next: next && { spec: next.spec, kid: secret.kidNext ?? next.kid },
     kmsClient: deps.kmsClient,
@@ -112,6 +120,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
       sharedCache,
       tokenSealer,
       fetch: deps.fetch,
+      refreshScheduler: deps.refreshScheduler,
     },
   );
   deps.logger.info('broker ready', {
@@ -180,12 +189,15 @@ function refreshingPolicyFirst(
  * been fixed); it never serves a request without its policy. Every event passes the runtime's
  * gate before anything is read from it.
  */
-export function createProxyHandler(init: () => Promise<LambdaRuntime>, logger: BrokerLogger) {
+export function createProxyHandler(
+  init: () => Promise<LambdaRuntime>,
+  logger: BrokerLogger,
+): ProxyHandler {
   let runtime: Promise<LambdaRuntime> | undefined;
   return async function proxyHandler(
-    event: ApiGatewayProxyEvent,
+    event: ApiGatewayProxyEvent | RefreshEvent,
     context?: LambdaTime,
-  ): Promise<ApiGatewayProxyResult> {
+  ): Promise<ApiGatewayProxyResult | RefreshAnswer> {
     runtime ??= init();
     let ready: LambdaRuntime;
     try {
@@ -199,13 +211,25 @@ export function createProxyHandler(init: () => Promise<LambdaRuntime>, logger: B
         toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
       );
     }
-    const refused = ready.gate(event);
+    // The function's own refresh-ahead invocation is not an API Gateway event: it is accepted only
+    // in its own exact shape, runs only a refresh and never answers a token (refresh-event.ts).
+    if (claimsRefreshEvent(event)) {
+      return runRefreshEvent(ready, event, timeLimit(context), logger);
+    }
+    const apiEvent = event as ApiGatewayProxyEvent;
+    const refused = ready.gate(apiEvent);
     if (refused) return refused;
-    const request = fromApiGatewayEvent(event);
+    const request = fromApiGatewayEvent(apiEvent);
     // The invocation's own end bounds the request's deadline (the start above may have taken time).
     request.timeLimitMs = timeLimit(context);
     return toApiGatewayResult(await ready.api(request));
-  };
+  } as ProxyHandler;
+}
+
+/** An API Gateway event gets an API Gateway result; a refresh event gets its outcome, no token. */
+export interface ProxyHandler {
+  (event: ApiGatewayProxyEvent, context?: LambdaTime): Promise<ApiGatewayProxyResult>;
+  (event: RefreshEvent, context?: LambdaTime): Promise<RefreshAnswer>;
 }
 
 /** The part of the Lambda context the handler reads. */

@@ -3,18 +3,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-token-cache.js';
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
+import { SelfInvokeRefreshScheduler } from '../../shared/adapters/lambda/self-invoke-scheduler.js';
 import {
   metricsWarningLogger,
   powertoolsBrokerLogger,
 } from '../../shared/adapters/logging/powertools-logger.js';
 import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
-import { PowertoolsParameterStore } from '../../shared/adapters/parameters/powertools-parameter-store.js';
-import { PowertoolsSecretStore } from '../../shared/adapters/secrets/powertools-secret-store.js';
+import { SsmParameterStore } from '../../shared/adapters/parameters/ssm-parameter-store.js';
+import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
@@ -32,6 +33,13 @@ const metrics = new Metrics({
   logger: metricsWarningLogger(powertoolsLogger),
 });
 let kms: KMSClient | undefined;
+const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
+const region = process.env['AWS_REGION'];
+const credentials = fromEnv();
+// The SDK's own endpoint overrides (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL), for the calls
+// made without an SDK client, as the clients read them.
+const endpoint = (service: string) =>
+  process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env['AWS_ENDPOINT_URL'];
 
 const proxyHandler = createProxyHandler(
   () =>
@@ -40,14 +48,32 @@ const proxyHandler = createProxyHandler(
       clock: systemClock,
       logger,
       metrics: new PowertoolsBrokerMetrics(metrics),
-      secrets: new PowertoolsSecretStore({ client: new SecretsManagerClient({}) }),
-      parameters: new PowertoolsParameterStore(),
+      secrets: new SecretsManagerStore({
+        region: region ?? '',
+        credentials,
+        endpoint: endpoint('SECRETS_MANAGER'),
+      }),
+      parameters: new SsmParameterStore({
+        region: region ?? '',
+        credentials,
+        endpoint: endpoint('SSM'),
+      }),
       kmsClient: () => {
         kms ??= new KMSClient({});
         return kms;
       },
       sharedCache: (tableName) =>
         new DynamoDbTokenCache({ client: createTokenTableClient(), tableName }),
+      // Refreshes ahead run in an invocation of this function (see SelfInvokeRefreshScheduler).
+      refreshScheduler:
+        functionName && region
+          ? new SelfInvokeRefreshScheduler({
+              functionName,
+              region,
+              credentials,
+              endpoint: endpoint('LAMBDA'),
+            })
+          : undefined,
     }),
   logger,
 );

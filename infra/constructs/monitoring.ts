@@ -72,6 +72,8 @@ export class Monitoring extends Construct {
           metric('CacheMiss'),
           metric('StaleServed'),
           metric('LeaseWaits'),
+          metric('RefreshAhead'),
+          metric('RefreshAheadFailures'),
           metric('CacheErrors'),
           metric('CacheSealFailures'),
         ],

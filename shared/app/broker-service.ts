@@ -7,17 +7,20 @@ import {
 } from '../domain/cache-key.js';
 import {
   type CachedToken,
+  isInRefreshWindow,
   isServable,
   isUsableWhenStale,
   remainingSeconds,
   requiredRemainingMs,
 } from '../domain/cache-policy.js';
 import { BrokerError, invalidRequest } from '../domain/errors.js';
+import { tokenRefreshWindowSeconds } from '../domain/refresh-margin.js';
 import type { TokenRequest } from '../domain/token-request.js';
 import type { Clock } from '../ports/clock.js';
 import { Deadline, sleep, untilAborted } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
+import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { MemoryTokenCache } from './memory-token-cache.js';
 import { RefusalCache } from './refusal-cache.js';
@@ -36,7 +39,24 @@ export interface TokenResult {
   source: TokenSource;
   /** Seconds the token has left, recomputed at answer time. */
   expiresIn: number;
+  /**
+   * Set when serving this token started a refresh ahead through a scheduler: settles (never
+   * rejects) once the refresh is handed off. A transport that stops all work once it has answered
+   * (Lambda) waits for it before answering; `getToken` already has.
+   */
+  handoff?: Promise<void>;
 }
+
+/** What a refresh ahead did. */
+export type RefreshOutcome =
+  /** The shared cache already held a token outside its window (another instance renewed it). */
+  | 'fresh'
+  /** This call fetched the new token and stored it. */
+  | 'refreshed'
+  /** Another instance holds the lease and its token did not arrive in time. */
+  | 'busy'
+  /** Nothing is cached for the key any more: a refresh ahead only renews a token still served. */
+  | 'gone';
 
 export interface BrokerServiceOptions {
   identity: { issuer: string; clientId: string };
@@ -56,6 +76,10 @@ export interface BrokerServiceOptions {
   random?: () => number;
   /** Serves `exchange: 'altinn'`: the Maskinporten token (from the cache too), exchanged. */
   exchangers?: { altinn?: TokenExchanger };
+  /** Where refreshes ahead run (default: in this process, in the background). */
+  refreshScheduler?: RefreshScheduler;
+  /** The deadline of a refresh ahead run in this process, ms (default 6000). */
+  refreshDeadlineMs?: number;
   /** How long Maskinporten's refusal of a request is answered from memory (default 30 000 ms). */
   refusalTtlMs?: number;
 }
@@ -74,9 +98,15 @@ export type AdmitMiss = () => void;
  * shared cache item.
  */
 export class BrokerService {
-  readonly #options: Required<Omit<BrokerServiceOptions, 'shared' | 'exchangers'>> &
-    Pick<BrokerServiceOptions, 'shared' | 'exchangers'>;
+  readonly #options: Required<
+    Omit<BrokerServiceOptions, 'shared' | 'exchangers' | 'refreshScheduler'>
+  > &
+    Pick<BrokerServiceOptions, 'shared' | 'exchangers' | 'refreshScheduler'>;
   readonly #inFlight = new Map<string, Flight>();
+  /** Cache keys by request object: the token route hands the same frozen request for one body. */
+  readonly #keys = new WeakMap<TokenRequest, string>();
+  /** Refreshes ahead this process started: key → the token they renew, and when to try again. */
+  readonly #refreshes = new Map<string, { expiresAt: number; retryAt: number }>();
   readonly #refusals: RefusalCache;
   readonly #owner = randomUUID();
   #leaseCounter = 0;
@@ -89,6 +119,7 @@ export class BrokerService {
       fetchReserveMs: options.fetchReserveMs ?? 2_500,
       leasePollMs: options.leasePollMs ?? [40, 120],
       random: options.random ?? Math.random,
+      refreshDeadlineMs: options.refreshDeadlineMs ?? 6_000,
       refusalTtlMs: options.refusalTtlMs ?? 30_000,
     };
     this.#refusals = new RefusalCache(this.#options.refusalTtlMs);
@@ -102,10 +133,6 @@ export class BrokerService {
   }
 
   /**
-   * A token for the request by `deadline` (or `BrokerError`). `admitMiss` is asked before the
-   * request makes upstream work of its own (at most once).
-   */
-  /**
    * Forgets Maskinporten's remembered refusals of requests for `org` (in this process): called when
    * the broker sees the org's customer approve a system user or a change of its rights, so the next
    * token request asks Maskinporten again instead of repeating a refusal that no longer holds.
@@ -114,6 +141,10 @@ export class BrokerService {
     this.#refusals.forgetOrg(org);
   }
 
+  /**
+   * A token for the request by `deadline` (or `BrokerError`). `admitMiss` is asked before the
+   * request makes upstream work of its own (at most once).
+   */
   async getToken(
     request: TokenRequest,
     deadline: Deadline,
@@ -128,9 +159,10 @@ export class BrokerService {
   }
 
   /**
-   * A plain token for the broker's own use (the self-service API's admin token): fetched and cached
-   * like any other, but under a key of its own ({@link ownTokenCacheKey}), so a caller asking for
-   * the same scopes never gets this token from a cache, nor the broker a caller's.
+   * A plain token for the broker's own use (the self-service API's admin token, Altinn's vendor
+   * token): fetched, cached and refreshed like any other, but under a key of its own
+   * ({@link ownTokenCacheKey}), so a caller asking for the same scopes never gets this token from a
+   * cache, nor the broker a caller's. No miss budget: it is not a caller's.
    */
   async getOwnToken(scopes: readonly string[], deadline: Deadline): Promise<TokenResult> {
     const request: TokenRequest = {
@@ -138,13 +170,185 @@ export class BrokerService {
       minTtl: OWN_TOKEN_MIN_TTL_SECONDS,
       skipCache: false,
     };
-    // No miss budget: it is the broker's own token, not a caller's.
-    return this.#getToken(
-      request,
-      deadline,
-      undefined,
-      ownTokenCacheKey(tokenCacheKey(this.identity, request)),
-    );
+    this.#keys.set(request, ownTokenCacheKey(tokenCacheKey(this.identity, request)));
+    return this.#getToken(request, deadline, undefined);
+  }
+
+  /**
+   * What {@link getToken} answers when the token is in this process's memory, at once and without
+   * a promise; `undefined` when it is not (then `getToken` goes on to the shared cache and
+   * Maskinporten). The token route's hit path. Counts what `getToken` counts for a hit, and
+   * throws what it throws for a `minTtl` longer than the token's lifetime.
+   */
+  fromMemory(request: TokenRequest): TokenResult | undefined {
+    if (request.skipCache) return undefined;
+    if (request.exchange && !this.#options.exchangers?.[request.exchange]) return undefined;
+    const now = this.#options.clock();
+    const cached = this.#options.memory.get(this.#keyOf(request), now);
+    if (!cached) return undefined;
+    const servable = request.minTtl > cached.lifetime || isServable(cached, now, request.minTtl);
+    if (!servable) return undefined;
+    this.#options.metrics.count('TokenRequests');
+    return this.#memoryHit(cached, request, now);
+  }
+
+  /** The cache key of a request, worked out once per request object. */
+  #keyOf(request: TokenRequest): string {
+    let key = this.#keys.get(request);
+    if (key === undefined) {
+      const plain = tokenCacheKey(this.identity, request);
+      key = request.exchange ? altinnTokenCacheKey(plain) : plain;
+      this.#keys.set(request, key);
+    }
+    return key;
+  }
+
+  /** A memory hit's answer (or the 400 for a `minTtl` no token of this lifetime can meet). */
+  #memoryHit(cached: CachedToken, request: TokenRequest, now: number): TokenResult {
+    requireLifetimeCovers(cached, request.minTtl);
+    this.#options.metrics.count('CacheHitMemory');
+    const result: TokenResult = {
+      token: cached,
+      source: 'memory',
+      expiresIn: remainingSeconds(cached, now),
+    };
+    const handoff = this.#refreshIfDue(this.#keyOf(request), cached, request, now);
+    if (handoff) result.handoff = handoff;
+    return result;
+  }
+
+  /**
+   * Refresh ahead: a token served inside its refresh window starts one refresh of its key in this
+   * process (again only after {@link REFRESH_RETRY_MS} if that one did not renew it). Only a
+   * served token can start one, so a key nobody asks for is never refreshed.
+   */
+  #refreshIfDue(
+    key: string,
+    token: CachedToken,
+    request: TokenRequest,
+    now: number,
+  ): Promise<void> | undefined {
+    if (request.skipCache || !isInRefreshWindow(token, now)) return undefined;
+    const started = this.#refreshes.get(key);
+    if (started && started.expiresAt === token.expiresAt && now < started.retryAt) return undefined;
+    this.#refreshes.delete(key);
+    this.#refreshes.set(key, { expiresAt: token.expiresAt, retryAt: now + REFRESH_RETRY_MS });
+    if (this.#refreshes.size > MAX_TRACKED_REFRESHES) {
+      this.#refreshes.delete(this.#refreshes.keys().next().value as string);
+    }
+    const { metrics, logger, refreshScheduler, clock } = this.#options;
+    metrics.count('RefreshAhead');
+    // The refresh renews the key, whatever this caller's own minTtl.
+    const renew: TokenRequest = { ...request, minTtl: 0 };
+    if (refreshScheduler) {
+      return refreshScheduler.schedule(renew).catch((error: unknown) => {
+        metrics.count('RefreshAheadFailures');
+        logger.warn('refresh ahead could not be handed off', { error: errorName(error) });
+      });
+    }
+    const deadline = Deadline.after(this.#options.refreshDeadlineMs, clock);
+    this.refreshAhead(renew, deadline)
+      .catch((error: unknown) => {
+        metrics.count('RefreshAheadFailures');
+        logger.warn('refresh ahead failed; the token is served until its margin', {
+          error: error instanceof BrokerError ? error.kind : errorName(error),
+        });
+      })
+      .finally(() => deadline.dispose());
+    return undefined;
+  }
+
+  /**
+   * Renews the key's token ahead of its expiry, once across instances: if the shared cache already
+   * holds a token outside its refresh window (another instance renewed it), that one is taken into
+   * memory; otherwise whoever takes the lease (free, and no stored token outside the window)
+   * fetches and stores, and the others wait for its token. Never answers with a token: the Lambda
+   * runs it for a refresh event, which must not return one.
+   */
+  async refreshAhead(request: TokenRequest, deadline: Deadline): Promise<RefreshOutcome> {
+    const { shared, memory, clock, fetchReserveMs } = this.#options;
+    const key = this.#keyOf(request);
+    const known = memory.get(key, clock());
+    if (!shared) {
+      if (!known) return 'gone';
+      await this.#renew(key, request, deadline);
+      return 'refreshed';
+    }
+    const reserve = Math.min(fetchReserveMs, deadline.remaining() / 2);
+    const cache = deadline.before(deadline.at - reserve);
+    try {
+      const stored = await shared.get(key, { consistent: true }, cache);
+      const current = later(known, stored);
+      let now = clock();
+      if (!current || current.expiresAt <= now) return 'gone';
+      if (!isInRefreshWindow(current, now)) {
+        memory.set(key, current);
+        return 'fresh';
+      }
+      const owner = `${this.#owner}:${++this.#leaseCounter}`;
+      const windowMs = tokenRefreshWindowSeconds(current.lifetime) * 1000;
+      for (;;) {
+        now = clock();
+        const leased = await shared.tryAcquireLease(
+          key,
+          { owner, now, leaseUntil: now + this.#options.leaseMs, freshAfter: now + windowMs },
+          cache,
+        );
+        if (leased) {
+          await this.#renew(key, request, deadline, owner);
+          return 'refreshed';
+        }
+        if (cache.remaining() <= 0) return 'busy';
+        this.#options.metrics.count('LeaseWaits');
+        await sleep(this.#pollDelay());
+        const renewed = await shared.get(key, { consistent: true }, cache);
+        if (renewed && renewed.expiresAt > clock() && !isInRefreshWindow(renewed, clock())) {
+          memory.set(key, renewed);
+          return 'fresh';
+        }
+      }
+    } finally {
+      cache.dispose();
+    }
+  }
+
+  /**
+   * A refresh's fetch and store; a failed one releases the lease and leaves the old token.
+   *
+   * A refresh ahead is the broker's own work, started by a hit, so it spends no caller's miss
+   * budget, and it asks Maskinporten even when a refusal is remembered for the key: that refusal
+   * was of a request the cached token could not answer (a forced refresh, a longer `minTtl`), the
+   * token being renewed shows Maskinporten granted the key, and a refresh asks at most once per
+   * window per instance. Its answer then counts like any fetch's: a new token ends the remembered
+   * refusal; a refusal is remembered, so callers the old token cannot serve get it without another
+   * call, while hits keep getting the old token until its margin.
+   */
+  async #renew(key: string, request: TokenRequest, deadline: Deadline, owner?: string) {
+    const { fetcher, memory, shared, clock } = this.#options;
+    let token: CachedToken;
+    try {
+      token = await (request.exchange
+        ? this.#exchange(request, deadline, undefined)
+        : fetcher.fetch(request, deadline));
+    } catch (error) {
+      this.#refusals.remember(key, error, clock());
+      if (owner && shared) {
+        const cleanup = Deadline.after(SHARED_WRITE_WAIT_MS, clock);
+        shared.releaseLease(key, owner, cleanup).finally(() => cleanup.dispose());
+      }
+      throw error;
+    }
+    memory.set(key, token);
+    this.#refreshes.delete(key);
+    this.#refusals.forget(key);
+    if (shared) {
+      const write = deadline.within(SHARED_WRITE_WAIT_MS);
+      try {
+        await shared.put(key, token, { owner }, write);
+      } finally {
+        write.dispose();
+      }
+    }
   }
 
   /** One token by `deadline`; an exchange's inner lookup shares its caller's. */
@@ -152,22 +356,18 @@ export class BrokerService {
     request: TokenRequest,
     deadline: Deadline,
     admitMiss: AdmitMiss | undefined,
-    ownKey?: string,
   ): Promise<TokenResult> {
     const { clock, memory, metrics } = this.#options;
-    const key =
-      ownKey ??
-      (request.exchange
-        ? altinnTokenCacheKey(tokenCacheKey(this.identity, request))
-        : tokenCacheKey(this.identity, request));
+    const key = this.#keyOf(request);
     const now = clock();
     if (!request.skipCache) {
       const cached = memory.get(key, now);
       if (cached) {
         requireLifetimeCovers(cached, request.minTtl);
         if (isServable(cached, now, request.minTtl)) {
-          metrics.count('CacheHitMemory');
-          return { token: cached, source: 'memory', expiresIn: remainingSeconds(cached, now) };
+          const hit = this.#memoryHit(cached, request, now);
+          if (hit.handoff) await hit.handoff;
+          return hit;
         }
       }
     }
@@ -288,7 +488,14 @@ export class BrokerService {
     if (!isServable(token, now, minTtl)) return { stale: token };
     memory.set(key, token);
     metrics.count('CacheHitShared');
-    return { servable: { token, source: 'shared', expiresIn: remainingSeconds(token, now) } };
+    const servable: TokenResult = {
+      token,
+      source: 'shared',
+      expiresIn: remainingSeconds(token, now),
+    };
+    const handoff = this.#refreshIfDue(key, token, request, now);
+    if (handoff) await handoff;
+    return { servable };
   }
 
   async #fetchAndStore(fetch: Fetch): Promise<TokenResult> {
@@ -357,11 +564,18 @@ export class BrokerService {
   }
 }
 
+/** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
+const SHARED_WRITE_WAIT_MS = 500;
+
 /** What the broker's own tokens must still be valid for: a few admin calls, with room to spare. */
 const OWN_TOKEN_MIN_TTL_SECONDS = 30;
 
-/** How long a caller with a fresh token waits for it to reach the shared cache (or to release). */
-const SHARED_WRITE_WAIT_MS = 500;
+/** A refresh ahead that did not renew the token may be started again after this long. */
+const REFRESH_RETRY_MS = 5_000;
+/** Refreshes remembered per process (the memory cache's default bound). */
+const MAX_TRACKED_REFRESHES = 10_000;
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 /** What a fetch is for, and what it may fall back on. */
 interface Fetch {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeIssue } from '../domain/schema-fields.js';
 import { isSystemId } from './env-config.js';
 
@@ -25,16 +25,17 @@ export interface SecretConfig {
 export const OBSOLETE_POLICY_WARNING =
   'the secret still holds a "policy", which the broker no longer reads: the caller policy is infra/policies/<env>.json, deployed as the SSM parameter in BROKER_POLICY_PARAMETER. Remove "policy" from the secret';
 
+const shortText = () => z.string().check(z.minLength(1), z.maxLength(200));
+
 const secretSchema = z.strictObject({
-  clientId: z.string().min(1, 'must not be empty').max(200),
-  kid: z.string().min(1).max(200).optional(),
-  kidNext: z.string().min(1).max(200).optional(),
-  systemId: z
-    .string()
-    .refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')
-    .optional(),
+  clientId: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(200)),
+  kid: z.optional(shortText()),
+  kidNext: z.optional(shortText()),
+  systemId: z.optional(
+    z.string().check(z.refine(isSystemId, 'must be <vendor orgno>_<name> without spaces')),
+  ),
   // Accepted (so an old secret does not stop the broker) and reported, never used.
-  policy: z.unknown().optional(),
+  policy: z.optional(z.unknown()),
 });
 
 export function parseSecretConfig(value: unknown, secretName: string): SecretConfig {

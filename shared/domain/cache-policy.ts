@@ -1,3 +1,9 @@
+import {
+  MAX_PROPORTIONAL_MARGIN_SECONDS,
+  tokenRefreshMarginSeconds,
+  tokenRefreshWindowSeconds,
+} from './refresh-margin.js';
+
 /** A Maskinporten (or exchanged Altinn) token as the broker caches it. */
 export interface CachedToken {
   accessToken: string;
@@ -10,14 +16,24 @@ export interface CachedToken {
 }
 
 /** The longest refresh margin: a token is refreshed once it has less than this left. */
-export const MAX_REFRESH_MARGIN_SECONDS = 60;
+export const MAX_REFRESH_MARGIN_SECONDS = MAX_PROPORTIONAL_MARGIN_SECONDS;
 
 /**
- * Seconds before expiry at which a token stops being served from cache: 60 s, or half the lifetime
- * for short-lived tokens, so a 30-second token is still cached for 15 seconds.
+ * Seconds before expiry at which a token stops being served from cache (the hard margin):
+ * proportional to the lifetime it was received with, bounded (`tokenRefreshMarginSeconds`, whose
+ * comment gives the formula and why): 10 s of a 30 s token, 24 s of a 120 s one, 60 s of an hour.
  */
 export function refreshMarginSeconds(lifetimeSeconds: number): number {
-  return Math.min(MAX_REFRESH_MARGIN_SECONDS, Math.floor(lifetimeSeconds / 2));
+  return tokenRefreshMarginSeconds(lifetimeSeconds);
+}
+
+/**
+ * True once a served token should also start a refresh (refresh ahead): it has less than the
+ * refresh window left (`tokenRefreshWindowSeconds`). Only ever asked about a token that is being
+ * served, so a key nobody asks for is never refreshed.
+ */
+export function isInRefreshWindow(token: CachedToken, now: number): boolean {
+  return token.expiresAt - now < tokenRefreshWindowSeconds(token.lifetime) * 1000;
 }
 
 /** Seconds the token has left at `now` (whole seconds, rounded down, never negative). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ACCESS_PACKAGE, ACCESS_PACKAGE_PREFIX, RESOURCE_ID } from './altinn-identifiers.js';
 import { invalidRequest } from './errors.js';
 import { describeIssue, externalRefField, orgnrField, requiredOr } from './schema-fields.js';
@@ -23,31 +23,39 @@ const resourceIds = z
   .array(
     z
       .string({ message: 'must be strings' })
-      .regex(RESOURCE_ID, 'must be Altinn resource ids such as "ske-krav-og-betalinger"'),
+      .check(z.regex(RESOURCE_ID, 'must be Altinn resource ids such as "ske-krav-og-betalinger"')),
     { message: 'must be an array of resource ids' },
   )
-  .max(MAX_RIGHTS, `must hold at most ${MAX_RIGHTS} resource ids`);
+  .check(z.maxLength(MAX_RIGHTS, `must hold at most ${MAX_RIGHTS} resource ids`));
 
 const packageUrns = z
   .array(
     z
       .string({ message: 'must be strings' })
-      .regex(ACCESS_PACKAGE, `must be access package URNs (${ACCESS_PACKAGE_PREFIX}<name>)`),
+      .check(
+        z.regex(ACCESS_PACKAGE, `must be access package URNs (${ACCESS_PACKAGE_PREFIX}<name>)`),
+      ),
     { message: 'must be an array of access package URNs' },
   )
-  .max(MAX_ACCESS_PACKAGES, `must hold at most ${MAX_ACCESS_PACKAGES} access package URNs`);
+  .check(
+    z.maxLength(
+      MAX_ACCESS_PACKAGES,
+      `must hold at most ${MAX_ACCESS_PACKAGES} access package URNs`,
+    ),
+  );
 
 const changeSchema = z.strictObject({
   org: orgnrField(requiredOr('must be a string')),
-  externalRef: externalRefField({ message: 'must be a string' }).optional(),
-  requiredRights: resourceIds.optional(),
-  unwantedRights: resourceIds.optional(),
-  requiredAccessPackages: packageUrns.optional(),
-  unwantedAccessPackages: packageUrns.optional(),
-  redirectUrl: z
-    .string({ message: 'must be a string' })
-    .refine((value) => isHttpsUrl(value), 'must be an absolute https URL')
-    .optional(),
+  externalRef: z.optional(externalRefField({ message: 'must be a string' })),
+  requiredRights: z.optional(resourceIds),
+  unwantedRights: z.optional(resourceIds),
+  requiredAccessPackages: z.optional(packageUrns),
+  unwantedAccessPackages: z.optional(packageUrns),
+  redirectUrl: z.optional(
+    z
+      .string({ message: 'must be a string' })
+      .check(z.refine((value: string) => isHttpsUrl(value), 'must be an absolute https URL')),
+  ),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type CallerPolicy,
   type PolicyRule,
@@ -54,48 +54,59 @@ function scopePatternProblem(pattern: string): string | undefined {
 }
 
 const checked = (problem: (value: string) => string | undefined) =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_PATTERN_LENGTH)
-    .superRefine((value, ctx) => {
+  z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(MAX_PATTERN_LENGTH),
+    z.superRefine((value: string, ctx) => {
       const message = problem(value);
       if (message) ctx.addIssue({ code: 'custom', message });
-    });
+    }),
+  );
 
 const scopePattern = checked(scopePatternProblem);
 const missesPerMinute = z
   .number({ message: 'must be a whole number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(MAX_MISSES, `must be at most ${MAX_MISSES}`);
+  .check(
+    z.refine(Number.isInteger, 'must be a whole number'),
+    z.minimum(1, 'must be at least 1'),
+    z.maximum(MAX_MISSES, `must be at most ${MAX_MISSES}`),
+  );
 
 const ruleSchema = z.strictObject({
-  name: z.string().max(100).optional(),
-  callers: z.array(checked(callerPatternProblem)).min(1, 'must name at least one caller'),
-  roleIds: z
-    .array(z.string().regex(ROLE_ID, 'must be IAM role unique ids (AROA…, aws iam get-role)'))
-    .min(1, 'must name at least one role id (leave it out to match by name only)')
-    .optional(),
-  scopes: z.array(scopePattern).min(1, 'must name at least one scope'),
+  name: z.optional(z.string().check(z.maxLength(100))),
+  callers: z
+    .array(checked(callerPatternProblem))
+    .check(z.minLength(1, 'must name at least one caller')),
+  roleIds: z.optional(
+    z
+      .array(
+        z.string().check(z.regex(ROLE_ID, 'must be IAM role unique ids (AROA…, aws iam get-role)')),
+      )
+      .check(z.minLength(1, 'must name at least one role id (leave it out to match by name only)')),
+  ),
+  scopes: z.array(scopePattern).check(z.minLength(1, 'must name at least one scope')),
   orgs: z.union([
     z.literal('*'),
-    z.array(z.string().refine((org) => parseOrgnr(org) !== undefined, 'must be valid orgnrs')),
+    z.array(
+      z
+        .string()
+        .check(z.refine((org: string) => parseOrgnr(org) !== undefined, 'must be valid orgnrs')),
+    ),
   ]),
-  vendorTokens: z.boolean().optional(),
-  skipCache: z.boolean().optional(),
-  systemUserRequests: z.boolean().optional(),
-  exchange: z.array(z.literal('altinn', { message: 'must be "altinn"' })).optional(),
-  externalRefs: z.union([z.literal('*'), z.array(externalRefField())]).optional(),
-  maxMissesPerMinute: missesPerMinute.optional(),
+  vendorTokens: z.optional(z.boolean()),
+  skipCache: z.optional(z.boolean()),
+  systemUserRequests: z.optional(z.boolean()),
+  exchange: z.optional(z.array(z.literal('altinn', { message: 'must be "altinn"' }))),
+  externalRefs: z.optional(z.union([z.literal('*'), z.array(externalRefField())])),
+  maxMissesPerMinute: z.optional(missesPerMinute),
 });
 
 const policySchema = z.strictObject({
-  rules: z.array(ruleSchema).max(1000),
+  rules: z.array(ruleSchema).check(z.maxLength(1000)),
   /** The default for rules without their own `maxMissesPerMinute`. */
-  maxMissesPerMinute: missesPerMinute.optional(),
+  maxMissesPerMinute: z.optional(missesPerMinute),
   /** More scopes only an exact name grants, besides {@link VENDOR_ADMIN_SCOPES}. */
-  administrativeScopes: z.array(scopePattern).max(100).optional(),
+  administrativeScopes: z.optional(z.array(scopePattern).check(z.maxLength(100))),
 });
 
 /**

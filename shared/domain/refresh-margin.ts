@@ -36,3 +36,46 @@ export function tokenRefreshMarginSeconds(lifetimeSeconds: number): number {
   );
   return Math.min(Math.floor(lifetimeSeconds / 2), bounded);
 }
+
+/** The refresh window reaches this share (10 %) of the lifetime past the hard margin... */
+export const REFRESH_WINDOW_DIVISOR = 10;
+/** ...at least this many seconds (time for one refresh, retries included, before the margin)... */
+export const MIN_REFRESH_WINDOW_SECONDS = 5;
+/** ...and at most this many. */
+export const MAX_REFRESH_WINDOW_SECONDS = 60;
+
+/**
+ * Seconds before expiry from which a token that is served also starts a refresh (refresh ahead):
+ * the hard margin ({@link tokenRefreshMarginSeconds}, after which the token is no longer served)
+ * plus a tenth of the lifetime, bounded to 5–60 s, and never more than half the lifetime:
+ *
+ * ```
+ * window = min( floor(lifetime / 2), margin + clamp(ceil(0.1 × lifetime), 5, 60) )
+ * ```
+ *
+ * | lifetime | margin | window | served without a refresh | refresh has |
+ * |---|---|---|---|---|
+ * | 30 s | 10 s | 15 s | 15 s | 5 s |
+ * | 120 s | 24 s | 36 s | 84 s | 12 s |
+ * | 600 s | 60 s | 120 s | 480 s | 60 s |
+ * | 3600 s | 60 s | 120 s | 3480 s | 60 s |
+ *
+ * - Past the margin by at least 5 s: a refresh (a grant signature and one Maskinporten round
+ *   trip, normally well under a second) finishes while the old token is still served.
+ * - A tenth of the lifetime, at most 60 s: a key asked for at least once in that span is renewed
+ *   before any caller has to wait, and a hot key costs one Maskinporten call per
+ *   `lifetime − window` (84 s of a 120 s token), not more.
+ * - Never more than half the lifetime: a short token is still reused. Below 20 s the window
+ *   equals the margin (no refresh ahead: there is no room for one).
+ * - It starts before the client library's reuse margin (min(30 s, lifetime / 4), `client/`), so a
+ *   client that comes back for a new token finds the broker already holding one when its key is busy.
+ */
+export function tokenRefreshWindowSeconds(lifetimeSeconds: number): number {
+  const margin = tokenRefreshMarginSeconds(lifetimeSeconds);
+  if (margin === 0) return 0;
+  const ahead = Math.min(
+    MAX_REFRESH_WINDOW_SECONDS,
+    Math.max(MIN_REFRESH_WINDOW_SECONDS, Math.ceil(lifetimeSeconds / REFRESH_WINDOW_DIVISOR)),
+  );
+  return Math.max(margin, Math.min(Math.floor(lifetimeSeconds / 2), margin + ahead));
+}

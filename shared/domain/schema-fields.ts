@@ -1,10 +1,19 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { parseOrgnr } from './orgnr.js';
 
 /**
  * What every request schema shares: the orgnr and externalRef fields, the whitespace rule, and how
  * a zod issue becomes the caller's message. One place, so a rule and its wording never drift.
+ *
+ * The Lambda's schemas use `zod/mini`, zod's tree-shakable build (the classic build carries its
+ * JSON Schema generator and every method into the bundle: about 65 KB more of every cold start);
+ * `test/architecture/lambda-bundle.test.ts` keeps classic zod out of the handler's imports.
  */
+
+// zod/mini loads no messages of its own; classic zod loads English, which our messages build on
+// ("expected string, received number").
+z.config(en());
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F-\u009F]/u;
@@ -37,17 +46,19 @@ export function isPathSegmentSafe(value: string): boolean {
  * An organisation number: `0192:` prefix accepted, MOD11-checked, parsed to the bare 9 digits.
  */
 export function orgnrField(params?: Parameters<typeof z.string>[0]) {
-  return z.string(params).transform((value, ctx) => {
-    const orgnr = parseOrgnr(value);
-    if (!orgnr) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a 9-digit Norwegian organisation number with a valid check digit',
-      });
-      return z.NEVER;
-    }
-    return orgnr;
-  });
+  return z.pipe(
+    z.string(params),
+    z.transform((value: string, ctx) => {
+      const orgnr = parseOrgnr(value);
+      if (!orgnr) {
+        return refuse(
+          ctx,
+          'must be a 9-digit Norwegian organisation number with a valid check digit',
+        );
+      }
+      return orgnr;
+    }),
+  );
 }
 
 /**
@@ -56,15 +67,24 @@ export function orgnrField(params?: Parameters<typeof z.string>[0]) {
  * a system user whose externalRef Altinn cannot look up can be neither onboarded nor found.
  */
 export function externalRefField(params?: Parameters<typeof z.string>[0]) {
-  return z
-    .string(params)
-    .min(1, 'must not be empty')
-    .max(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`)
-    .refine(
-      (value) => !WHITESPACE_OR_CONTROL.test(value),
+  return z.string(params).check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(MAX_EXTERNAL_REF_LENGTH, `must be at most ${MAX_EXTERNAL_REF_LENGTH} characters`),
+    z.refine(
+      (value: string) => !WHITESPACE_OR_CONTROL.test(value),
       'must not contain whitespace or control characters',
-    )
-    .refine(isPathSegmentSafe, PATH_SEGMENT_RULE);
+    ),
+    z.refine(isPathSegmentSafe, PATH_SEGMENT_RULE),
+  );
+}
+
+/**
+ * In a `z.transform`: records the caller-facing `message` as the issue and returns `z.NEVER` (the
+ * parse fails with it). zod/mini's transform context has no `addIssue`; this is what it does.
+ */
+export function refuse(ctx: z.core.ParsePayload, message: string): never {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value, path: [] });
+  return z.NEVER;
 }
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ACCESS_PACKAGE, ACCESS_PACKAGE_PREFIX, RESOURCE_ID } from './altinn-identifiers.js';
 import { invalidRequest } from './errors.js';
 import { parseOrgnr } from './orgnr.js';
@@ -30,39 +30,54 @@ const orgField = orgnrField(requiredOr('must be a string'));
 
 const externalRef = externalRefField({ message: 'must be a string' });
 
-const uniqueList = (item: z.ZodString, max: number, what: string) =>
-  z
-    .array(item, { message: `must be an array of ${what}` })
-    .max(max, `must hold at most ${max} ${what}`)
-    .refine((list) => new Set(list).size === list.length, `must not repeat an entry`);
+const uniqueList = (item: z.ZodMiniString<string>, max: number, what: string) =>
+  z.array(item, { message: `must be an array of ${what}` }).check(
+    z.maxLength(max, `must hold at most ${max} ${what}`),
+    z.refine((list: string[]) => new Set(list).size === list.length, `must not repeat an entry`),
+  );
 
 const requestSchema = z.strictObject({
   org: orgField,
   type: z.enum(['standard', 'agent'], requiredOr('must be "standard" or "agent"')),
-  rights: uniqueList(
+  rights: z.optional(
+    uniqueList(
+      z
+        .string({ message: 'must be strings' })
+        .check(
+          z.regex(RESOURCE_ID, 'must be Altinn resource ids such as "ske-krav-og-betalinger"'),
+        ),
+      MAX_RIGHTS,
+      'resource ids',
+    ),
+  ),
+  accessPackages: z.optional(
+    uniqueList(
+      z
+        .string({ message: 'must be strings' })
+        .check(
+          z.regex(ACCESS_PACKAGE, `must be access package URNs (${ACCESS_PACKAGE_PREFIX}<name>)`),
+        ),
+      MAX_ACCESS_PACKAGES,
+      'access package URNs',
+    ),
+  ),
+  externalRef: z.optional(externalRef),
+  redirectUrl: z.optional(
     z
-      .string({ message: 'must be strings' })
-      .regex(RESOURCE_ID, 'must be Altinn resource ids such as "ske-krav-og-betalinger"'),
-    MAX_RIGHTS,
-    'resource ids',
-  ).optional(),
-  accessPackages: uniqueList(
+      .string({ message: 'must be a string' })
+      .check(z.refine((value: string) => isHttpsUrl(value), 'must be an absolute https URL')),
+  ),
+  integrationTitle: z.optional(
     z
-      .string({ message: 'must be strings' })
-      .regex(ACCESS_PACKAGE, `must be access package URNs (${ACCESS_PACKAGE_PREFIX}<name>)`),
-    MAX_ACCESS_PACKAGES,
-    'access package URNs',
-  ).optional(),
-  externalRef: externalRef.optional(),
-  redirectUrl: z
-    .string({ message: 'must be a string' })
-    .refine((value) => isHttpsUrl(value), 'must be an absolute https URL')
-    .optional(),
-  integrationTitle: z
-    .string({ message: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(MAX_INTEGRATION_TITLE_LENGTH, `must be at most ${MAX_INTEGRATION_TITLE_LENGTH} characters`)
-    .optional(),
+      .string({ message: 'must be a string' })
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(
+          MAX_INTEGRATION_TITLE_LENGTH,
+          `must be at most ${MAX_INTEGRATION_TITLE_LENGTH} characters`,
+        ),
+      ),
+  ),
 });
 
 /**
@@ -77,7 +92,7 @@ export function parseSystemUserRequestInput(body: unknown): SystemUserRequestInp
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('the body must be a JSON object');
   }
-  const parsed = requestSchema.safeParse(body);
+  const parsed = z.safeParse(requestSchema, body);
   if (!parsed.success) throw invalidRequest(describeIssue(parsed.error.issues[0]));
   const {
     org,

@@ -1,6 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { invalidRequest } from './errors.js';
-import { describeIssue, externalRefField, orgnrField } from './schema-fields.js';
+import { describeIssue, externalRefField, orgnrField, refuse } from './schema-fields.js';
 import { isHttpsUrl } from './secure-url.js';
 
 /** Digdir advises one scope per token; the broker allows a few, never unbounded. */
@@ -36,55 +36,71 @@ export interface TokenRequest {
 
 const orgnrSchema = orgnrField();
 
-const scopeList = z
-  .union([z.string().transform((value) => value.split(' ').filter(Boolean)), z.array(z.string())])
-  .transform((scopes, ctx) => {
+const scopeList = z.pipe(
+  z.union([
+    z.pipe(
+      z.string(),
+      z.transform((value: string) => value.split(' ').filter(Boolean)),
+    ),
+    z.array(z.string()),
+  ]),
+  z.transform((scopes: string[], ctx) => {
     const unique = [...new Set(scopes)].sort();
     if (unique.length === 0 || unique.length > MAX_SCOPES) {
-      ctx.addIssue({ code: 'custom', message: `must hold 1 to ${MAX_SCOPES} scopes` });
-      return z.NEVER;
+      return refuse(ctx, `must hold 1 to ${MAX_SCOPES} scopes`);
     }
     for (const scope of unique) {
       if (scope.length > MAX_SCOPE_LENGTH || !SCOPE_TOKEN.test(scope)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `each scope must be 1 to ${MAX_SCOPE_LENGTH} printable characters without whitespace, quotes or backslashes`,
-        });
-        return z.NEVER;
+        return refuse(
+          ctx,
+          `each scope must be 1 to ${MAX_SCOPE_LENGTH} printable characters without whitespace, quotes or backslashes`,
+        );
       }
     }
     return unique;
-  });
+  }),
+);
 
-const resourceUri = z.string().refine(isAudienceUri, {
-  message: `must be absolute https URIs without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`,
-});
+const resourceUri = z.string().check(
+  z.refine(isAudienceUri, {
+    message: `must be absolute https URIs without a fragment or user information, at most ${MAX_RESOURCE_LENGTH} characters`,
+  }),
+);
 
-const resourceList = z
-  .union([resourceUri.transform((value) => [value]), z.array(resourceUri)])
-  .transform((values, ctx) => {
+const resourceList = z.pipe(
+  z.union([
+    z.pipe(
+      resourceUri,
+      z.transform((value: string) => [value]),
+    ),
+    z.array(resourceUri),
+  ]),
+  z.transform((values: string[], ctx) => {
     const unique = [...new Set(values)].sort();
     if (unique.length === 0 || unique.length > MAX_RESOURCES) {
-      ctx.addIssue({ code: 'custom', message: `must hold 1 to ${MAX_RESOURCES} URIs` });
-      return z.NEVER;
+      return refuse(ctx, `must hold 1 to ${MAX_RESOURCES} URIs`);
     }
     return unique;
-  });
+  }),
+);
 
 const tokenRequestSchema = z.strictObject({
   scope: scopeList,
-  org: orgnrSchema.optional(),
-  externalRef: externalRefField().optional(),
-  resource: resourceList.optional(),
-  consumerOrg: orgnrSchema.optional(),
-  exchange: z.literal('altinn', { message: 'must be "altinn"' }).optional(),
-  minTtl: z
-    .number({ message: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .min(0, 'must not be negative')
-    .max(MAX_MIN_TTL_SECONDS, `must be at most ${MAX_MIN_TTL_SECONDS} seconds`)
-    .optional(),
-  skipCache: z.boolean({ message: 'must be true or false' }).optional(),
+  org: z.optional(orgnrSchema),
+  externalRef: z.optional(externalRefField()),
+  resource: z.optional(resourceList),
+  consumerOrg: z.optional(orgnrSchema),
+  exchange: z.optional(z.literal('altinn', { message: 'must be "altinn"' })),
+  minTtl: z.optional(
+    z
+      .number({ message: 'must be a number of seconds' })
+      .check(
+        z.refine(Number.isInteger, 'must be a whole number of seconds'),
+        z.minimum(0, 'must not be negative'),
+        z.maximum(MAX_MIN_TTL_SECONDS, `must be at most ${MAX_MIN_TTL_SECONDS} seconds`),
+      ),
+  ),
+  skipCache: z.optional(z.boolean({ message: 'must be true or false' })),
 });
 
 /**
@@ -95,7 +111,7 @@ export function parseTokenRequest(body: unknown): TokenRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('the body must be a JSON object');
   }
-  const parsed = tokenRequestSchema.safeParse(body);
+  const parsed = z.safeParse(tokenRequestSchema, body);
   if (!parsed.success) {
     throw invalidRequest(describeIssue(parsed.error.issues[0], { union: unionMessage }));
   }

@@ -5,7 +5,7 @@ import { Deadline } from '../ports/deadline.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './api-types.js';
-import { auditLine, countRefusal, failureFields } from './audit.js';
+import { auditRecord, countRefusal, failureFields } from './audit.js';
 import { toErrorResponse } from './error-response.js';
 import { createRouter, type Route } from './router.js';
 
@@ -22,47 +22,82 @@ export interface ApiOptions {
  * Lambda both call the handler this returns, so they cannot drift apart. Every request goes the
  * same way: its one deadline is made, its route found and run, its audit line written (for audited
  * routes), its refusals counted and any error turned into the answer `ERROR_KINDS` gives it.
+ * A route that answers synchronously (a token from memory) is answered synchronously: the hit path
+ * makes no promise and no timer.
  */
 export function createApiHandler(routes: readonly Route[], options: ApiOptions): ApiHandler {
   const { clock, logger, metrics } = options;
   const match = createRouter(routes);
 
-  return async function handle(request: ApiRequest): Promise<ApiResponse> {
+  /** The route's answer: its audit line, then the response as it is. */
+  const answered = (
+    route: Route,
+    audit: Record<string, unknown>,
+    started: number,
+    response: ApiResponse,
+  ): ApiResponse => {
+    audit['outcome'] ??= response.status;
+    audit['latencyMs'] = clock() - started;
+    if (route.audit) logger.info(route.audit, audit);
+    return response;
+  };
+
+  /** A failure's answer: counted, logged as the kind says, turned into its error response. */
+  const failed = (
+    request: ApiRequest,
+    route: Route | undefined,
+    audit: Record<string, unknown>,
+    started: number,
+    caught: unknown,
+  ): ApiResponse => {
+    const error =
+      caught === NOT_ANSWERED ? deadlinePassed(`${request.method} ${request.path}`) : caught;
+    countRefusal(metrics, error);
+    if (route?.audit) {
+      audit['latencyMs'] = clock() - started;
+      logger.warn(`${route.audit} failed`, { ...audit, ...failureFields(error) });
+    }
+    if (!(error instanceof BrokerError)) {
+      logger.error('unexpected error', { error: describeUnexpected(error), path: request.path });
+    } else if (ERROR_KINDS[error.kind].fault) {
+      // The broker's own configuration is wrong (key, kid, client, clock, scopes): say it loudly.
+      logger.error('broker fault', { reason: error.message, path: request.path });
+    }
+    return toErrorResponse(error);
+  };
+
+  return function handle(request: ApiRequest): ApiResponse | Promise<ApiResponse> {
     const started = clock();
     // The request's one deadline, made here and handed to every port the request reaches.
     const deadline = Deadline.after(
       Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY),
       clock,
     );
-    const audit: Record<string, unknown> = {};
+    const audit = auditRecord(request);
     let route: Route | undefined;
     try {
       const found = match(request);
-      route = found.route;
-      const work = route.handler(request, { params: found.params, deadline, audit });
-      const response = await answeredBy(work, deadline);
-      audit['outcome'] ??= response.status;
-      if (route.audit) logger.info(route.audit, auditLine(request, audit, clock() - started));
-      return response;
+      const matched = found.route;
+      route = matched;
+      const work = matched.handler(request, { params: found.params, deadline, audit });
+      // An answer in hand (a memory hit) is written at once: no timer, no promise to wait on.
+      if (!(work instanceof Promise)) {
+        deadline.dispose();
+        return answered(matched, audit, started, work);
+      }
+      return answeredBy(work, deadline).then(
+        (response) => {
+          deadline.dispose();
+          return answered(matched, audit, started, response);
+        },
+        (caught: unknown) => {
+          deadline.dispose();
+          return failed(request, matched, audit, started, caught);
+        },
+      );
     } catch (caught) {
-      const error =
-        caught === NOT_ANSWERED ? deadlinePassed(`${request.method} ${request.path}`) : caught;
-      countRefusal(metrics, error);
-      if (route?.audit) {
-        logger.warn(`${route.audit} failed`, {
-          ...auditLine(request, audit, clock() - started),
-          ...failureFields(error),
-        });
-      }
-      if (!(error instanceof BrokerError)) {
-        logger.error('unexpected error', { error: describeUnexpected(error), path: request.path });
-      } else if (ERROR_KINDS[error.kind].fault) {
-        // The broker's own configuration is wrong (key, kid, client, clock, scopes): say it loudly.
-        logger.error('broker fault', { reason: error.message, path: request.path });
-      }
-      return toErrorResponse(error);
-    } finally {
       deadline.dispose();
+      return failed(request, route, audit, started, caught);
     }
   };
 }

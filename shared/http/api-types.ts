@@ -27,7 +27,11 @@ export interface ApiResponse {
   body: string;
 }
 
-export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse>;
+/**
+ * The broker's HTTP contract. A request answered without waiting (a memory hit) is answered
+ * synchronously; transports write a plain answer at once and await a promised one.
+ */
+export type ApiHandler = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 /** Request bodies are small JSON documents; anything larger is refused before parsing. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -4,15 +4,12 @@ import type { BrokerMetrics } from '../ports/metrics.js';
 import type { ApiRequest } from './api-types.js';
 
 /**
- * The request's one audit line: who called, what the route learned it was about, how it ended
- * and how long it took. Never a token: routes put only identifiers in `audit`.
+ * The request's one audit line as it starts: who called. The route adds what it learns (never a
+ * token: routes put only identifiers in it), the API handler how it ended and how long it took.
+ * One object from start to end, written as it is: no copy per request.
  */
-export function auditLine(
-  request: ApiRequest,
-  audit: Record<string, unknown>,
-  latencyMs: number,
-): Record<string, unknown> {
-  return { caller: request.caller?.id, requestId: request.requestId, ...audit, latencyMs };
+export function auditRecord(request: ApiRequest): Record<string, unknown> {
+  return { caller: request.caller?.id, requestId: request.requestId };
 }
 
 /** What a failure adds to the audit line: its kind and message, and what upstream said. */

@@ -12,8 +12,14 @@ export interface RouteCall {
   audit: Record<string, unknown>;
 }
 
-/** One endpoint: parse, authorise, call a use case, format. Errors are thrown as `BrokerError`. */
-export type RouteHandler = (request: ApiRequest, call: RouteCall) => Promise<ApiResponse>;
+/**
+ * One endpoint: parse, authorise, call a use case, format. Errors are thrown (or rejected) as
+ * `BrokerError`. A route that has its answer at once may return it as it is, not in a promise.
+ */
+export type RouteHandler = (
+  request: ApiRequest,
+  call: RouteCall,
+) => ApiResponse | Promise<ApiResponse>;
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

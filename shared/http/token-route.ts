@@ -3,7 +3,8 @@ import type { MissLimiter } from '../app/miss-limiter.js';
 import type { CachedToken } from '../domain/cache-policy.js';
 import { type CallerPolicy, requireDecision } from '../domain/caller-policy.js';
 import { parseTokenRequest, type TokenRequest } from '../domain/token-request.js';
-import { readJsonBody } from './json-body.js';
+import type { ApiResponse } from './api-types.js';
+import { rememberingBodyParser } from './json-body.js';
 import { JSON_HEADERS } from './responses.js';
 import type { Route } from './router.js';
 
@@ -25,42 +26,64 @@ export const TOKEN_SOURCE_HEADER = 'broker-token-source';
  */
 export function createTokenRoute(options: TokenRouteOptions): Route {
   const { broker, policy, limiter } = options;
+  const parseBody = rememberingBodyParser(parseTokenRequest);
   return {
     method: 'POST',
     path: '/v1/token',
     audit: 'token request',
-    handler: async (request, { deadline, audit }) => {
-      const tokenRequest = parseTokenRequest(readJsonBody(request));
+    handler: (request, { deadline, audit }) => {
+      const tokenRequest = parseBody(request);
       Object.assign(audit, auditFields(tokenRequest));
       const decision = requireDecision(policy, request.caller, {
         kind: 'token',
         request: tokenRequest,
       });
+      // A memory hit is answered at once (after handing off the refresh it started, where that is
+      // an invocation), and spends no miss; anything else waits for the shared cache or upstream.
+      const hit = broker.fromMemory(tokenRequest);
+      if (hit?.handoff) return hit.handoff.then(() => tokenResponse(hit, audit));
+      if (hit) return tokenResponse(hit, audit);
       const perMinute = decision.maxMissesPerMinute;
       const caller = request.caller?.id ?? 'unknown';
       const admitMiss: AdmitMiss | undefined =
         limiter && perMinute !== undefined
           ? () => limiter.admit(`${decision.rule}\n${caller}`, perMinute, caller)
           : undefined;
-      const result = await broker.getToken(tokenRequest, deadline, admitMiss);
-      audit['outcome'] = result.source;
-      audit['expiresIn'] = result.expiresIn;
-      return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
+      return broker
+        .getToken(tokenRequest, deadline, admitMiss)
+        .then((result) => tokenResponse(result, audit));
     },
   };
 }
 
-/** What a token request was for, as the audit line shows it. */
-function auditFields(request: TokenRequest): Record<string, unknown> {
-  return {
-    org: request.org,
-    scopes: request.scopes,
-    externalRef: request.externalRef,
-    resource: request.resource,
-    consumerOrg: request.consumerOrg,
-    exchange: request.exchange,
-    skipCache: request.skipCache || undefined,
-  };
+/** RFC 6749 §5.1's answer, with where the token came from in a header and the audit line. */
+function tokenResponse(result: TokenResult, audit: Record<string, unknown>): ApiResponse {
+  audit['outcome'] = result.source;
+  audit['expiresIn'] = result.expiresIn;
+  return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
+}
+
+/** What a token request was for, as the audit line shows it; worked out once per request object. */
+const auditFieldsByRequest = new WeakMap<TokenRequest, Readonly<Record<string, unknown>>>();
+
+function auditFields(request: TokenRequest): Readonly<Record<string, unknown>> {
+  let fields = auditFieldsByRequest.get(request);
+  if (!fields) {
+    const all: Record<string, unknown> = {
+      org: request.org,
+      scopes: request.scopes,
+      externalRef: request.externalRef,
+      resource: request.resource,
+      consumerOrg: request.consumerOrg,
+      exchange: request.exchange,
+      skipCache: request.skipCache || undefined,
+    };
+    fields = Object.freeze(
+      Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)),
+    );
+    auditFieldsByRequest.set(request, fields);
+  }
+  return fields;
 }
 
 /** The answer's headers per token source, built once (read-only: transports only read them). */

@@ -6,6 +6,8 @@
  * key disabled or not found) or `SigningErrors` (anything else). `CacheSealFailures` counts cached
  * items that fail to decrypt (planted, swapped or corrupted: served as a miss), `UntrustedEvents`
  * events refused because they did not come through the configured API, stage and VPC endpoints.
+ * `RefreshAhead` counts refreshes started because a served token was inside its refresh window,
+ * `RefreshAheadFailures` those that could not be handed off or did not renew the token.
  * `RefusalCacheHits` counts Maskinporten refusals answered from memory instead of asking again,
  * `RateLimited` token requests refused (429) for going over their rule's `maxMissesPerMinute`, and
  * `PolicyRefreshFailures` reads of the caller policy that failed or found an invalid policy (the
@@ -30,6 +32,8 @@ export type BrokerMetricName =
   | 'CacheMiss'
   | 'StaleServed'
   | 'LeaseWaits'
+  | 'RefreshAhead'
+  | 'RefreshAheadFailures'
   | 'MaskinportenCalls'
   | 'MaskinportenLatency'
   | 'MaskinportenErrors'

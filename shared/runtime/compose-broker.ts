@@ -27,6 +27,7 @@ import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
 import type { MaskinportenAdminApi } from '../ports/maskinporten-admin.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
+import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
 import type { TokenSealer } from '../ports/token-sealer.js';
 
@@ -72,6 +73,8 @@ export interface BrokerAdapters {
   tokenSealer?: TokenSealer;
   /** The `fetch` for Maskinporten and Altinn (default the global one). */
   fetch?: typeof fetch;
+  /** Where refreshes ahead run (Lambda: an invocation of itself); default in-process. */
+  refreshScheduler?: RefreshScheduler;
 }
 
 /**
@@ -161,6 +164,8 @@ export function composeBroker(
     exchangers: altinn && {
       altinn: new AltinnTokenExchanger({ altinn, clock, metrics, logger }),
     },
+    refreshScheduler: adapters.refreshScheduler,
+    refreshDeadlineMs: settings.deadlineMs,
     refusalTtlMs:
       settings.refusalCacheSeconds === undefined ? undefined : settings.refusalCacheSeconds * 1000,
     ...tuning.service,

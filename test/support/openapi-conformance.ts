@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { OPENAPI_DOCUMENT } from '../../shared/http/openapi-route.js';
+import { OPENAPI_DOCUMENT_FILE } from '../../shared/http/openapi-route.js';
 
 /**
  * Checks broker answers against the OpenAPI 3.1 document the broker serves (`GET /v1/openapi.json`):
@@ -30,7 +31,7 @@ class ContractViolation extends Error {
 
 type Json = Record<string, unknown>;
 
-const DOCUMENT = OPENAPI_DOCUMENT as unknown as Json;
+const DOCUMENT = JSON.parse(readFileSync(OPENAPI_DOCUMENT_FILE, 'utf8')) as Json;
 const DOCUMENT_ID = 'https://maskinporten-broker.invalid/openapi.json';
 /** Keywords of the OpenAPI Object around the schemas, and the OAS 3.1 dialect's own schema keywords. */
 const OPENAPI_KEYWORDS = [

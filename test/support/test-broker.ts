@@ -11,6 +11,7 @@ import { DEFAULT_DEADLINE_MS } from '../../shared/config/env-config.js';
 import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { GrantSigner } from '../../shared/ports/grant-signer.js';
+import type { RefreshScheduler } from '../../shared/ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../../shared/ports/token-cache.js';
 import type { TokenSealer } from '../../shared/ports/token-sealer.js';
 import {
@@ -38,6 +39,8 @@ export interface TestBrokerOptions extends BrokerTuning {
   deadlineMs?: number;
   /** The `fetch` to Maskinporten (default the global one). */
   fetch?: typeof fetch;
+  /** Where refreshes ahead go (default: run in the background in this process). */
+  refreshScheduler?: RefreshScheduler;
 }
 
 export interface TestBroker {
@@ -99,6 +102,7 @@ export function createTestBroker(options: TestBrokerOptions): TestBroker {
       sharedCache: options.dynamo ? new DynamoDbTokenCache(options.dynamo) : options.sharedCache,
       tokenSealer: options.tokenSealer ?? testSealer(options.dynamo?.tableName ?? 'shared'),
       fetch: options.fetch,
+      refreshScheduler: options.refreshScheduler,
     },
     { ...options, memory },
   );

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CallerIdentity } from '../../domain/caller-policy.js';
 import { BrokerError } from '../../domain/errors.js';
@@ -44,13 +44,22 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 /**
  * Adapts node:http to the broker API: reads the body up to the limit (and stops reading past it),
- * hands over a transport-neutral request, and writes the answer.
+ * hands over a transport-neutral request, and writes the answer with its `content-length` (one
+ * write, no chunked framing). The hit path is kept to what node:http itself needs: callbacks
+ * instead of promises, and an answer the API has at once is written at once.
  */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  // A client sends the same Host on every request: the last one found acceptable is not re-parsed.
+  let acceptedHost: string | undefined;
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const refused = refuseHost(request, options.hostNames);
+    const host = request.headers.host;
+    const refused =
+      host !== undefined && host === acceptedHost
+        ? undefined
+        : refuseHost(request, options.hostNames);
+    if (!refused && host !== undefined) acceptedHost = host;
     if (refused) {
       request.resume();
       const answer = toErrorResponse(refused);
@@ -59,8 +68,11 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
       return;
     }
     if (options.intercept?.(request, response)) return;
-    readBody(request, maxBodyBytes, bodyTimeoutMs)
-      .then(async ({ body, tooLarge }) => {
+    readBody(
+      request,
+      maxBodyBytes,
+      bodyTimeoutMs,
+      (body, tooLarge) => {
         const url = request.url ?? '/';
         const queryStart = url.indexOf('?');
         const apiRequest: ApiRequest = {
@@ -72,19 +84,28 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
         };
         if (body) apiRequest.body = body;
         if (tooLarge) apiRequest.bodyTooLarge = true;
-        const answer = await api(apiRequest);
-        if (tooLarge) answerAndClose(request, response, answer);
-        else {
-          response.writeHead(answer.status, answer.headers);
-          response.end(answer.body);
+        let answer: ApiResponse | Promise<ApiResponse>;
+        try {
+          answer = api(apiRequest);
+        } catch {
+          failInternally(response);
+          return;
         }
-      })
-      .catch((error: unknown) => {
+        if (answer instanceof Promise) {
+          answer.then(
+            (settled) => writeAnswer(request, response, settled, tooLarge),
+            () => failInternally(response),
+          );
+        } else {
+          writeAnswer(request, response, answer, tooLarge);
+        }
+      },
+      (timedOut) => {
         if (response.headersSent) {
           response.destroy();
           return;
         }
-        if (error instanceof BodyTimeout) {
+        if (timedOut) {
           const late = jsonResponse(408, {
             error: 'invalid_request',
             error_description: 'the request body did not arrive in time',
@@ -96,8 +117,49 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
         }
         const unreadable = new BrokerError('invalid_request', 'the request body could not be read');
         answerAndClose(request, response, toErrorResponse(unreadable));
-      });
+      },
+    );
   };
+}
+
+/**
+ * The answer with its length: node:http then sends head and body in one write, unchunked. A
+ * refused oversized upload is answered and the connection closed (`answerAndClose`).
+ */
+function writeAnswer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: ApiResponse,
+  tooLarge: boolean,
+): void {
+  try {
+    if (tooLarge) {
+      answerAndClose(request, response, answer);
+      return;
+    }
+    response.writeHead(answer.status, withLength(answer));
+    response.end(answer.body);
+  } catch {
+    failInternally(response);
+  }
+}
+
+/** The answer's headers with `content-length` (RFC 9110 §8.6: never on a 204 or a 1xx). */
+function withLength(answer: ApiResponse): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...answer.headers };
+  if (answer.status >= 200 && answer.status !== 204) {
+    headers['content-length'] = Buffer.byteLength(answer.body);
+  }
+  return headers;
+}
+
+function failInternally(response: ServerResponse): void {
+  if (!response.headersSent) {
+    response.writeHead(500, { 'content-type': 'application/json' });
+    response.end('{"error":"server_error","error_description":"internal error"}');
+  } else {
+    response.destroy();
+  }
 }
 
 /**
@@ -113,7 +175,7 @@ function answerAndClose(
   answer: ApiResponse,
 ): void {
   request.resume();
-  response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+  response.writeHead(answer.status, { ...withLength(answer), connection: 'close' });
   response.end(answer.body);
 }
 
@@ -206,46 +268,64 @@ function rawJsonResponse(status: number, description: string, headOnly = false):
 
 const DEFAULT_BODY_TIMEOUT_MS = 5_000;
 
-class BodyTimeout extends Error {}
-
+/**
+ * Reads the body up to `limit` bytes and calls `done` once: with the bytes, or with `tooLarge`
+ * (then it stops reading); or `failed` once if the body does not arrive within `timeoutMs`
+ * (`timedOut`) or the stream breaks off before its end.
+ */
 function readBody(
   request: IncomingMessage,
   limit: number,
   timeoutMs: number,
-): Promise<{ body?: Uint8Array; tooLarge: boolean }> {
+  done: (body: Uint8Array | undefined, tooLarge: boolean) => void,
+  failed: (timedOut: boolean) => void,
+): void {
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve({ tooLarge: true });
+  if (declared > limit) {
+    done(undefined, true);
+    return;
+  }
   if (request.method === 'GET' || request.method === 'HEAD') {
     if (declared === 0 && request.headers['transfer-encoding'] === undefined) {
       request.resume();
-      return Promise.resolve({ tooLarge: false });
+      done(undefined, false);
+      return;
     }
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const timer = setTimeout(() => reject(new BodyTimeout()), timeoutMs);
-    timer.unref();
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > limit) {
-        clearTimeout(timer);
-        request.off('data', onData);
-        request.pause();
-        resolve({ tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on('data', onData);
-    request.once('end', () => {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let total = 0;
+  let settled = false;
+  const timer = setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    failed(true);
+  }, timeoutMs);
+  timer.unref();
+  request.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    total += chunk.length;
+    if (total > limit) {
+      settled = true;
       clearTimeout(timer);
-      if (total <= limit)
-        resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: false });
-    });
-    request.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+      request.pause();
+      done(undefined, true);
+      return;
+    }
+    if (!first) first = chunk;
+    else if (chunks) chunks.push(chunk);
+    else chunks = [first, chunk];
+  });
+  request.once('end', () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    done(chunks ? Buffer.concat(chunks) : first, false);
+  });
+  request.once('error', () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    failed(false);
   });
 }

@@ -31,12 +31,25 @@ export interface CreateGrantSignerOptions {
 }
 
 /** Builds the {@link GrantSigner} a spec names. */
-export async function createGrantSigner(
+export function createGrantSigner(
   spec: string,
   options: CreateGrantSignerOptions = {},
 ): Promise<KeyedGrantSigner> {
+  return grantSigner(spec, options, loadFileGrantSigner);
+}
+
+type LoadFileSigner = typeof loadFileGrantSigner;
+
+async function grantSigner(
+  spec: string,
+  options: CreateGrantSignerOptions,
+  loadFile: LoadFileSigner | undefined,
+): Promise<KeyedGrantSigner> {
   const parsed = parseSigningKeySpec(spec);
-  if (parsed.kind === 'file') return loadFileGrantSigner(parsed.path, options.kid);
+  if (parsed.kind === 'file') {
+    if (!loadFile) throw new Error(KMS_ONLY);
+    return loadFile(parsed.path, options.kid);
+  }
   if (!options.kmsClient) throw new Error('A kms: signing key spec needs a KMS client');
   return createKmsGrantSigner({
     client: options.kmsClient(),
@@ -44,6 +57,9 @@ export async function createGrantSigner(
     kid: options.kid,
   });
 }
+
+const KMS_ONLY =
+  'The Lambda signs with KMS only (SIGNING_KEY=kms:<key>): a file: key is for the local server and the CLIs';
 
 export interface SigningKeySetOptions {
   active: { spec: string; kid?: string | undefined };
@@ -58,16 +74,30 @@ export interface SigningKeySetOptions {
  *
  * @see https://docs.digdir.no/docs/Maskinporten/maskinporten_protocol_jwtgrant
  */
-export async function createSigningKeySet(
+export function createSigningKeySet(options: SigningKeySetOptions): Promise<KeyedSigningKeySet> {
+  return signingKeySet(options, loadFileGrantSigner);
+}
+
+/**
+ * {@link createSigningKeySet} for KMS keys only, as the Lambda has them (infra configures KMS key
+ * ARNs, and its asset holds no key file): the file-key loader stays out of the Lambda bundle.
+ */
+export function createKmsSigningKeySet(options: SigningKeySetOptions): Promise<KeyedSigningKeySet> {
+  return signingKeySet(options, undefined);
+}
+
+async function signingKeySet(
   options: SigningKeySetOptions,
+  loadFile: LoadFileSigner | undefined,
 ): Promise<KeyedSigningKeySet> {
   const kmsClient = options.kmsClient && once(options.kmsClient);
-  const active = await createGrantSigner(options.active.spec, {
-    kid: options.active.kid,
-    kmsClient,
-  });
+  const active = await grantSigner(
+    options.active.spec,
+    { kid: options.active.kid, kmsClient },
+    loadFile,
+  );
   if (!options.next) return { active, published: [active] };
-  const next = await createGrantSigner(options.next.spec, { kid: options.next.kid, kmsClient });
+  const next = await grantSigner(options.next.spec, { kid: options.next.kid, kmsClient }, loadFile);
   if (next.kid === active.kid) {
     throw new Error(`The next signing key has the same kid as the active one (${active.kid})`);
   }

@@ -6,8 +6,6 @@ import {
   SignCommand,
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiGatewayProxyEvent } from '../../../shared/adapters/http/apigateway-event.js';
@@ -24,6 +22,7 @@ import {
   POLICY_PARAMETER,
 } from '../../support/broker-transports.js';
 import { type DynaliteHarness, startDynalite } from '../../support/dynalite.js';
+import { fakeAwsJson } from '../../support/fake-aws-json.js';
 import {
   installSealKey,
   kmsError,
@@ -78,8 +77,6 @@ interface LogLine {
 }
 
 const kmsMock = mockClient(KMSClient);
-const secretsMock = mockClient(SecretsManagerClient);
-const ssmMock = mockClient(SSMClient);
 
 /** The next Sign calls fail with these, in order (then Sign works again). */
 const signFaults: Error[] = [];
@@ -150,6 +147,7 @@ function lambdaContext() {
 describe('the Lambda handler writes its metrics as EMF', () => {
   let sandbox: SandboxServer;
   let db: DynaliteHarness;
+  let fakes: Array<{ close(): Promise<void> }> = [];
   let miss: Invocation;
   let hit: Invocation;
   let forged: Invocation;
@@ -168,17 +166,39 @@ describe('the Lambda handler writes its metrics as EMF', () => {
     ]);
     mockKms();
     installSealKey(kmsMock, { table: db.tableName });
-    secretsMock.on(GetSecretValueCommand).resolves({
-      Name: 'maskinporten-broker/emf-test',
-      SecretString: JSON.stringify({ clientId: DEMO.clientId }),
-    });
-    ssmMock.on(GetParameterCommand, { Name: POLICY_PARAMETER }).resolves({
-      Parameter: {
-        Name: POLICY_PARAMETER,
-        Type: 'String',
-        Value: JSON.stringify(ALLOW_ALL_POLICY),
-      },
-    });
+    // Secrets Manager and SSM are read with signed requests, not SDK clients: loopback fakes that
+    // check the signature (an unsigned or wrongly signed read gets a 403 and the start fails).
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const secret = await fakeAwsJson(
+      'secretsmanager',
+      [
+        {
+          status: 200,
+          body: JSON.stringify({
+            Name: 'maskinporten-broker/emf-test',
+            SecretString: JSON.stringify({ clientId: DEMO.clientId }),
+          }),
+        },
+      ],
+      credentials,
+    );
+    const parameter = await fakeAwsJson(
+      'ssm',
+      [
+        {
+          status: 200,
+          body: JSON.stringify({
+            Parameter: {
+              Name: POLICY_PARAMETER,
+              Type: 'String',
+              Value: JSON.stringify(ALLOW_ALL_POLICY),
+            },
+          }),
+        },
+      ],
+      credentials,
+    );
+    fakes = [secret, parameter];
     jwk = await kmsPublicJwk(new KMSClient({ region: 'eu-north-1' }), TEST_KMS_KEY_ARN);
     seedDemo(sandbox, { publicJwk: jwk });
 
@@ -194,6 +214,8 @@ describe('the Lambda handler writes its metrics as EMF', () => {
       TOKEN_CACHE_TABLE: db.tableName,
       TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secret.endpoint,
+      AWS_ENDPOINT_URL_SSM: parameter.endpoint,
       AWS_REGION: 'eu-north-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -294,8 +316,7 @@ describe('the Lambda handler writes its metrics as EMF', () => {
 
   afterAll(async () => {
     kmsMock.restore();
-    secretsMock.restore();
-    ssmMock.restore();
+    await Promise.all(fakes.map((fake) => fake.close()));
     await Promise.all([sandbox?.close(), db?.close()]);
   });
 

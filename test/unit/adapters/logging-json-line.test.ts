@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonLineLogger } from '../../../shared/adapters/logging/json-line-logger.js';
+import { jsonLineLogger, jsonMembers } from '../../../shared/adapters/logging/json-line-logger.js';
 
 describe('jsonLineLogger', () => {
   const capture = (level?: string) => {
@@ -62,5 +63,33 @@ describe('jsonLineLogger', () => {
     logger.error('e');
 
     expect(lines).toHaveLength(count);
+  });
+});
+
+describe('jsonMembers: the fields of a line, as JSON.stringify writes them', () => {
+  it('agrees with JSON.stringify on any record of JSON-ish values', () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.array(fc.string()).map((array) => (Math.random() < 0.5 ? Object.freeze(array) : array)),
+      fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value), (fields) => {
+        const expected = JSON.stringify(fields);
+        expect(`{${jsonMembers(fields).slice(1)}}`).toBe(expected === '{}' ? '{}' : expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('serialises a frozen array once and reuses it', () => {
+    const scopes = Object.freeze(['a', 'b']);
+    expect(jsonMembers({ scopes })).toBe(',"scopes":["a","b"]');
+    expect(jsonMembers({ scopes, org: '310000006' })).toBe(',"scopes":["a","b"],"org":"310000006"');
   });
 });

@@ -49,14 +49,16 @@ describe('BrokerService on a virtual clock', () => {
   useVirtualClock();
 
   describe('expiry and margins', () => {
-    it('serves a 120 s token from memory while 60 s are left (its refresh margin), then fetches anew', async () => {
+    it('serves a 120 s token from memory while 24 s are left (its proportional margin), then fetches anew', async () => {
       const { subject, grants } = service([{ token: 'first' }, { token: 'second' }]);
 
       expect((await subject.getToken(request(), deadline())).source).toBe('maskinporten');
-      await advance(60_000);
+      // 36 s left: the edge of the refresh window, not inside it (no refresh ahead starts).
+      await advance(84_000);
       const cached = await subject.getToken(request(), deadline());
-      expect(cached).toMatchObject({ source: 'memory', expiresIn: 60 });
-      await advance(1);
+      expect(cached).toMatchObject({ source: 'memory', expiresIn: 36 });
+      // Nothing asked inside the window: past the 24 s margin the next caller fetches.
+      await advance(12_001);
       const renewed = await subject.getToken(request(), deadline());
 
       expect(renewed).toMatchObject({ source: 'maskinporten', expiresIn: 120 });
@@ -185,19 +187,19 @@ describe('BrokerService on a virtual clock', () => {
     it('serves a still-valid token inside its refresh margin (stale-if-error)', async () => {
       const { subject, metrics } = service([{ token: 'old' }, { fail: unavailable() }]);
       await subject.getToken(request(), deadline());
-      await advance(70_000);
+      await advance(100_000);
 
       const result = watch(subject.getToken(request(), deadline()));
       await advance(300);
 
-      expect(result.value).toMatchObject({ source: 'stale', expiresIn: 49 });
+      expect(result.value).toMatchObject({ source: 'stale', expiresIn: 19 });
       expect(metrics.get('StaleServed')).toBe(1);
     });
 
     it('serves the stale token at the deadline when Maskinporten hangs', async () => {
       const { subject } = service([{ token: 'old' }, { hang: true }]);
       await subject.getToken(request(), deadline());
-      await advance(70_000);
+      await advance(100_000);
 
       const result = watch(subject.getToken(request(), deadline(1_500)));
       await advance(1_499);
@@ -224,7 +226,7 @@ describe('BrokerService on a virtual clock', () => {
         { fail: { kind: 'http', status: 400, body: { error: 'invalid_scope' } } },
       ]);
       await subject.getToken(request(), deadline());
-      await advance(70_000);
+      await advance(100_000);
 
       await expect(subject.getToken(request(), deadline())).rejects.toMatchObject({
         kind: 'upstream_refused',

@@ -257,6 +257,75 @@ describe('admitting misses', () => {
   });
 });
 
+describe('refresh ahead and the caller’s budgets', () => {
+  useVirtualClock();
+  // A 120 s token enters its 36 s refresh window at 84 s; each hit inside it starts one refresh
+  // in this process (no scheduler), in the background.
+
+  it('spends no miss budget: a caller over its budget still gets the renewed token from memory', async () => {
+    const { subject, grants } = service([{ token: 'a' }, { token: 'b' }]);
+    let asked = 0;
+    const refuse = () => {
+      asked++;
+      throw new BrokerError('rate_limited', 'over', { retryAfter: 1 });
+    };
+    await subject.getToken(request(), deadline());
+    await advance(85_000);
+
+    const hit = await subject.getToken(request(), deadline(), refuse);
+    await advance(100);
+    const renewed = await subject.getToken(request(), deadline(), refuse);
+
+    expect(hit).toMatchObject({ source: 'memory', token: { accessToken: 'a' } });
+    expect(grants).toHaveLength(2);
+    expect(renewed).toMatchObject({ source: 'memory', token: { accessToken: 'b' } });
+    expect(asked).toBe(0);
+  });
+
+  it('is not answered from a remembered refusal, and the token it renews ends that refusal', async () => {
+    const { subject, grants, metrics } = service([
+      { token: 'a' },
+      { fail: NO_SYSTEM_USER },
+      { token: 'b' },
+      { token: 'c' },
+    ]);
+    await subject.getToken(request(), deadline());
+    await advance(80_000);
+    // A forced refresh is refused (remembered for 30 s) while the cached token still lives.
+    expect((await failure(subject.getToken(request({ skipCache: true }), deadline()))).kind).toBe(
+      'upstream_refused',
+    );
+    await advance(5_000);
+
+    expect((await subject.getToken(request(), deadline())).token.accessToken).toBe('a');
+    await advance(100);
+    expect(grants).toHaveLength(3);
+    const forced = await subject.getToken(request({ skipCache: true }), deadline());
+
+    expect(forced.token.accessToken).toBe('c');
+    expect(grants).toHaveLength(4);
+    expect(metrics.get('RefusalCacheHits')).toBe(0);
+  });
+
+  it('remembers a refusal it gets; hits keep the old token until its margin', async () => {
+    const { subject, grants, metrics } = service([{ token: 'a' }, { fail: NO_SYSTEM_USER }]);
+    await subject.getToken(request(), deadline());
+    await advance(85_000);
+    await subject.getToken(request(), deadline());
+    await advance(100);
+    expect(grants).toHaveLength(2);
+    expect(metrics.get('RefreshAheadFailures')).toBe(1);
+
+    // 35 s left: a caller asking for 60 s needs Maskinporten, which just refused the key.
+    const refused = await failure(subject.getToken(request({ minTtl: 60 }), deadline()));
+    const hit = await subject.getToken(request(), deadline());
+
+    expect(refused).toBeInstanceOf(CachedRefusal);
+    expect(hit).toMatchObject({ source: 'memory', token: { accessToken: 'a' } });
+    expect(grants).toHaveLength(2);
+  });
+});
+
 describe('MissLimiter', () => {
   useVirtualClock();
 

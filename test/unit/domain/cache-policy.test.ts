@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CachedToken,
+  isInRefreshWindow,
   isServable,
   isUsableWhenStale,
   MAX_REFRESH_MARGIN_SECONDS,
@@ -9,6 +10,7 @@ import {
   requiredRemainingMs,
   toCachedToken,
 } from '../../../shared/domain/cache-policy.js';
+import { tokenRefreshWindowSeconds } from '../../../shared/domain/refresh-margin.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -23,15 +25,20 @@ describe('refreshMarginSeconds', () => {
     [1, 0],
     [2, 1],
     [3, 1],
-    [30, 15],
-    [119, 59],
-    [120, 60],
-    [121, 60],
+    [20, 10],
+    [30, 10],
+    [119, 24],
+    [120, 24],
+    [121, 25],
+    [299, 60],
     [599, 60],
     [3600, 60],
-  ])('lifetime %d s → margin %d s', (lifetime, margin) => {
-    expect(refreshMarginSeconds(lifetime)).toBe(margin);
-  });
+  ])(
+    'lifetime %d s → margin %d s (proportional, issue 13 §1 / issue 14 §4)',
+    (lifetime, margin) => {
+      expect(refreshMarginSeconds(lifetime)).toBe(margin);
+    },
+  );
 
   it('is never more than the maximum, never more than half the lifetime', () => {
     expect(MAX_REFRESH_MARGIN_SECONDS).toBe(60);
@@ -63,8 +70,8 @@ describe('requiredRemainingMs', () => {
     [600, 30, 60_000],
     [600, 60, 60_000],
     [600, 300, 300_000],
-    [30, 0, 15_000],
-    [30, 10, 15_000],
+    [30, 0, 10_000],
+    [30, 10, 10_000],
     [30, 20, 20_000],
     [120, 3600, 3_600_000],
   ])('lifetime %d s, minTtl %d s → %d ms', (lifetime, minTtl, ms) => {
@@ -81,8 +88,8 @@ describe('isServable', () => {
     ['minTtl covered exactly', 600, 120_000, 120, true],
     ['minTtl missed by 1 ms', 600, 119_999, 120, false],
     ['minTtl below the margin changes nothing', 600, 60_000, 10, true],
-    ['a 30 s token with half its life left', 30, 15_000, 0, true],
-    ['a 30 s token 1 ms under half', 30, 14_999, 0, false],
+    ['a 30 s token with its 10 s margin left', 30, 10_000, 0, true],
+    ['a 30 s token 1 ms inside its margin', 30, 9_999, 0, false],
     ['minTtl longer than the token ever lived', 120, 120_000, 121, false],
   ])('%s → %s', (_, lifetime, leftMs, minTtl, expected) => {
     expect(isServable(token(lifetime, leftMs), NOW, minTtl)).toBe(expected);
@@ -116,6 +123,27 @@ describe('isUsableWhenStale', () => {
           if (isServable(t, NOW, minTtl)) expect(isUsableWhenStale(t, NOW, minTtl)).toBe(true);
         }
       }
+    }
+  });
+});
+
+describe('isInRefreshWindow: a served token that also starts a refresh', () => {
+  it.each([
+    ['a 120 s token with 37 s left', 120, 37_000, false],
+    ['a 120 s token with 36 s left', 120, 36_000, false],
+    ['a 120 s token 1 ms inside its 36 s window', 120, 35_999, true],
+    ['a 30 s token 1 ms inside its 15 s window', 30, 14_999, true],
+    ['an hour token with 121 s left', 3600, 121_000, false],
+    ['an hour token with 119 s left', 3600, 119_000, true],
+  ])('%s → %s', (_, lifetime, leftMs, expected) => {
+    expect(isInRefreshWindow(token(lifetime, leftMs), NOW)).toBe(expected);
+  });
+
+  it('opens before the margin closes: a window token is still servable for a while', () => {
+    for (const lifetime of [30, 120, 600, 3600]) {
+      const justInside = token(lifetime, tokenRefreshWindowSeconds(lifetime) * 1000 - 1);
+      expect(isInRefreshWindow(justInside, NOW)).toBe(true);
+      expect(isServable(justInside, NOW, 0)).toBe(true);
     }
   });
 });
@@ -156,8 +184,9 @@ describe('toCachedToken', () => {
       NOW,
     );
     expect(isServable(cached, NOW, 0)).toBe(true);
-    expect(isServable(cached, NOW + 60_000, 0)).toBe(true);
-    expect(isServable(cached, NOW + 60_001, 0)).toBe(false);
+    // A 120 s token's margin is 24 s: served for 96 s.
+    expect(isServable(cached, NOW + 96_000, 0)).toBe(true);
+    expect(isServable(cached, NOW + 96_001, 0)).toBe(false);
     expect(remainingSeconds(cached, NOW)).toBe(120);
   });
 });

@@ -4,6 +4,7 @@ import {
   MAX_PROPORTIONAL_MARGIN_SECONDS,
   MIN_REFRESH_MARGIN_SECONDS,
   tokenRefreshMarginSeconds,
+  tokenRefreshWindowSeconds,
 } from '../../../shared/domain/refresh-margin.js';
 
 // Issue 14 §4: the margin is proportional to the lifetime the broker receives, bounded. Lifetimes
@@ -47,6 +48,42 @@ describe('tokenRefreshMarginSeconds', () => {
         );
         expect(tokenRefreshMarginSeconds(lifetime + 1)).toBeGreaterThanOrEqual(margin);
         if (lifetime >= 50 && lifetime <= 300) expect(margin).toBe(Math.ceil(lifetime / 5));
+      }),
+    );
+  });
+});
+
+describe('tokenRefreshWindowSeconds: refresh ahead starts here', () => {
+  it.each([
+    [30, 10, 15],
+    [120, 24, 36],
+    [600, 60, 120],
+    [3600, 60, 120],
+    [20, 10, 10],
+    [15, 7, 7],
+  ])('a %i s token: margin %i s, window %i s', (lifetime, margin, window) => {
+    expect(tokenRefreshMarginSeconds(lifetime)).toBe(margin);
+    expect(tokenRefreshWindowSeconds(lifetime)).toBe(window);
+  });
+
+  it('lies between the margin and half the lifetime, at most 60 s past the margin', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 86_400 }), (lifetime) => {
+        const margin = tokenRefreshMarginSeconds(lifetime);
+        const window = tokenRefreshWindowSeconds(lifetime);
+        expect(window).toBeGreaterThanOrEqual(margin);
+        expect(window).toBeLessThanOrEqual(Math.max(margin, Math.floor(lifetime / 2)));
+        expect(window - margin).toBeLessThanOrEqual(60);
+      }),
+    );
+  });
+
+  it('starts before the client library reuse margin once the token is 20 s or longer', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 86_400 }), (lifetime) => {
+        expect(tokenRefreshWindowSeconds(lifetime)).toBeGreaterThanOrEqual(
+          Math.min(30, lifetime / 4),
+        );
       }),
     );
   });

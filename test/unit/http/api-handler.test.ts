@@ -70,7 +70,7 @@ describe('createApiHandler on a virtual clock', () => {
       return new Promise(() => {});
     });
 
-    const response = watch(handle(request()));
+    const response = watch(Promise.resolve(handle(request())));
     await advance(1_500 + DEADLINE_GRACE_MS - 1);
     expect(response.settled).toBe(false);
     await advance(1);
@@ -100,7 +100,7 @@ describe('createApiHandler on a virtual clock', () => {
         ),
     );
 
-    const response = watch(handle(request()));
+    const response = watch(Promise.resolve(handle(request())));
     await advance(1_500);
 
     expect(response.value?.status).toBe(504);

@@ -8,6 +8,7 @@ import { jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createGrantSigner,
+  createKmsSigningKeySet,
   createSigningKeySet,
   generateRsaKeyPem,
   generateRsaKeyPemAsync,
@@ -133,6 +134,18 @@ describe('createGrantSigner and createSigningKeySet', () => {
     await expect(createGrantSigner(`file:${join(dir, 'nope.pem')}`)).rejects.toThrow(
       `Cannot read signing key file ${join(dir, 'nope.pem')}: ENOENT`,
     );
+  });
+
+  it('builds the Lambda’s key set from KMS keys only: a file: spec is refused before any file is read', async () => {
+    const { client } = kms();
+    const keys = await createKmsSigningKeySet({
+      active: { spec: `kms:${KEY_ARN}` },
+      kmsClient: () => client,
+    });
+    expect(keys.published).toStrictEqual([keys.active]);
+    await expect(
+      createKmsSigningKeySet({ active: { spec: `file:${activePath}` } }),
+    ).rejects.toThrow('The Lambda signs with KMS only');
   });
 
   it('publishes only the active key when there is no next key', async () => {

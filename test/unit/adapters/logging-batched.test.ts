@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The local server's audit lines are held and written in batches (batched-line-writer.ts); losing
+// lines at exit is not allowed. Each case runs a child that writes a burst and ends at once.
+
+const CHILD = fileURLToPath(new URL('../../support/children/log-burst.ts', import.meta.url));
+const LINES = 20_000;
+
+async function burst(
+  how: 'exit' | 'signal' | 'drain',
+  options: { readAfterMs?: number; nonblocking?: boolean } = {},
+) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CHILD, String(LINES), how, options.nonblocking ? 'nonblocking' : ''],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // A slow reader: nothing is read until `readAfterMs`, so the pipe fills and writes must wait.
+  if (options.readAfterMs) {
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), options.readAfterMs);
+  }
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+  return { code, stderr, lines };
+}
+
+function expectEveryLine(lines: string[]) {
+  expect(lines).toHaveLength(LINES);
+  const seqs = lines.map((line) => (JSON.parse(line) as { seq: number }).seq);
+  expect(seqs).toEqual(Array.from({ length: LINES }, (_, i) => i));
+}
+
+describe('batchedLineWriter: a burst of audit lines survives the end of the process', () => {
+  it('when the process calls process.exit() right after the burst', async () => {
+    const { code, stderr, lines } = await burst('exit');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expectEveryLine(lines);
+  });
+
+  it('when SIGTERM arrives right after the burst (the handler exits, as npm start does)', async () => {
+    const { code, lines } = await burst('signal');
+    expect(code).toBe(0);
+    expectEveryLine(lines);
+  });
+
+  it('when the event loop simply ends', async () => {
+    const { code, lines } = await burst('drain');
+    expect(code).toBe(0);
+    expectEveryLine(lines);
+  });
+
+  it('when stdout is a non-blocking pipe whose reader is slow (EAGAIN is waited out)', async () => {
+    const { code, lines } = await burst('exit', { readAfterMs: 500, nonblocking: true });
+    expect(code).toBe(0);
+    expectEveryLine(lines);
+  });
+});
