@@ -139,8 +139,8 @@ export function composeBroker(
   // Altinn's vendor APIs get the broker's own vendor tokens, cached like any other token.
   const vendorToken: AltinnTokenProvider = async (scopes, deadline) => {
     try {
-      const request = { scopes, minTtl: 30, skipCache: false };
-      return (await broker.getToken(request, deadline)).token.accessToken;
+      // The broker's own token: never a caller's cache entry, nor counted as a caller's request.
+      return (await broker.getOwnToken(scopes, deadline)).token.accessToken;
     } catch (error) {
       throw vendorTokenError(error, scopes);
     }

@@ -76,12 +76,15 @@ describe.each(TRANSPORTS)('system-user walkthrough over %s', (_name, start) => {
   }
 
   it('standard: create → 201 with confirmUrl → approve on the page → Accepted → the token works', async () => {
+    const tokenRequestsBefore = broker.metrics.get('TokenRequests');
     const created = await createRequest({
       org: standardOrg,
       type: 'standard',
       accessPackages: [onboarding.standardPackage],
     });
     expect(created.status).toBe(201);
+    // The vendor token Altinn is called with is the broker's own, not a caller's token request.
+    expect(broker.metrics.get('TokenRequests')).toBe(tokenRequestsBefore);
     expect(created.json).toMatchObject({
       type: 'standard',
       status: 'New',
