@@ -50,9 +50,18 @@ export interface LambdaDependencies {
   refreshScheduler?: RefreshScheduler;
 }
 
-/** The composed broker and the check every event passes first. */
-export interface LambdaRuntime extends BrokerRuntime {
-  gate: EventGate;
+/** The composed broker, with the policy brought up to date before each request. */
+export type LambdaRuntime = BrokerRuntime;
+
+/**
+ * The check every API Gateway event passes first, from the Lambda's environment alone: a forged
+ * event is refused before the broker is built (no secret, parameter or KMS read on its behalf).
+ */
+export function createLambdaGate(
+  deps: Pick<LambdaDependencies, 'env' | 'logger' | 'metrics'>,
+): EventGate {
+  const config = loadEnvConfig(deps.env);
+  return createEventGate(config, isDeployedEnvironment(deps.env), deps.logger, deps.metrics);
 }
 
 /**
@@ -63,7 +72,6 @@ export interface LambdaRuntime extends BrokerRuntime {
 export async function createLambdaRuntime(deps: LambdaDependencies): Promise<LambdaRuntime> {
   const config = loadEnvConfig(deps.env);
   const deployed = isDeployedEnvironment(deps.env);
-  const gate = createEventGate(config, deployed, deps.logger, deps.metrics);
   if (!config.configSecret)
     throw new TypeError(`missing required environment variable: ${ENV.configSecret}`);
   const secret = parseSecretConfig(
@@ -131,11 +139,9 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     tokenSeal: tokenSealer && (config.tokenCacheKmsKey ? 'kms' : 'derived'),
     policyRules: policy.rules.length,
   });
-  const current =
-    policy instanceof RefreshingCallerPolicy
-      ? refreshingPolicyFirst(runtime, policy, deps.clock, config.deadlineMs)
-      : runtime;
-  return { ...current, gate };
+  return policy instanceof RefreshingCallerPolicy
+    ? refreshingPolicyFirst(runtime, policy, deps.clock, config.deadlineMs)
+    : runtime;
 }
 
 /** The policy in the parameter, or none at all (every request denied) without one. */
@@ -185,41 +191,51 @@ function refreshingPolicyFirst(
 
 /**
  * The proxy handler over a runtime that is built on first use and reused while the container
- * lives. A failed start answers 500 and is retried on the next invocation (the secret may have
- * been fixed); it never serves a request without its policy. Every event passes the runtime's
- * gate before anything is read from it.
+ * lives. Every API Gateway event passes `gate` first, before the runtime is built or anything is
+ * read from the event. A failed start answers 500 and is retried on the next invocation (the
+ * secret may have been fixed); it never serves a request without its policy.
  */
 export function createProxyHandler(
   init: () => Promise<LambdaRuntime>,
   logger: BrokerLogger,
+  gate: () => EventGate,
 ): ProxyHandler {
   let runtime: Promise<LambdaRuntime> | undefined;
+  let checkEvent: EventGate | undefined;
+  const notStarted = (error: unknown) => {
+    logger.error('broker failed to start', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return toApiGatewayResult(
+      toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
+    );
+  };
   return async function proxyHandler(
     event: ApiGatewayProxyEvent | RefreshEvent,
     context?: LambdaTime,
   ): Promise<ApiGatewayProxyResult | RefreshAnswer> {
+    // The function's own refresh-ahead invocation is not an API Gateway event: it is accepted only
+    // in its own exact shape, runs only a refresh and never answers a token (refresh-event.ts).
+    const refresh = claimsRefreshEvent(event);
+    if (!refresh) {
+      try {
+        checkEvent ??= gate();
+      } catch (error) {
+        return notStarted(error);
+      }
+      const refused = checkEvent(event as ApiGatewayProxyEvent);
+      if (refused) return refused;
+    }
     runtime ??= init();
     let ready: LambdaRuntime;
     try {
       ready = await runtime;
     } catch (error) {
       runtime = undefined;
-      logger.error('broker failed to start', {
-        reason: error instanceof Error ? error.message : String(error),
-      });
-      return toApiGatewayResult(
-        toErrorResponse(new BrokerError('internal', 'the broker is not configured correctly')),
-      );
+      return notStarted(error);
     }
-    // The function's own refresh-ahead invocation is not an API Gateway event: it is accepted only
-    // in its own exact shape, runs only a refresh and never answers a token (refresh-event.ts).
-    if (claimsRefreshEvent(event)) {
-      return runRefreshEvent(ready, event, timeLimit(context), logger);
-    }
-    const apiEvent = event as ApiGatewayProxyEvent;
-    const refused = ready.gate(apiEvent);
-    if (refused) return refused;
-    const request = fromApiGatewayEvent(apiEvent);
+    if (refresh) return runRefreshEvent(ready, event as RefreshEvent, timeLimit(context), logger);
+    const request = fromApiGatewayEvent(event as ApiGatewayProxyEvent);
     // The invocation's own end bounds the request's deadline (the start above may have taken time).
     request.timeLimitMs = timeLimit(context);
     return toApiGatewayResult(await ready.api(request));

@@ -18,7 +18,7 @@ import { SsmParameterStore } from '../../shared/adapters/parameters/ssm-paramete
 import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
 import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { createLambdaRuntime, createProxyHandler } from './create-handler.js';
+import { createLambdaGate, createLambdaRuntime, createProxyHandler } from './create-handler.js';
 
 // Module scope: built once per container and reused by warm invocations.
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
@@ -41,13 +41,14 @@ const credentials = fromEnv();
 const endpoint = (service: string) =>
   process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env['AWS_ENDPOINT_URL'];
 
+const brokerMetrics = new PowertoolsBrokerMetrics(metrics);
 const proxyHandler = createProxyHandler(
   () =>
     createLambdaRuntime({
       env: process.env,
       clock: systemClock,
       logger,
-      metrics: new PowertoolsBrokerMetrics(metrics),
+      metrics: brokerMetrics,
       secrets: new SecretsManagerStore({
         region: region ?? '',
         credentials,
@@ -76,6 +77,7 @@ const proxyHandler = createProxyHandler(
           : undefined,
     }),
   logger,
+  () => createLambdaGate({ env: process.env, logger, metrics: brokerMetrics }),
 );
 
 /**

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startLocalServer } from '../../functions/local/server.js';
-import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
+import {
+  createLambdaGate,
+  createLambdaRuntime,
+  createProxyHandler,
+} from '../../functions/token/create-handler.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -45,15 +49,16 @@ describe.each(MISMATCHES)('a broker configured with %s', (_name, issuer, platfor
     const logger = new RecordingLogger();
     let secretReads = 0;
     const { client } = mockKmsWithRealKey();
+    const env = {
+      MASKINPORTEN_ISSUER: issuer,
+      SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
+      BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
+      ALTINN_PLATFORM_URL: platform,
+    };
     const handler = createProxyHandler(
       () =>
         createLambdaRuntime({
-          env: {
-            MASKINPORTEN_ISSUER: issuer,
-            SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
-            BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
-            ALTINN_PLATFORM_URL: platform,
-          },
+          env,
           clock: systemClock,
           logger,
           metrics: new InMemoryMetrics(),
@@ -71,6 +76,7 @@ describe.each(MISMATCHES)('a broker configured with %s', (_name, issuer, platfor
           },
         }),
       logger,
+      () => createLambdaGate({ env, logger, metrics: new InMemoryMetrics() }),
     );
     const event = readFixture<ApiGatewayProxyEvent>('apigateway/rest-v1-iam-auth.json');
 

@@ -1,5 +1,9 @@
 import { startLocalServer } from '../../functions/local/server.js';
-import { createLambdaRuntime, createProxyHandler } from '../../functions/token/create-handler.js';
+import {
+  createLambdaGate,
+  createLambdaRuntime,
+  createProxyHandler,
+} from '../../functions/token/create-handler.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { kmsPublicJwk } from '../../shared/adapters/signing/kms-grant-signer.js';
@@ -130,23 +134,24 @@ export async function startLambdaTransport(
   });
   const secret = { clientId: DEMO.clientId };
   const policy = policyText(options.policy ?? ALLOW_ALL_POLICY);
+  const env = {
+    MASKINPORTEN_ISSUER: sandbox.issuer,
+    SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
+    BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
+    BROKER_ENVIRONMENT: 'test',
+    ...FIXTURE_EVENT_SOURCE_ENV,
+    BROKER_DEADLINE_MS: '1500',
+    ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
+    ALTINN_SYSTEM_ID: DEMO.systemId,
+    TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+    TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
+    BROKER_POLICY_PARAMETER: POLICY_PARAMETER,
+    ...options.env,
+  };
   const handler = createProxyHandler(
     () =>
       createLambdaRuntime({
-        env: {
-          MASKINPORTEN_ISSUER: sandbox.issuer,
-          SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
-          BROKER_CONFIG_SECRET: 'maskinporten-broker/test',
-          BROKER_ENVIRONMENT: 'test',
-          ...FIXTURE_EVENT_SOURCE_ENV,
-          BROKER_DEADLINE_MS: '1500',
-          ALTINN_PLATFORM_URL: sandbox.altinnPlatformUrl,
-          ALTINN_SYSTEM_ID: DEMO.systemId,
-          TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
-          TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
-          BROKER_POLICY_PARAMETER: POLICY_PARAMETER,
-          ...options.env,
-        },
+        env,
         clock: systemClock,
         logger,
         metrics,
@@ -156,6 +161,7 @@ export async function startLambdaTransport(
         sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
       }),
     logger,
+    () => createLambdaGate({ env, logger, metrics }),
   );
   const template = privateIamEvent();
   return {

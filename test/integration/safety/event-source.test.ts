@@ -172,6 +172,24 @@ describe('the recorded private-API capture passes under its own API, stage and e
   });
 });
 
+describe('a forged event before the broker has started', () => {
+  it('is refused without building the broker: no secret, policy or KMS read on its behalf', async () => {
+    const broker = await startLambdaHarness();
+    try {
+      const forged = tokenEvent({ ...(privateIamEvent().requestContext ?? {}), apiId: 'other' });
+
+      const refused = await answer(broker, forged);
+
+      expect(refused.status).toBe(403);
+      expect(broker.metrics.get('UntrustedEvents')).toBe(1);
+      expect(broker.runtime()).toBeUndefined();
+      expect(broker.policyReads()).toBe(0);
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
 describe('without the event-source settings', () => {
   const unset = { BROKER_API_ID: '', BROKER_API_STAGE: '', BROKER_VPC_ENDPOINT_IDS: '' };
 

@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { SignCommand } from '@aws-sdk/client-kms';
 import { type LocalServer, startLocalServer } from '../../../functions/local/server.js';
 import {
+  createLambdaGate,
   createLambdaRuntime,
   createProxyHandler,
   type LambdaRuntime,
@@ -200,40 +201,45 @@ export async function startLambdaHarness(
   const policyFaults: Error[] = [];
   let policyReads = 0;
   let built: LambdaRuntime | undefined;
-  const handler = createProxyHandler(async () => {
-    built = await createLambdaRuntime({
-      env: {
-        MASKINPORTEN_ISSUER: sandbox.issuer,
-        SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
-        BROKER_CONFIG_SECRET: 'maskinporten-broker/test/config',
-        BROKER_ENVIRONMENT: 'test',
-        ...FIXTURE_EVENT_SOURCE_ENV,
-        BROKER_DEADLINE_MS: '1500',
-        TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
-        TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
-        BROKER_POLICY_PARAMETER: options.policy === null ? undefined : POLICY_PARAMETER,
-        ALTINN_PLATFORM_URL: options.altinn ? sandbox.altinnPlatformUrl : undefined,
-        ALTINN_SYSTEM_ID: options.altinn ? DEMO.systemId : undefined,
-        ...options.env,
-      },
-      clock: options.clock ?? systemClock,
-      logger,
-      metrics,
-      secrets: { getJson: async () => structuredClone(secret) },
-      parameters: {
-        getText: async (name) => {
-          policyReads++;
-          if (name !== POLICY_PARAMETER) throw new Error(`unexpected parameter ${name}`);
-          const fault = policyFaults.shift();
-          if (fault) throw fault;
-          return policy;
+  const env = {
+    MASKINPORTEN_ISSUER: sandbox.issuer,
+    SIGNING_KEY: `kms:${TEST_KMS_KEY_ARN}`,
+    BROKER_CONFIG_SECRET: 'maskinporten-broker/test/config',
+    BROKER_ENVIRONMENT: 'test',
+    ...FIXTURE_EVENT_SOURCE_ENV,
+    BROKER_DEADLINE_MS: '1500',
+    TOKEN_CACHE_TABLE: options.sharedCache ? 'tokens' : undefined,
+    TOKEN_CACHE_KMS_KEY: TEST_SEAL_KEY_ARN,
+    BROKER_POLICY_PARAMETER: options.policy === null ? undefined : POLICY_PARAMETER,
+    ALTINN_PLATFORM_URL: options.altinn ? sandbox.altinnPlatformUrl : undefined,
+    ALTINN_SYSTEM_ID: options.altinn ? DEMO.systemId : undefined,
+    ...options.env,
+  };
+  const handler = createProxyHandler(
+    async () => {
+      built = await createLambdaRuntime({
+        env,
+        clock: options.clock ?? systemClock,
+        logger,
+        metrics,
+        secrets: { getJson: async () => structuredClone(secret) },
+        parameters: {
+          getText: async (name) => {
+            policyReads++;
+            if (name !== POLICY_PARAMETER) throw new Error(`unexpected parameter ${name}`);
+            const fault = policyFaults.shift();
+            if (fault) throw fault;
+            return policy;
+          },
         },
-      },
-      kmsClient: () => client,
-      sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
-    });
-    return built;
-  }, logger);
+        kmsClient: () => client,
+        sharedCache: options.sharedCache && (() => options.sharedCache as SharedTokenCache),
+      });
+      return built;
+    },
+    logger,
+    () => createLambdaGate({ env, logger, metrics }),
+  );
 
   const template = privateIamEvent();
   const event = ({

@@ -212,14 +212,18 @@ describe('createProxyHandler with a refresh event', () => {
         api: () => {
           throw new Error('the API must not see a refresh event');
         },
-        gate: (event: unknown) => {
-          gated.push(event);
-          return undefined;
-        },
       } as unknown as LambdaRuntime;
       return { runtime, asked };
     })();
-    const handler = createProxyHandler(async () => runtime, new RecordingLogger());
+    const gate = (event: unknown) => {
+      gated.push(event);
+      return undefined;
+    };
+    const handler = createProxyHandler(
+      async () => runtime,
+      new RecordingLogger(),
+      () => gate,
+    );
 
     const answer = await handler(toRefreshEvent(REQUEST), {
       getRemainingTimeInMillis: () => 9_000,
