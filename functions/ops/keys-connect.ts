@@ -5,6 +5,7 @@ import {
   retiredSigningKeys,
   signingKeyAlias,
 } from '../../infra/config.js';
+import { MaskinportenAdminClient } from '../../shared/adapters/maskinporten-admin/admin-client.js';
 import { InMemoryMetrics } from '../../shared/adapters/metrics/in-memory-metrics.js';
 import { createSigningKeySet } from '../../shared/adapters/signing/signing-key-spec.js';
 import type { ConfiguredKeys } from '../../shared/app/key-registration.js';
@@ -164,7 +165,6 @@ export async function openKeysTarget(settings: KeysSettings): Promise<KeysTarget
       clientId,
       policy: OPEN_POLICY,
       deadlineMs: settings.deadlineMs ?? DEFAULT_DEADLINE_MS,
-      adminUrl: settings.adminUrl,
     },
     {
       keys: keySet,
@@ -174,7 +174,15 @@ export async function openKeysTarget(settings: KeysSettings): Promise<KeysTarget
       fetch: settings.fetch,
     },
   );
-  if (!runtime.admin) throw new KeysConfigError('the self-service client was not built');
+  // The admin token is the broker's own, under a cache key no caller's request can have. Built
+  // here, not in composeBroker: the Lambda bundle never carries the self-service client.
+  const admin = new MaskinportenAdminClient({
+    baseUrl: settings.adminUrl,
+    clientId,
+    fetch: settings.fetch,
+    tokenProvider: async (scopes, deadline) =>
+      (await runtime.broker.getOwnToken(scopes, deadline)).token.accessToken,
+  });
   const nextSigner = keySet.published.find((signer) => signer !== keySet.active);
   const inUse = settings.retired.find(
     (kid) => kid === keySet.active.kid || kid === nextSigner?.kid,
@@ -200,7 +208,7 @@ export async function openKeysTarget(settings: KeysSettings): Promise<KeysTarget
       next: nextSigner && (await nextSigner.publicJwk()),
       retired: settings.retired,
     },
-    admin: runtime.admin,
+    admin,
     verifyActive: verifier(keySet.active),
     verifyNext: nextSigner && verifier(nextSigner),
     propagationDelayMs: settings.propagationDelayMs,

@@ -1,6 +1,5 @@
 import { AltinnHttpClient } from '../adapters/altinn/altinn-client.js';
 import { MaskinportenHttpClient } from '../adapters/maskinporten/maskinporten-client.js';
-import { MaskinportenAdminClient } from '../adapters/maskinporten-admin/admin-client.js';
 import { AltinnTokenExchanger } from '../app/altinn-exchanger.js';
 import { BrokerService, type BrokerServiceOptions } from '../app/broker-service.js';
 import { ChangeRequestService } from '../app/change-request-service.js';
@@ -25,7 +24,6 @@ import type { AltinnTokenProvider, AltinnVendorApi } from '../ports/altinn.js';
 import type { Clock } from '../ports/clock.js';
 import type { SigningKeySet } from '../ports/grant-signer.js';
 import type { BrokerLogger } from '../ports/logger.js';
-import type { MaskinportenAdminApi } from '../ports/maskinporten-admin.js';
 import type { BrokerMetrics } from '../ports/metrics.js';
 import type { RefreshScheduler } from '../ports/refresh-scheduler.js';
 import type { SharedTokenCache } from '../ports/token-cache.js';
@@ -46,11 +44,6 @@ export interface BrokerSettings {
   systemId?: string;
   /** Tokens the per-process cache holds (default 10,000). */
   memoryEntries?: number;
-  /**
-   * Digdir's self-service API base (`MASKINPORTEN_ADMIN_URL`): with it, `admin` manages the
-   * client's registered keys (`npm run keys`).
-   */
-  adminUrl?: string;
   /**
    * Seconds a Maskinporten refusal of a request is answered from memory per cache key
    * (`BROKER_REFUSAL_CACHE_SECONDS`; default 30, 0 turns it off).
@@ -106,8 +99,6 @@ export interface BrokerRuntime {
   systemUsers?: SystemUserService;
   /** Change requests for existing system users, with a platform and a system id. */
   changeRequests?: ChangeRequestService;
-  /** Digdir's self-service API for the broker's own client, with `settings.adminUrl`. */
-  admin?: MaskinportenAdminApi;
 }
 
 /**
@@ -170,17 +161,6 @@ export function composeBroker(
       settings.refusalCacheSeconds === undefined ? undefined : settings.refusalCacheSeconds * 1000,
     ...tuning.service,
   });
-  // The admin token is the broker's own, under a cache key no caller's request can have.
-  const admin =
-    settings.adminUrl === undefined
-      ? undefined
-      : new MaskinportenAdminClient({
-          baseUrl: settings.adminUrl,
-          clientId: settings.clientId,
-          fetch: adapters.fetch,
-          tokenProvider: async (scopes, deadline) =>
-            (await broker.getOwnToken(scopes, deadline)).token.accessToken,
-        });
   const systemUsers = systemUserService(settings, altinn, logger, (org) =>
     broker.forgetRefusals(org),
   );
@@ -201,7 +181,7 @@ export function composeBroker(
     metrics,
     deadlineMs: settings.deadlineMs,
   });
-  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, changeRequests, admin };
+  return { api, routes, broker, maskinporten, shared, altinn, systemUsers, changeRequests };
 }
 
 /** The shared cache, sealed (never a readable token in the table) and behind its circuit breaker. */
