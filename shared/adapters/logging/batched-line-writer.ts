@@ -17,10 +17,11 @@ export interface BatchedLineWriterOptions {
 }
 
 /**
- * Log lines held in memory and written with one `write(2)` per event-loop turn (in the check phase,
- * after the turn's responses are written), or at once when the buffer is full, in the manner of
- * pino's destination: a busy server writes its audit lines in a few large writes instead of one
- * syscall per request, and no request waits for the write.
+ * Log lines held in memory and written with one `write(2)` at most {@link FLUSH_AFTER_MS} after the
+ * first of them, or at once when the buffer is full, in the manner of pino's destination: a busy
+ * server writes its audit lines in a few large writes instead of one syscall per request, and no
+ * request waits for the write. A timer, not `setImmediate`: an immediate pending every turn makes
+ * the event loop poll without waiting, and cost the hit path about 4 µs of CPU per request.
  *
  * Nothing is lost at exit: no write is ever in flight on another thread (each batch is written
  * synchronously), and the process's `exit` event writes what is held, which covers
@@ -53,12 +54,15 @@ export function batchedLineWriter(options: BatchedLineWriterOptions = {}): LineW
       if (held.length >= maxBufferChars) flushSync();
       else if (!scheduled) {
         scheduled = true;
-        setImmediate(onTurnEnd);
+        setTimeout(onTurnEnd, FLUSH_AFTER_MS).unref();
       }
     },
     flushSync,
   };
 }
+
+/** How long a line may wait for its batch. */
+const FLUSH_AFTER_MS = 5;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 

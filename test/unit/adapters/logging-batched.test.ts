@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { batchedLineWriter } from '../../../shared/adapters/logging/batched-line-writer.js';
 
 // The local server's audit lines are held and written in batches (batched-line-writer.ts); losing
 // lines at exit is not allowed. Each case runs a child that writes a burst and ends at once.
@@ -63,5 +67,25 @@ describe('batchedLineWriter: a burst of audit lines survives the end of the proc
     const { code, lines } = await burst('exit', { readAfterMs: 500, nonblocking: true });
     expect(code).toBe(0);
     expectEveryLine(lines);
+  });
+});
+
+describe('batchedLineWriter: lines are held briefly and written together', () => {
+  it('writes nothing at once, then every held line in one batch soon after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
+    const path = join(dir, 'lines.log');
+    const fd = openSync(path, 'w');
+    try {
+      const writer = batchedLineWriter({ fd, flushOnExit: false });
+      writer.write('{"seq":0}\n');
+      writer.write('{"seq":1}\n');
+      expect(readFileSync(path, 'utf8')).toBe('');
+      await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toBe('{"seq":0}\n{"seq":1}\n'), {
+        timeout: 5_000,
+      });
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
