@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ENVIRONMENTS,
   liveSigningKeys,
@@ -17,6 +18,7 @@ import {
   type SigningKeyConfig,
 } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
+import { parseSecretConfig } from '../../shared/config/secret-config.js';
 import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { DIGDIR_PROPAGATION_DELAY_MS } from '../../shared/domain/key-status.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
@@ -24,6 +26,7 @@ import { type Clock, systemClock } from '../../shared/ports/clock.js';
 import type { GrantSigner } from '../../shared/ports/grant-signer.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import type { MaskinportenAdminApi } from '../../shared/ports/maskinporten-admin.js';
+import type { SecretStore } from '../../shared/ports/secret-store.js';
 import { composeBroker } from '../../shared/runtime/compose-broker.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
 import type { CliEnvironment } from './systemuser-connect.js';
@@ -57,6 +60,8 @@ export interface ResolveKeysOptions {
   fetch?: typeof fetch;
   clock?: Clock;
   kmsClient?: KMSClient;
+  /** Reads the environment's configuration secret (default: Secrets Manager with the SDK's credentials). */
+  secrets?: SecretStore;
 }
 
 /**
@@ -70,8 +75,10 @@ export interface ResolveKeysOptions {
  *   was started with, the client is the demo client, retired kids come from
  *   `SIGNING_KIDS_RETIRED`, and the propagation delay is the sandbox's own.
  * - `test`/`prod`: Maskinporten and Digdir of that environment (`infra/config.ts`); without
- *   `SIGNING_KEY` and `SIGNING_KEY_NEXT`, the environment's live KMS keys by alias; retired kids
- *   from `infra/config.ts`. Needs credentials that may sign with the keys (the ops role).
+ *   `SIGNING_KEY` and `SIGNING_KEY_NEXT`, the environment's live KMS keys by alias, with the client
+ *   id and the kids the broker signs with from its configuration secret (as the key sync and the
+ *   preflight read them); retired kids from `infra/config.ts`. Needs credentials that may sign with
+ *   the keys and read the secret (the ops role).
  *
  * Throws {@link KeysConfigError} for anything missing or unreadable.
  */
@@ -88,7 +95,9 @@ export async function resolveKeysTarget(
     throw new KeysConfigError((error as Error).message);
   }
   const where =
-    env === 'sandbox' ? sandboxPlace(options.sandboxUrl, config) : awsPlace(env, config);
+    env === 'sandbox'
+      ? sandboxPlace(options.sandboxUrl, config)
+      : await awsPlace(env, config, options.secrets);
   const clientId = config.clientId ?? where.clientId;
   if (!clientId) throw new KeysConfigError(`${ENV.clientId} is required for --env ${env}`);
   const { active, next } = where.signing;
@@ -254,7 +263,11 @@ function sandboxPlace(sandboxUrl: string, config: EnvConfig): Place {
   };
 }
 
-function awsPlace(env: 'test' | 'prod', config: EnvConfig): Place {
+async function awsPlace(
+  env: 'test' | 'prod',
+  config: EnvConfig,
+  secrets: SecretStore | undefined,
+): Promise<Place> {
   const environment = ENVIRONMENTS[env];
   if (config.retiredKids.length > 0) {
     throw new KeysConfigError(
@@ -264,17 +277,52 @@ function awsPlace(env: 'test' | 'prod', config: EnvConfig): Place {
   // Without either variable: the environment's live keys, by alias (the ops role may sign).
   const fromConfig = !config.signingKey && !config.signingKeyNext;
   const live = liveSigningKeys(environment);
-  const alias = (name: string) => ({ spec: `kms:${signingKeyAlias(env, name)}` });
+  // The broker signs with the secret's kids when it names them, as it reads them at start.
+  const secret = fromConfig
+    ? await readConfigSecret(
+        secrets ?? sdkSecretStore(environment.region),
+        environment.names.secret,
+      )
+    : undefined;
+  const alias = (name: string, kid: string | undefined) => ({
+    spec: `kms:${signingKeyAlias(env, name)}`,
+    ...(kid === undefined ? {} : { kid }),
+  });
   return {
     label: `${env}, Maskinporten ${environment.maskinportenIssuer}`,
     issuer: environment.maskinportenIssuer,
     adminUrl: config.adminUrl ?? environment.maskinportenAdminUrl,
+    clientId: secret?.clientId,
     region: environment.region,
     signing: fromConfig
-      ? { active: alias(live.active.name), next: live.next && alias(live.next.name) }
+      ? {
+          active: alias(live.active.name, secret?.kid),
+          next: live.next && alias(live.next.name, secret?.kidNext),
+        }
       : { active: config.signingKey, next: config.signingKeyNext },
     retired: retiredSigningKeys(environment).map((key) => key.kid),
     propagationDelayMs: async () => DIGDIR_PROPAGATION_DELAY_MS,
+  };
+}
+
+async function readConfigSecret(secrets: SecretStore, name: string) {
+  try {
+    return parseSecretConfig(await secrets.getJson(name), name);
+  } catch (error) {
+    throw new KeysConfigError(
+      `cannot read the client id and kids from ${name}: ${describeLoadError(error)} (run as the ops role, after the secret is filled in)`,
+    );
+  }
+}
+
+/** The ops laptop's reader: the SDK's default credential chain (profiles, SSO). */
+function sdkSecretStore(region: string): SecretStore {
+  const client = new SecretsManagerClient({ region });
+  return {
+    getJson: async (name) => {
+      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: name }));
+      return JSON.parse(SecretString ?? '');
+    },
   };
 }
 
