@@ -1,30 +1,21 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
-import { powertoolsBrokerLogger } from '../../shared/adapters/logging/powertools-logger.js';
-import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
+import { powertoolsSetup } from '../../shared/adapters/metrics/powertools-setup.js';
 import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
-import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { brokerClientFor, brokerTokenProvider } from './broker-token.js';
 import { createKeySyncHandler } from './create-handler.js';
 
 // Module scope: one set of clients per container. See create-handler.ts for what a run does.
-const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: METRIC_NAMESPACE,
-  serviceName: SERVICE_NAME,
-  defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
-});
+const { powertoolsLogger, metrics, logger, brokerMetrics } = powertoolsSetup();
 const keySync = createKeySyncHandler({
   env: process.env,
   clock: systemClock,
-  logger: powertoolsBrokerLogger(powertoolsLogger),
-  metrics: new PowertoolsBrokerMetrics(metrics),
+  logger,
+  metrics: brokerMetrics,
   // Read every run: a kid changed in the secret reaches the next sync. The same signed read as the
   // token function's; the SDK's endpoint override is honoured as its clients do.
   secrets: new SecretsManagerStore({

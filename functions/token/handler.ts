@@ -1,6 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -9,29 +7,14 @@ import { DynamoDbTokenCache } from '../../shared/adapters/dynamodb/dynamodb-toke
 import { createTokenTableClient } from '../../shared/adapters/dynamodb/token-table-client.js';
 import type { ApiGatewayProxyEvent } from '../../shared/adapters/http/apigateway-event.js';
 import { SelfInvokeRefreshScheduler } from '../../shared/adapters/lambda/self-invoke-scheduler.js';
-import {
-  metricsWarningLogger,
-  powertoolsBrokerLogger,
-} from '../../shared/adapters/logging/powertools-logger.js';
-import { PowertoolsBrokerMetrics } from '../../shared/adapters/metrics/powertools-metrics.js';
+import { powertoolsSetup } from '../../shared/adapters/metrics/powertools-setup.js';
 import { SsmParameterStore } from '../../shared/adapters/parameters/ssm-parameter-store.js';
 import { SecretsManagerStore } from '../../shared/adapters/secrets/secrets-manager-store.js';
-import { ENV, METRIC_NAMESPACE, SERVICE_NAME } from '../../shared/config/env-names.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { createLambdaGate, createLambdaRuntime, createProxyHandler } from './create-handler.js';
 
 // Module scope: built once per container and reused by warm invocations.
-const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
-const logger = powertoolsBrokerLogger(powertoolsLogger);
-// A default dimension, not addDimension(): Powertools clears added dimensions after every flush, so
-// warm invocations would lose `environment` and miss the {service, environment} metrics.
-// Its own warnings go through the logger, as JSON lines with the request id.
-const metrics = new Metrics({
-  namespace: METRIC_NAMESPACE,
-  serviceName: SERVICE_NAME,
-  defaultDimensions: { environment: process.env[ENV.environment] ?? 'unnamed' },
-  logger: metricsWarningLogger(powertoolsLogger),
-});
+const { powertoolsLogger, metrics, logger, brokerMetrics } = powertoolsSetup();
 let kms: KMSClient | undefined;
 const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
 const region = process.env['AWS_REGION'];
@@ -41,7 +24,6 @@ const credentials = fromEnv();
 const endpoint = (service: string) =>
   process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env['AWS_ENDPOINT_URL'];
 
-const brokerMetrics = new PowertoolsBrokerMetrics(metrics);
 const proxyHandler = createProxyHandler(
   () =>
     createLambdaRuntime({
