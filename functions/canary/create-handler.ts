@@ -47,7 +47,7 @@ export function createCanaryHandler(deps: CanaryDependencies) {
       targets,
       scope,
       signer: deps.signer,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      fetch: deps.fetch,
     });
     for (const result of report.results) {
       if (result.ok) deps.logger.info(`canary ${result.check} passed`, { ...result });

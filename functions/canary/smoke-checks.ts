@@ -69,7 +69,7 @@ export interface SmokeOptions {
   signer: Signer;
   /** Per request. Default 10 000 ms. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   now?: () => number;
 }
 
