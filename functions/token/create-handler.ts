@@ -140,7 +140,7 @@ export async function createLambdaRuntime(deps: LambdaDependencies): Promise<Lam
     policyRules: policy.rules.length,
   });
   return policy instanceof RefreshingCallerPolicy
-    ? refreshingPolicyFirst(runtime, policy, deps.clock, config.deadlineMs)
+    ? refreshingPolicyFirst(runtime, policy, deps.clock)
     : runtime;
 }
 
@@ -165,25 +165,21 @@ async function callerPolicy(
 }
 
 /**
- * The runtime with the policy brought up to date before each request. Time spent waiting for the
- * parameter comes off the request's deadline, so the answer still comes within `BROKER_DEADLINE_MS`.
+ * The runtime with the policy brought up to date before each request. The request counts as
+ * received before the wait, so the wait comes off its deadline (`receivedAt`) and the answer still
+ * comes within `BROKER_DEADLINE_MS`.
  */
 function refreshingPolicyFirst(
   runtime: BrokerRuntime,
   policy: RefreshingCallerPolicy,
   clock: Clock,
-  deadlineMs: number,
 ): BrokerRuntime {
   const { api } = runtime;
   return {
     ...runtime,
     api: async (request) => {
-      const started = clock();
+      request.receivedAt ??= clock();
       await policy.refresh();
-      const waited = clock() - started;
-      if (waited > 0) {
-        request.timeLimitMs = Math.min(request.timeLimitMs ?? deadlineMs, deadlineMs) - waited;
-      }
       return api(request);
     },
   };

@@ -67,10 +67,12 @@ export function createApiHandler(routes: readonly Route[], options: ApiOptions):
   };
 
   return function handle(request: ApiRequest): ApiResponse | Promise<ApiResponse> {
-    const started = clock();
+    const now = clock();
+    const started = request.receivedAt ?? now;
     // The request's one deadline, made here and handed to every port the request reaches.
     const deadline = Deadline.after(
-      Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY),
+      Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY) -
+        (now - started),
       clock,
     );
     const audit = auditRecord(request);

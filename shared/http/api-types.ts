@@ -19,6 +19,11 @@ export interface ApiRequest {
    * invocation's remaining time less a margin); the request's deadline is never later.
    */
   timeLimitMs?: number;
+  /**
+   * When the request arrived (the clock's ms), if work ran before it reached the API (the Lambda's
+   * policy refresh): the deadline and the audit line's latency count from here. Default: now.
+   */
+  receivedAt?: number;
 }
 
 export interface ApiResponse {

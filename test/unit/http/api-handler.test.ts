@@ -64,6 +64,20 @@ describe('createApiHandler on a virtual clock', () => {
     expect(at).toBe(Date.now() + 1_500);
   });
 
+  it('counts the deadline from receivedAt when work ran before the API (the policy refresh)', async () => {
+    let at = 0;
+    const { handle } = api(async (_request, call) => {
+      at = call.deadline.at;
+      return { status: 204, headers: {}, body: '' };
+    });
+    const receivedAt = Date.now() - 300;
+
+    await handle(request({ receivedAt }));
+    expect(at).toBe(receivedAt + 1_500);
+    await handle(request({ receivedAt, timeLimitMs: 400 }));
+    expect(at).toBe(receivedAt + 400);
+  });
+
   it('answers a route that ignores its deadline with the documented 504, once the grace is over', async () => {
     const { handle, logger } = api(async (_request, call) => {
       call.audit['org'] = '910753614';
