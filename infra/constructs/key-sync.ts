@@ -33,8 +33,6 @@ export const KEY_SYNC_ENTRY = fileURLToPath(
 /** How often the key sync runs. */
 export const KEY_SYNC_RATE = Duration.hours(1);
 
-export { LAMBDA_VPC_ACTIONS } from './vpc-placement.js';
-
 export interface KeySyncProps {
   readonly config: BrokerEnvironmentConfig;
   /** The key the broker signs with. */

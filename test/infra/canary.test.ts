@@ -8,6 +8,7 @@ import {
   asList,
   canaryFunction,
   functionRoleStatements,
+  idOfResource,
   type Json,
   resourcesOf,
   SYNTH_TIMEOUT_MS,
@@ -30,10 +31,7 @@ describe.each(['test', 'prod'] as const)('%s canary', (env) => {
   const config = ENVIRONMENTS[env];
   const s = () => synths[env];
   const role = `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-canary`;
-  const idOf = (resource: Json) => {
-    const resources = s().stateless.toJSON().Resources as Record<string, Json>;
-    return Object.keys(resources).find((id) => resources[id] === resource) as string;
-  };
+  const idOf = (resource: Json) => idOfResource(s().stateless, resource);
   const apiId = () => Object.keys(s().stateless.findResources('AWS::ApiGateway::RestApi'))[0];
   const stageId = () => Object.keys(s().stateless.findResources('AWS::ApiGateway::Stage'))[0];
   const routeArn = (route: string) => ({

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../infra/config.js';
-import { LAMBDA_VPC_ACTIONS } from '../../infra/constructs/key-sync.js';
+import { LAMBDA_VPC_ACTIONS } from '../../infra/constructs/vpc-placement.js';
 import { decide } from '../../shared/domain/caller-policy.js';
 import { parsePolicy } from '../../shared/domain/policy-document.js';
 import { parseTokenRequest } from '../../shared/domain/token-request.js';
 import {
   asList,
   functionRoleStatements,
+  idOfResource,
   type Json,
   keyByAlias,
   keySyncFunction,
@@ -38,10 +39,7 @@ describe.each(['test', 'prod'] as const)('%s key sync', (env) => {
   const s = () => synths[env];
   const stateful = `MaskinportenBroker-${env}-stateful`;
   const role = `arn:aws:iam::${config.account}:role/maskinporten-broker-${env}-key-sync`;
-  const idOf = (resource: Json) => {
-    const resources = s().stateless.toJSON().Resources as Record<string, Json>;
-    return Object.keys(resources).find((id) => resources[id] === resource) as string;
-  };
+  const idOf = (resource: Json) => idOfResource(s().stateless, resource);
 
   it('runs every hour from an EventBridge rule, once, without retries', () => {
     const fn = keySyncFunction(s());

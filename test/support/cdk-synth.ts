@@ -70,6 +70,12 @@ export function resourcesOf(t: Template, type: string): [string, Json][] {
   return Object.entries(t.findResources(type));
 }
 
+/** The logical id of a resource object taken from the same template's `toJSON()`. */
+export function idOfResource(t: Template, resource: Json): string {
+  const resources = t.toJSON().Resources as Record<string, Json>;
+  return Object.keys(resources).find((id) => resources[id] === resource) as string;
+}
+
 export function logicalIdOf(t: Template, type: string, props: Json = {}): string {
   const found = Object.keys(t.findResources(type, { Properties: Match.objectLike(props) }));
   expect(found).toHaveLength(1);
