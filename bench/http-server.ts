@@ -8,7 +8,8 @@
  *   document of exactly that many bytes, with the same headers the broker sends (its length too).
  *
  * Reports `{ url, responseBytes, headers }` over IPC, then serves until the parent says `stop`.
- * `mark` starts a CPU-time window and `report` answers `{ cpuMicros }` for it (user + system).
+ * `mark` starts a CPU-time window and `report` answers `{ cpuMicros, userMicros }` for it (user +
+ * system, and user alone).
  */
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +39,7 @@ async function startLocal(
 ): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   const logger =
     loggerKind === 'audit'
-      ? jsonLineLogger({ serviceName: 'maskinporten-broker', write: batchedLineWriter().write })
+      ? jsonLineLogger({ serviceName: 'maskinporten-broker', writer: batchedLineWriter() })
       : silentLogger;
   const server = await startLocalServer({
     // An hour-long sandbox token: no refresh falls inside the run.
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     if (message === 'mark') window = process.cpuUsage();
     if (message === 'report') {
       const used = process.cpuUsage(window);
-      send({ type: 'cpu', cpuMicros: used.user + used.system });
+      send({ type: 'cpu', cpuMicros: used.user + used.system, userMicros: used.user });
     }
     if (message === 'stop') {
       server.close().then(() => process.exit(0));

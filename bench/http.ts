@@ -24,15 +24,22 @@ interface Totals {
   failures: number;
   /** The server process's CPU over the measured windows. */
   cpuMicros: number;
+  /** The part of it spent in user space (the rest is the kernel: sockets, and waking the client). */
+  userMicros: number;
   /** The load generator's (this process's) CPU over the same windows. */
   generatorCpuMicros: number;
   latenciesNs: number[];
 }
 
+interface CpuReport {
+  cpuMicros: number;
+  userMicros: number;
+}
+
 interface ServerProcess {
   name: string;
   ready: ServerReady;
-  request(message: 'mark' | 'report'): Promise<{ cpuMicros: number } | undefined>;
+  request(message: 'mark' | 'report'): Promise<CpuReport | undefined>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export async function benchHttp(): Promise<SectionResult> {
       seconds: 0,
       failures: 0,
       cpuMicros: 0,
+      userMicros: 0,
       generatorCpuMicros: 0,
       latenciesNs: [],
     });
@@ -94,6 +102,10 @@ export async function benchHttp(): Promise<SectionResult> {
         ? `the bare server was busy ${(100 * bareBusy).toFixed(0)} % of the time: the load generator kept it saturated, so the req/s ratio is a throughput ratio`
         : `the bare server was busy only ${(100 * bareBusy).toFixed(0)} % of the time (load generator ${(100 * generatorBusy).toFixed(0)} %): the machine or the generator, not the server, limited req/s, and the req/s ratio overstates the broker; the CPU-per-request ratio is the figure to trust (at saturation req/s = 1 / CPU per request)`,
     );
+    const kernel = (t: Totals) => ((t.cpuMicros - t.userMicros) / t.requests).toFixed(0);
+    notes.push(
+      `kernel CPU per request: bare ${kernel(bareTotals)} µs, local ${kernel(localTotals)} µs, with audit log ${kernel(loggedTotals)} µs. Each server makes the same system calls per request (one read, one write); on loopback the write also delivers the answer to the load generator and, when the generator was asleep waiting for it, wakes it, which on this virtual machine costs several µs. The slower a server, the more often the generator sleeps, so part of the gap is that wake-up, not the server's own work`,
+    );
     return {
       title: '2. HTTP throughput, cache hits',
       rows: [
@@ -123,7 +135,9 @@ export async function benchHttp(): Promise<SectionResult> {
         'is the same with the JSON-lines logger and batched writer `npm start` uses, its one audit line per',
         'request going to /dev/null. req/s = responses / measured seconds; p50/p99 come from every response',
         'time autocannon reported (its own histogram rounds to whole milliseconds); "server CPU" is the',
-        'server process’s user + system CPU time over the measured windows divided by the responses, a',
+        'server process’s user + system CPU time over the measured windows divided by the responses (and in',
+        'brackets its user-space part: the rest is the kernel’s, which on loopback includes delivering each',
+        'answer to the load generator and waking it when it sleeps), a',
         'figure that other load on the machine disturbs far less than req/s; "busy" is CPU time over wall',
         'time for the server and for the load generator (this process). A single-threaded server that is',
         'the bottleneck is busy near 100 %; if the bare server is not, the generator or the machine limited',
@@ -145,11 +159,12 @@ function loadRow(metric: string, t: Totals): ResultRow {
   const failures = t.failures > 0 ? `, ${t.failures} errors/non-2xx` : '';
   const rate = Math.round(t.requests / t.seconds).toLocaleString('en');
   const cpu = cpuPerRequest(t).toFixed(0);
+  const user = (t.userMicros / t.requests).toFixed(0);
   // Busy = CPU time / wall time: a saturated single-threaded server is near 100 %.
   const busy = (micros: number) => `${((100 * micros) / (t.seconds * 1e6)).toFixed(0)} %`;
   return {
     metric,
-    value: `${rate} req/s, p50 ${duration(summary.p50Ms)}, p99 ${duration(summary.p99Ms)}, server CPU ${cpu} µs/req, server busy ${busy(t.cpuMicros)}, load generator busy ${busy(t.generatorCpuMicros)} (${(t.generatorCpuMicros / t.requests).toFixed(0)} µs/req) (${t.requests.toLocaleString('en')} requests${failures})`,
+    value: `${rate} req/s, p50 ${duration(summary.p50Ms)}, p99 ${duration(summary.p99Ms)}, server CPU ${cpu} µs/req (user ${user}), server busy ${busy(t.cpuMicros)}, load generator busy ${busy(t.generatorCpuMicros)} (${(t.generatorCpuMicros / t.requests).toFixed(0)} µs/req) (${t.requests.toLocaleString('en')} requests${failures})`,
   };
 }
 
@@ -167,6 +182,7 @@ async function measure(server: ServerProcess, totals: Totals): Promise<void> {
   totals.seconds += result.duration;
   totals.failures += result.errors + result.timeouts + result.non2xx;
   totals.cpuMicros += cpu?.cpuMicros ?? 0;
+  totals.userMicros += cpu?.userMicros ?? 0;
   for (const value of latencies) totals.latenciesNs.push(value);
 }
 
@@ -202,13 +218,13 @@ function startServer(name: string, args: string[]): Promise<ServerProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const request = (message: 'mark' | 'report') =>
-    new Promise<{ cpuMicros: number } | undefined>((resolve) => {
+    new Promise<CpuReport | undefined>((resolve) => {
       if (!alive()) return resolve(undefined);
       if (message === 'mark') {
         child.send(message, () => resolve(undefined));
         return;
       }
-      child.once('message', (answer: { type: string; cpuMicros: number }) => resolve(answer));
+      child.once('message', (answer: CpuReport) => resolve(answer));
       child.send(message);
     });
   const stop = async () => {

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const logger = jsonLineLogger({
     serviceName: SERVICE_NAME,
     level: process.env['POWERTOOLS_LOG_LEVEL'] || undefined,
-    write: out.write,
+    writer: out,
   });
   let server: LocalServer;
   try {

@@ -1,8 +1,16 @@
 import { writeSync } from 'node:fs';
 
+/**
+ * A line, or what makes it: a function called once, when the line's batch is written. A logger
+ * hands over the function so that formatting runs in the batch, many lines in a row, rather than
+ * interleaved with request handling (about 3 µs of a cache hit's CPU per line, against 1 µs in a
+ * batch). What it reads must not change after it is handed over.
+ */
+export type HeldLine = string | (() => string);
+
 /** A destination for log lines that holds them briefly and writes them in batches. */
 export interface LineWriter {
-  write(line: string): void;
+  write(line: HeldLine): void;
   /** Writes everything held, now (at exit, on a signal). */
   flushSync(): void;
 }
@@ -10,15 +18,15 @@ export interface LineWriter {
 export interface BatchedLineWriterOptions {
   /** The file descriptor to write to (default 1, stdout). */
   fd?: number;
-  /** Write at once when this many characters are held (default 64 Ki). */
-  maxBufferChars?: number;
+  /** Write at once when this many lines are held (default 256: about 80 KB of audit lines). */
+  maxHeldLines?: number;
   /** Flush on `process` exit (default true; tests of the writer itself turn it off). */
   flushOnExit?: boolean;
 }
 
 /**
  * Log lines held in memory and written with one `write(2)` at most {@link FLUSH_AFTER_MS} after the
- * first of them, or at once when the buffer is full, in the manner of pino's destination: a busy
+ * first of them, or at once when enough are held, in the manner of pino's destination: a busy
  * server writes its audit lines in a few large writes instead of one syscall per request, and no
  * request waits for the write. A timer, not `setImmediate`: an immediate pending every turn makes
  * the event loop poll without waiting, and cost the hit path about 4 µs of CPU per request.
@@ -32,15 +40,17 @@ export interface BatchedLineWriterOptions {
  */
 export function batchedLineWriter(options: BatchedLineWriterOptions = {}): LineWriter {
   const fd = options.fd ?? 1;
-  const maxBufferChars = options.maxBufferChars ?? 64 * 1024;
-  let held = '';
+  const maxHeldLines = options.maxHeldLines ?? 256;
+  let held: HeldLine[] = [];
   let scheduled = false;
 
   const flushSync = (): void => {
-    if (held === '') return;
-    const data = Buffer.from(held);
-    held = '';
-    writeFully(fd, data);
+    if (held.length === 0) return;
+    const lines = held;
+    held = [];
+    let text = '';
+    for (const line of lines) text += typeof line === 'string' ? line : line();
+    writeFully(fd, Buffer.from(text));
   };
   const onTurnEnd = (): void => {
     scheduled = false;
@@ -50,8 +60,8 @@ export function batchedLineWriter(options: BatchedLineWriterOptions = {}): LineW
   if (options.flushOnExit ?? true) process.on('exit', flushSync);
   return {
     write(line) {
-      held += line;
-      if (held.length >= maxBufferChars) flushSync();
+      held.push(line);
+      if (held.length >= maxHeldLines) flushSync();
       else if (!scheduled) {
         scheduled = true;
         setTimeout(onTurnEnd, FLUSH_AFTER_MS).unref();

@@ -1,4 +1,5 @@
 import type { BrokerLogger } from '../../ports/logger.js';
+import type { LineWriter } from './batched-line-writer.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -7,7 +8,13 @@ export interface JsonLineLoggerOptions {
   serviceName: string;
   /** Lowest level written (default `info`); Powertools' `POWERTOOLS_LOG_LEVEL` names work too. */
   level?: string;
+  /** Where each line goes as it is logged (default stdout). */
   write?: (line: string) => void;
+  /**
+   * Or a batching writer: each line is then made when its batch is written, from the fields as
+   * they were handed over (callers pass fields they no longer change, as the audit line does).
+   */
+  writer?: LineWriter;
 }
 
 /**
@@ -17,26 +24,32 @@ export interface JsonLineLoggerOptions {
  */
 export function jsonLineLogger(options: JsonLineLoggerOptions): BrokerLogger {
   const threshold = RANK[(options.level?.toLowerCase() as Level) ?? 'info'] ?? RANK.info;
+  const { writer } = options;
   const write = options.write ?? ((line: string) => process.stdout.write(line));
   const service = JSON.stringify(options.serviceName);
   // A busy server writes many lines per millisecond: format the timestamp once per millisecond.
   let stampedAt = Number.NaN;
   let stamp = '';
-  const timestamp = () => {
-    const now = Date.now();
+  const timestamp = (now: number) => {
     if (now !== stampedAt) {
       stampedAt = now;
       stamp = new Date(now).toISOString();
     }
     return stamp;
   };
-  const at =
-    (level: Level) =>
-    (message: string, fields?: Record<string, unknown>): void => {
-      if (RANK[level] < threshold) return;
-      const head = `{"level":"${level.toUpperCase()}","message":${JSON.stringify(message)},"timestamp":"${timestamp()}","service":${service}`;
-      write(fields ? `${head}${jsonMembers(fields)}}\n` : `${head}}\n`);
+  const at = (level: Level) => {
+    const opening = `{"level":"${level.toUpperCase()}","message":`;
+    const line = (message: string, now: number, fields?: Record<string, unknown>): string => {
+      const head = `${opening}${JSON.stringify(message)},"timestamp":"${timestamp(now)}","service":${service}`;
+      return fields ? `${head}${jsonMembers(fields)}}\n` : `${head}}\n`;
     };
+    return (message: string, fields?: Record<string, unknown>): void => {
+      if (RANK[level] < threshold) return;
+      const now = Date.now();
+      if (writer) writer.write(() => line(message, now, fields));
+      else write(line(message, now, fields));
+    };
+  };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

@@ -12,7 +12,7 @@ const count = Number(countArg);
 // answers EAGAIN, which the writer must wait out.
 if (blocking === 'nonblocking') void process.stdout;
 const out = batchedLineWriter();
-const logger = jsonLineLogger({ serviceName: 'burst', write: out.write });
+const logger = jsonLineLogger({ serviceName: 'burst', writer: out });
 process.once('SIGTERM', () => process.exit(0));
 for (let i = 0; i < count; i++) {
   logger.info('token request', {

@@ -89,3 +89,46 @@ describe('batchedLineWriter: lines are held briefly and written together', () =>
     }
   });
 });
+
+describe('batchedLineWriter: held line makers', () => {
+  const withFile = async (check: (fd: number, read: () => string) => Promise<void> | void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
+    const path = join(dir, 'lines.log');
+    const fd = openSync(path, 'w');
+    try {
+      await check(fd, () => readFileSync(path, 'utf8'));
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('calls each maker once, when its batch is written, in order with plain lines', () =>
+    withFile((fd, read) => {
+      const writer = batchedLineWriter({ fd, flushOnExit: false });
+      const calls: number[] = [];
+      writer.write('{"seq":0}\n');
+      writer.write(() => {
+        calls.push(1);
+        return '{"seq":1}\n';
+      });
+      writer.write('{"seq":2}\n');
+      expect(calls).toEqual([]);
+
+      writer.flushSync();
+      writer.flushSync();
+
+      expect(calls).toEqual([1]);
+      expect(read()).toBe('{"seq":0}\n{"seq":1}\n{"seq":2}\n');
+    }));
+
+  it('writes at once when maxHeldLines lines are held', () =>
+    withFile((fd, read) => {
+      const writer = batchedLineWriter({ fd, flushOnExit: false, maxHeldLines: 3 });
+      writer.write(() => 'a\n');
+      writer.write('b\n');
+      expect(read()).toBe('');
+      writer.write(() => 'c\n');
+      expect(read()).toBe('a\nb\nc\n');
+    }));
+});

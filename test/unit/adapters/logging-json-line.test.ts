@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { HeldLine, LineWriter } from '../../../shared/adapters/logging/batched-line-writer.js';
 import { jsonLineLogger, jsonMembers } from '../../../shared/adapters/logging/json-line-logger.js';
 
 describe('jsonLineLogger', () => {
@@ -91,5 +92,71 @@ describe('jsonMembers: the fields of a line, as JSON.stringify writes them', () 
     const scopes = Object.freeze(['a', 'b']);
     expect(jsonMembers({ scopes })).toBe(',"scopes":["a","b"]');
     expect(jsonMembers({ scopes, org: '310000006' })).toBe(',"scopes":["a","b"],"org":"310000006"');
+  });
+});
+
+describe('jsonLineLogger with a batching writer: lines are made when the batch is written', () => {
+  const holding = () => {
+    const held: HeldLine[] = [];
+    const writer: LineWriter = { write: (line) => held.push(line), flushSync: () => {} };
+    return { held, writer };
+  };
+  const made = (line: HeldLine | undefined) => (typeof line === 'function' ? line() : line);
+
+  it('formats nothing when called, and later the same line the immediate logger writes', () => {
+    const { held, writer } = holding();
+    const deferred = jsonLineLogger({ serviceName: 'svc', writer });
+    const immediate: string[] = [];
+    const direct = jsonLineLogger({ serviceName: 'svc', write: (line) => immediate.push(line) });
+    let reads = 0;
+    const fields = {
+      caller: 'local',
+      get org() {
+        reads += 1;
+        return '910753614';
+      },
+    };
+
+    const before = Date.now();
+    deferred.info('token request', fields);
+    direct.info('token request', fields);
+    reads = 0;
+
+    expect(held).toHaveLength(1);
+    expect(typeof held[0]).toBe('function');
+    expect(reads).toBe(0);
+    const line = made(held[0]) as string;
+    expect(reads).toBe(1);
+    const parsed = JSON.parse(line);
+    expect(parsed).toEqual(JSON.parse(immediate[0] as string));
+    // The timestamp is the call's, not the batch's.
+    expect(Date.parse(parsed.timestamp)).toBeGreaterThanOrEqual(before);
+  });
+
+  it('stamps each line with the time it was logged, however late its batch is written', () => {
+    vi.useFakeTimers({ now: Date.parse('2026-11-30T12:00:00.000Z') });
+    try {
+      const { held, writer } = holding();
+      const logger = jsonLineLogger({ serviceName: 'svc', writer });
+      logger.info('first');
+      vi.advanceTimersByTime(1_500);
+      logger.warn('second');
+      vi.advanceTimersByTime(60_000);
+
+      expect(held.map((line) => JSON.parse(made(line) as string).timestamp)).toEqual([
+        '2026-11-30T12:00:00.000Z',
+        '2026-11-30T12:00:01.500Z',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds nothing for a level below the threshold', () => {
+    const { held, writer } = holding();
+    const logger = jsonLineLogger({ serviceName: 'svc', level: 'warn', writer });
+    logger.info('dropped');
+    logger.error('kept');
+    expect(held.map((line) => JSON.parse(made(line) as string).message)).toEqual(['kept']);
   });
 });
