@@ -17,6 +17,7 @@ import { startLocalServer } from '../functions/local/server.js';
 import { batchedLineWriter } from '../shared/adapters/logging/batched-line-writer.js';
 import { jsonLineLogger } from '../shared/adapters/logging/json-line-logger.js';
 import { InMemoryMetrics } from '../shared/adapters/metrics/in-memory-metrics.js';
+import { TOKEN_SOURCE_HEADER } from '../shared/http/token-route.js';
 import { silentLogger } from '../shared/ports/logger.js';
 import { HIT_BODY } from './fixtures.js';
 
@@ -31,7 +32,7 @@ const BROKER_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   pragma: 'no-cache',
-  'broker-token-source': 'memory',
+  [TOKEN_SOURCE_HEADER]: 'memory',
 };
 
 async function startLocal(
@@ -57,7 +58,7 @@ async function startLocal(
   await (await post()).text();
   const hit = await post();
   const text = await hit.text();
-  if (hit.status !== 200 || hit.headers.get('broker-token-source') !== 'memory') {
+  if (hit.status !== 200 || hit.headers.get(TOKEN_SOURCE_HEADER) !== 'memory') {
     throw new Error(`warming the key failed: ${hit.status} ${text.slice(0, 200)}`);
   }
   return {

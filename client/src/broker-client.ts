@@ -13,6 +13,7 @@ import type { components } from './generated/openapi.js';
 import { type CredentialsOption, RequestSigner } from './request-signer.js';
 import { MIN_ATTEMPT_MS, parseRetryAfterMs, retryDelayMs } from './retry-policy.js';
 import { type HeldToken, isReusable, jwtLifetimeSeconds, TokenCache } from './token-cache.js';
+import { TOKEN_SOURCE_HEADER } from './token-source-header.js';
 
 /** The body of `POST /v1/token`, as the broker's OpenAPI document defines it. */
 export type TokenRequest = components['schemas']['TokenRequest'];
@@ -354,7 +355,7 @@ function toHeldToken(answer: Answer, sentAt: number, attempts: number): HeldToke
     // From when the request left: the broker counted expires_in from a later moment.
     expiresAt: sentAt + expiresIn * 1000,
     lifetime: jwtLifetimeSeconds(accessToken) ?? expiresIn,
-    source: tokenSource(answer.headers.get('broker-token-source')),
+    source: tokenSource(answer.headers.get(TOKEN_SOURCE_HEADER)),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SignableRequest } from '../../client/src/request-signer.js';
+import { TOKEN_SOURCE_HEADER } from '../../client/src/token-source-header.js';
 
 /**
  * The smoke test of the private path, shared by `npm run smoke` and the scheduled canary: through
@@ -109,7 +110,7 @@ async function checkToken(target: SmokeTarget, options: SmokeOptions): Promise<S
         detail: `200 for scope "${json.scope}", not the smoke scope`,
       };
     }
-    const source = answer.headers.get('broker-token-source') ?? 'unknown';
+    const source = answer.headers.get(TOKEN_SOURCE_HEADER) ?? 'unknown';
     return {
       ok: true,
       detail: `200 token for ${options.scope} (expires in ${json.expires_in} s, from ${source})`,

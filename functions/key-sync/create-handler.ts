@@ -7,7 +7,7 @@ import {
   type KeySyncResult,
 } from '../../shared/app/key-registration.js';
 import { type KeySyncConfig, loadKeySyncConfig } from '../../shared/config/key-sync-config.js';
-import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { readSigningIdentity } from '../../shared/config/signing-identity.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { Deadline, untilAborted } from '../../shared/ports/deadline.js';
 import type { BrokerLogger } from '../../shared/ports/logger.js';
@@ -93,10 +93,7 @@ export function createKeySyncHandler(deps: KeySyncDependencies) {
 
 async function prepare(deps: KeySyncDependencies) {
   const config = loadKeySyncConfig(deps.env);
-  const secret = parseSecretConfig(
-    await deps.secrets.getJson(config.configSecret),
-    config.configSecret,
-  );
+  const secret = await readSigningIdentity(deps.secrets, config.configSecret);
   const activeKid = secret.kid ?? config.active.kid;
   const nextKid = secret.kidNext ?? config.next?.kid;
   const [active, next, activeKey, retiredStates] = await Promise.all([

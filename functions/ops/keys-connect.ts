@@ -1,5 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ENVIRONMENTS,
   liveSigningKeys,
@@ -18,7 +18,7 @@ import {
   type SigningKeyConfig,
 } from '../../shared/config/env-config.js';
 import { ENV } from '../../shared/config/env-names.js';
-import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { readSigningIdentity } from '../../shared/config/signing-identity.js';
 import { OPEN_POLICY } from '../../shared/domain/caller-policy.js';
 import { DIGDIR_PROPAGATION_DELAY_MS } from '../../shared/domain/key-status.js';
 import { requireSecureUrl } from '../../shared/domain/secure-url.js';
@@ -29,6 +29,7 @@ import type { MaskinportenAdminApi } from '../../shared/ports/maskinporten-admin
 import type { SecretStore } from '../../shared/ports/secret-store.js';
 import { composeBroker } from '../../shared/runtime/compose-broker.js';
 import { DEMO } from '../../shared/sandbox/demo.js';
+import { sdkSecretStore } from './sdk-secret-store.js';
 import type { CliEnvironment } from './systemuser-connect.js';
 
 /** The broker's keys and the ways to reach Digdir and Maskinporten, for one `--env`. */
@@ -277,10 +278,11 @@ async function awsPlace(
   // Without either variable: the environment's live keys, by alias (the ops role may sign).
   const fromConfig = !config.signingKey && !config.signingKeyNext;
   const live = liveSigningKeys(environment);
-  // The broker signs with the secret's kids when it names them, as it reads them at start.
+  // The broker signs with the secret's kids when it names them, as it reads them at start. Read
+  // with the SDK's default credential chain (profiles, SSO) unless a store is given.
   const secret = fromConfig
     ? await readConfigSecret(
-        secrets ?? sdkSecretStore(environment.region),
+        secrets ?? sdkSecretStore(new SecretsManagerClient({ region: environment.region })),
         environment.names.secret,
       )
     : undefined;
@@ -307,23 +309,12 @@ async function awsPlace(
 
 async function readConfigSecret(secrets: SecretStore, name: string) {
   try {
-    return parseSecretConfig(await secrets.getJson(name), name);
+    return await readSigningIdentity(secrets, name);
   } catch (error) {
     throw new KeysConfigError(
       `cannot read the client id and kids from ${name}: ${describeLoadError(error)} (run as the ops role, after the secret is filled in)`,
     );
   }
-}
-
-/** The ops laptop's reader: the SDK's default credential chain (profiles, SSO). */
-function sdkSecretStore(region: string): SecretStore {
-  const client = new SecretsManagerClient({ region });
-  return {
-    getJson: async (name) => {
-      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: name }));
-      return JSON.parse(SecretString ?? '');
-    },
-  };
 }
 
 /** The loader's message names the file or the KMS operation; the SDK's cause adds its name only. */

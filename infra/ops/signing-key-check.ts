@@ -1,7 +1,7 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { KeysConfigError, openKeysTarget } from '../../functions/ops/keys-connect.js';
+import { sdkSecretStore } from '../../functions/ops/sdk-secret-store.js';
 import { KeyRegistrationService } from '../../shared/app/key-registration.js';
-import { parseSecretConfig } from '../../shared/config/secret-config.js';
+import { readSigningIdentity, type SigningIdentity } from '../../shared/config/signing-identity.js';
 import { DIGDIR_PROPAGATION_DELAY_MS, readiness } from '../../shared/domain/key-status.js';
 import { type Clock, systemClock } from '../../shared/ports/clock.js';
 import { Deadline } from '../../shared/ports/deadline.js';
@@ -41,12 +41,9 @@ export async function checkSigningKeyReady(
   const live = liveSigningKeys(config);
   const name = live.active.name;
   const fix = `add the key as the next key first, deploy, wait until npm run keys -- status --env ${config.name} says "ready", then promote (README, "Rotating the signing key"); a first key is registered by hand (npm run jwks + Digdir's portal)`;
-  let secret: ReturnType<typeof parseSecretConfig>;
+  let secret: SigningIdentity;
   try {
-    const { SecretString } = await clients.secretsManager.send(
-      new GetSecretValueCommand({ SecretId: config.names.secret }),
-    );
-    secret = parseSecretConfig(JSON.parse(SecretString ?? ''), config.names.secret);
+    secret = await readSigningIdentity(sdkSecretStore(clients.secretsManager), config.names.secret);
   } catch (error) {
     return {
       check,
