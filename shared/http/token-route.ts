@@ -97,19 +97,32 @@ const TOKEN_HEADERS: Readonly<Record<TokenSource, Readonly<Record<string, string
   stale: headersFor('stale'),
 };
 
-/** The fixed parts of each cached token's answer, serialised once: only `expires_in` changes. */
-const serialised = new WeakMap<CachedToken, { head: string; tail: string }>();
+/**
+ * Each cached token's answer, serialised once around `expires_in`, and the last body built: a hot
+ * token is asked for many times a second and its body changes once a second, so a hit usually
+ * reuses the last body (one string, not a new one per request for the socket write to flatten).
+ */
+interface SerialisedToken {
+  head: string;
+  tail: string;
+  expiresIn: number;
+  body: string;
+}
+const serialised = new WeakMap<CachedToken, SerialisedToken>();
 
 /** `{"access_token","token_type","expires_in","scope"}` (RFC 6749 §5.1), built from cached parts. */
 function tokenBody(result: TokenResult): string {
+  const { expiresIn } = result;
   let parts = serialised.get(result.token);
   if (!parts) {
     const { accessToken, tokenType, scope } = result.token;
-    parts = {
-      head: `{"access_token":${JSON.stringify(accessToken)},"token_type":${JSON.stringify(tokenType)},"expires_in":`,
-      tail: `,"scope":${JSON.stringify(scope)}}`,
-    };
+    const head = `{"access_token":${JSON.stringify(accessToken)},"token_type":${JSON.stringify(tokenType)},"expires_in":`;
+    const tail = `,"scope":${JSON.stringify(scope)}}`;
+    parts = { head, tail, expiresIn, body: `${head}${expiresIn}${tail}` };
     serialised.set(result.token, parts);
+  } else if (parts.expiresIn !== expiresIn) {
+    parts.expiresIn = expiresIn;
+    parts.body = `${parts.head}${expiresIn}${parts.tail}`;
   }
-  return `${parts.head}${result.expiresIn}${parts.tail}`;
+  return parts.body;
 }
