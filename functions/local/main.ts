@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   });
   let server: LocalServer;
   try {
-    server = await startLocalServer({ logger, metrics: new InMemoryMetrics() });
+    server = await startLocalServer({
+      logger,
+      metrics: new InMemoryMetrics({ maxTimingsPerName: 1_000 }),
+    });
   } catch (error) {
     out.flushSync();
     console.error(
