@@ -132,3 +132,32 @@ describe('batchedLineWriter: held line makers', () => {
       expect(read()).toBe('a\nb\nc\n');
     }));
 });
+
+describe('batchedLineWriter: a line that cannot be made', () => {
+  it('writes a line saying so in its place and keeps the rest of the batch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
+    const path = join(dir, 'lines.log');
+    const fd = openSync(path, 'w');
+    try {
+      const writer = batchedLineWriter({ fd, flushOnExit: false });
+      writer.write('{"seq":0}\n');
+      writer.write(() => JSON.stringify({ big: 1n }));
+      writer.write('{"seq":2}\n');
+
+      expect(() => writer.flushSync()).not.toThrow();
+
+      const lines = readFileSync(path, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines).toEqual([
+        { seq: 0 },
+        { level: 'ERROR', message: 'a log line could not be written', reason: 'TypeError' },
+        { seq: 2 },
+      ]);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
