@@ -9,6 +9,11 @@ export const DEFAULT_MEMORY_CACHE_ENTRIES = 10_000;
 export class MemoryTokenCache {
   readonly #entries = new Map<string, CachedToken>();
   readonly #maxEntries: number;
+  /**
+   * The key a `get` or `set` last put at the end of the map's order: a hit on it moves nothing.
+   * A deleted key cannot be hit, and comes back only through `set`, which names it again.
+   */
+  #last: string | undefined;
 
   constructor(maxEntries = DEFAULT_MEMORY_CACHE_ENTRIES) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
@@ -29,8 +34,13 @@ export class MemoryTokenCache {
       this.#entries.delete(key);
       return undefined;
     }
-    this.#entries.delete(key);
-    this.#entries.set(key, token);
+    // A hot key is asked for again and again: moving it to the end on every hit is a deletion and
+    // an insertion (and in time a rehash of the map) for nothing.
+    if (key !== this.#last) {
+      this.#entries.delete(key);
+      this.#entries.set(key, token);
+      this.#last = key;
+    }
     return token;
   }
 
@@ -40,6 +50,7 @@ export class MemoryTokenCache {
     if (current && current.expiresAt > token.expiresAt) return;
     this.#entries.delete(key);
     this.#entries.set(key, token);
+    this.#last = key;
     if (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

@@ -33,8 +33,12 @@ export function rememberingBodyParser<T extends object>(
     requireJsonRequest(request);
     const body = request.body as Uint8Array;
     if (body.byteLength > MAX_REMEMBERED_BODY_BYTES) return parse(parseJsonBytes(body));
-    // latin1 maps each byte to one character: equal keys are equal bytes.
-    const key = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+    // latin1 maps each byte to one character: equal keys are equal bytes. A Buffer (what both
+    // transports hand over) is read as it is, without a second view over its bytes.
+    const bytes = Buffer.isBuffer(body)
+      ? body
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const key = bytes.toString('latin1');
     let parsed = remembered.get(key);
     if (parsed === undefined) {
       parsed = deepFreeze(parse(parseJsonBytes(body)));

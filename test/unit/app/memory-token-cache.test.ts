@@ -76,6 +76,20 @@ describe('MemoryTokenCache', () => {
     expect(cache.get('b', NOW)).toBeUndefined();
   });
 
+  it('refreshes the recency of a key read again after another key was stored', () => {
+    const cache = new MemoryTokenCache(2);
+    cache.set('a', token('a'));
+    cache.get('a', NOW);
+    cache.set('b', token('b'));
+    cache.get('a', NOW);
+    cache.get('a', NOW);
+
+    cache.set('c', token('c'));
+
+    expect(cache.get('a', NOW)?.accessToken).toBe('a');
+    expect(cache.get('b', NOW)).toBeUndefined();
+  });
+
   it('refreshes recency on overwrite', () => {
     const cache = new MemoryTokenCache(2);
     cache.set('a', token('a1'));
@@ -138,26 +152,42 @@ describe('MemoryTokenCache', () => {
         ttl: fc.integer({ min: 1, max: 5 }),
       }),
       fc.record({ op: fc.constant('get' as const), key: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ op: fc.constant('get' as const), key: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ op: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({
+        op: fc.constant('replace' as const),
+        key: fc.integer({ min: 0, max: 5 }),
+        ttl: fc.integer({ min: 1, max: 5 }),
+      }),
       fc.record({ op: fc.constant('tick' as const) }),
     );
+    // The model's recency: `key` moves to the end; beyond the bound the oldest goes.
+    const touch = (model: Map<string, number>, key: string, expiresAt: number, max: number) => {
+      model.delete(key);
+      model.set(key, expiresAt);
+      if (model.size > max) model.delete(model.keys().next().value as string);
+    };
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 60 }), (max, ops) => {
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 80 }), (max, ops) => {
         const cache = new MemoryTokenCache(max);
         const model = new Map<string, number>();
         let now = 0;
         for (const step of ops) {
           if (step.op === 'tick') {
             now++;
+          } else if (step.op === 'delete') {
+            cache.delete(`k${step.key}`);
+            model.delete(`k${step.key}`);
+          } else if (step.op === 'replace') {
+            const key = `k${step.key}`;
+            cache.replace(key, token(key, now + step.ttl));
+            touch(model, key, now + step.ttl, max);
           } else if (step.op === 'set') {
             const key = `k${step.key}`;
             const expiresAt = now + step.ttl;
             cache.set(key, token(key, expiresAt));
             const current = model.get(key);
-            if (current === undefined || current <= expiresAt) {
-              model.delete(key);
-              model.set(key, expiresAt);
-              if (model.size > max) model.delete(model.keys().next().value as string);
-            }
+            if (current === undefined || current <= expiresAt) touch(model, key, expiresAt, max);
           } else {
             const key = `k${step.key}`;
             const got = cache.get(key, now);
@@ -175,6 +205,7 @@ describe('MemoryTokenCache', () => {
           expect(cache.size).toBeLessThanOrEqual(max);
         }
       }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError, type BrokerErrorKind } from '../../../shared/domain/errors.js';
 import { type ApiRequest, MAX_BODY_BYTES } from '../../../shared/http/api-types.js';
-import { readJsonBody } from '../../../shared/http/json-body.js';
+import { readJsonBody, rememberingBodyParser } from '../../../shared/http/json-body.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -173,5 +173,43 @@ describe('readJsonBody: content', () => {
     expect(readJsonBody(request('application/json', backing.subarray(2, 9)))).toStrictEqual({
       a: 1,
     });
+  });
+});
+
+describe('rememberingBodyParser', () => {
+  const parseCount = () => {
+    let calls = 0;
+    const parse = rememberingBodyParser((body: unknown) => {
+      calls += 1;
+      return { ...(body as object) };
+    });
+    return { parse, calls: () => calls };
+  };
+  const text = '{"scope":"krr:global/kontaktinformasjon.read","org":"910753614"}';
+
+  it('parses the same bytes once, however they are held (Buffer, slice of a larger one, Uint8Array)', () => {
+    const { parse, calls } = parseCount();
+    const pooled = Buffer.from(`xx${text}yy`).subarray(2, 2 + text.length);
+    const first = parse(request('application/json', Buffer.from(text)));
+
+    expect(parse(request('application/json', pooled))).toBe(first);
+    expect(parse(request('application/json', bytes(text)))).toBe(first);
+    expect(calls()).toBe(1);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('keeps different bodies apart', () => {
+    const { parse, calls } = parseCount();
+    const a = parse(request('application/json', Buffer.from('{"org":"910753614"}')));
+    const b = parse(request('application/json', Buffer.from('{"org":"310461246"}')));
+    expect(a).toEqual({ org: '910753614' });
+    expect(b).toEqual({ org: '310461246' });
+    expect(calls()).toBe(2);
+  });
+
+  it('still checks the media type on every request', () => {
+    const { parse } = parseCount();
+    parse(request('application/json', Buffer.from(text)));
+    expect(() => parse(request('text/plain', Buffer.from(text)))).toThrow(BrokerError);
   });
 });
