@@ -40,7 +40,6 @@ interface CpuReport {
 }
 
 interface ServerProcess {
-  name: string;
   ready: ServerReady;
   request(message: 'mark' | 'report'): Promise<CpuReport | undefined>;
   stop(): Promise<void>;
@@ -53,7 +52,7 @@ export async function benchHttp(): Promise<SectionResult> {
   const s = HTTP_SETTINGS;
   const notes: string[] = [];
   // The local server's answer, which the bare server copies byte for byte.
-  const probe = await startServer('local', ['local', 'silent']);
+  const probe = await startServer(['local', 'silent']);
   await probe.stop();
   const { responseBytes, headers } = probe.ready;
   notes.push(
@@ -76,7 +75,7 @@ export async function benchHttp(): Promise<SectionResult> {
   for (let trial = 0; trial < s.trials; trial++) {
     const order: ServerKind[] = ['bare', 'local', 'logged'];
     for (const kind of trial % 2 === 0 ? order : order.reverse()) {
-      const server = await startServer(kind, args[kind]);
+      const server = await startServer(args[kind]);
       try {
         await measure(server, totals[kind]);
       } finally {
@@ -219,7 +218,7 @@ function run(url: string, seconds: number, latenciesNs?: number[]) {
 }
 
 /** Forks `http-server.ts` (through tsx) and waits for it to report ready. */
-function startServer(name: string, args: string[]): Promise<ServerProcess> {
+function startServer(args: string[]): Promise<ServerProcess> {
   const child: ChildProcess = fork(SERVER_SCRIPT, args, {
     execArgv: ['--import', 'tsx', '--no-warnings'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -249,7 +248,7 @@ function startServer(name: string, args: string[]): Promise<ServerProcess> {
   };
   return new Promise((resolve, reject) => {
     child.once('message', (message: { type: string } & ServerReady) => {
-      if (message.type === 'ready') resolve({ name, ready: message, request, stop });
+      if (message.type === 'ready') resolve({ ready: message, request, stop });
     });
     child.once('exit', (code) => {
       reject(new Error(`bench server ${args.join(' ')} exited with ${code}: ${stderr.trim()}`));

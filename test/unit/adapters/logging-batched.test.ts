@@ -70,39 +70,33 @@ describe('batchedLineWriter: a burst of audit lines survives the end of the proc
   });
 });
 
+/** A fresh file to write to, its fd and a reader, removed afterwards. */
+async function withFile(check: (fd: number, read: () => string) => Promise<void> | void) {
+  const dir = mkdtempSync(join(tmpdir(), 'batched-'));
+  const path = join(dir, 'lines.log');
+  const fd = openSync(path, 'w');
+  try {
+    await check(fd, () => readFileSync(path, 'utf8'));
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('batchedLineWriter: lines are held briefly and written together', () => {
-  it('writes nothing at once, then every held line in one batch soon after', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
-    const path = join(dir, 'lines.log');
-    const fd = openSync(path, 'w');
-    try {
+  it('writes nothing at once, then every held line in one batch soon after', () =>
+    withFile(async (fd, read) => {
       const writer = batchedLineWriter({ fd, flushOnExit: false });
       writer.write('{"seq":0}\n');
       writer.write('{"seq":1}\n');
-      expect(readFileSync(path, 'utf8')).toBe('');
-      await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toBe('{"seq":0}\n{"seq":1}\n'), {
+      expect(read()).toBe('');
+      await vi.waitFor(() => expect(read()).toBe('{"seq":0}\n{"seq":1}\n'), {
         timeout: 5_000,
       });
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('batchedLineWriter: held line makers', () => {
-  const withFile = async (check: (fd: number, read: () => string) => Promise<void> | void) => {
-    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
-    const path = join(dir, 'lines.log');
-    const fd = openSync(path, 'w');
-    try {
-      await check(fd, () => readFileSync(path, 'utf8'));
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
   it('calls each maker once, when its batch is written, in order with plain lines', () =>
     withFile((fd, read) => {
       const writer = batchedLineWriter({ fd, flushOnExit: false });
@@ -134,11 +128,8 @@ describe('batchedLineWriter: held line makers', () => {
 });
 
 describe('batchedLineWriter: a line that cannot be made', () => {
-  it('writes a line saying so in its place and keeps the rest of the batch', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'batched-'));
-    const path = join(dir, 'lines.log');
-    const fd = openSync(path, 'w');
-    try {
+  it('writes a line saying so in its place and keeps the rest of the batch', () =>
+    withFile((fd, read) => {
       const writer = batchedLineWriter({ fd, flushOnExit: false });
       writer.write('{"seq":0}\n');
       writer.write(() => JSON.stringify({ big: 1n }));
@@ -146,7 +137,7 @@ describe('batchedLineWriter: a line that cannot be made', () => {
 
       expect(() => writer.flushSync()).not.toThrow();
 
-      const lines = readFileSync(path, 'utf8')
+      const lines = read()
         .trimEnd()
         .split('\n')
         .map((line) => JSON.parse(line));
@@ -155,9 +146,5 @@ describe('batchedLineWriter: a line that cannot be made', () => {
         { level: 'ERROR', message: 'a log line could not be written', reason: 'TypeError' },
         { seq: 2 },
       ]);
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
