@@ -10,6 +10,7 @@ import {
 } from '../../http/api-types.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { jsonResponse } from '../../http/responses.js';
+import { type BodyWatch, createBodyWatch } from './body-watch.js';
 
 export interface NodeListenerOptions {
   /** Who is calling; the local server decides (see `localCallerResolver`). */
@@ -50,7 +51,7 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
  */
 export function createNodeListener(api: ApiHandler, options: NodeListenerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const bodyWatch = createBodyWatch(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
   // A client sends the same Host on every request: the last one found acceptable is not re-parsed.
   let acceptedHost: string | undefined;
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -71,7 +72,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
     readBody(
       request,
       maxBodyBytes,
-      bodyTimeoutMs,
+      bodyWatch,
       (body, tooLarge) => {
         const url = request.url ?? '/';
         const queryStart = url.indexOf('?');
@@ -81,9 +82,10 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
           query: queryStart === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryStart + 1)),
           headers: request.headers as Record<string, string | undefined>,
           caller: options.resolveCaller(request),
+          // Always both, so every request object has one shape.
+          body,
+          bodyTooLarge: tooLarge,
         };
-        if (body) apiRequest.body = body;
-        if (tooLarge) apiRequest.bodyTooLarge = true;
         let answer: ApiResponse | Promise<ApiResponse>;
         try {
           answer = api(apiRequest);
@@ -146,12 +148,18 @@ function writeAnswer(
 
 /** The answer's headers with `content-length` (RFC 9110 §8.6: never on a 204 or a 1xx). */
 function withLength(answer: ApiResponse): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ...answer.headers };
-  if (answer.status >= 200 && answer.status !== 204) {
-    headers['content-length'] = Buffer.byteLength(answer.body);
-  }
+  if (answer.status < 200 || answer.status === 204) return { ...answer.headers };
+  const length = Buffer.byteLength(answer.body);
+  // Answers that share their headers (a hot token's) share the copy too, while the length holds.
+  const known = withLengthCopies.get(answer.headers);
+  if (known?.['content-length'] === length) return known;
+  const headers: OutgoingHttpHeaders = { ...answer.headers, 'content-length': length };
+  withLengthCopies.set(answer.headers, headers);
   return headers;
 }
+
+/** The last copy of each headers object with `content-length`; Node only reads them. */
+const withLengthCopies = new WeakMap<object, OutgoingHttpHeaders>();
 
 function failInternally(response: ServerResponse): void {
   if (!response.headersSent) {
@@ -270,13 +278,13 @@ const DEFAULT_BODY_TIMEOUT_MS = 5_000;
 
 /**
  * Reads the body up to `limit` bytes and calls `done` once: with the bytes, or with `tooLarge`
- * (then it stops reading); or `failed` once if the body does not arrive within `timeoutMs`
+ * (then it stops reading); or `failed` once if the body does not arrive in the watch's time
  * (`timedOut`) or the stream breaks off before its end.
  */
 function readBody(
   request: IncomingMessage,
   limit: number,
-  timeoutMs: number,
+  watch: BodyWatch,
   done: (body: Uint8Array | undefined, tooLarge: boolean) => void,
   failed: (timedOut: boolean) => void,
 ): void {
@@ -296,18 +304,17 @@ function readBody(
   let chunks: Buffer[] | undefined;
   let total = 0;
   let settled = false;
-  const timer = setTimeout(() => {
+  const read = watch.start(() => {
     if (settled) return;
     settled = true;
     failed(true);
-  }, timeoutMs);
-  timer.unref();
+  });
   request.on('data', (chunk: Buffer) => {
     if (settled) return;
     total += chunk.length;
     if (total > limit) {
       settled = true;
-      clearTimeout(timer);
+      watch.end(read);
       request.pause();
       done(undefined, true);
       return;
@@ -316,16 +323,17 @@ function readBody(
     else if (chunks) chunks.push(chunk);
     else chunks = [first, chunk];
   });
-  request.once('end', () => {
+  // `on`, not `once`: `settled` already makes each run at most once, and `once` wraps each.
+  request.on('end', () => {
     if (settled) return;
     settled = true;
-    clearTimeout(timer);
+    watch.end(read);
     done(chunks ? Buffer.concat(chunks) : first, false);
   });
-  request.once('error', () => {
+  request.on('error', () => {
     if (settled) return;
     settled = true;
-    clearTimeout(timer);
+    watch.end(read);
     failed(false);
   });
 }

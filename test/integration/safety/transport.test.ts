@@ -480,6 +480,40 @@ describe('a body that never completes is answered, not left hanging', () => {
   });
 });
 
+describe('content-length when answers share their headers object', () => {
+  // The listener reuses its copy of a shared headers object while the length holds; a body of
+  // another length must still get its own length, and the shared object must stay as it was.
+  const shared = Object.freeze({ 'content-type': 'application/json' });
+  const bodies = ['{"n":1}', '{"n":12345}', '{"n":12345}', '{"n":"æøå"}', '{"n":1}'];
+  let served = 0;
+  let server: Server;
+  let origin: URL;
+
+  beforeAll(async () => {
+    server = createServer(
+      createNodeListener(
+        () => ({ status: 200, headers: shared, body: bodies[served++ % bodies.length] as string }),
+        { resolveCaller: localCallerResolver(false) },
+      ),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('gives every answer the length of its own body', async () => {
+    for (const body of bodies) {
+      const answer = await fetch(`${origin.href}v1/health`);
+      expect(await answer.text()).toBe(body);
+      expect(answer.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    }
+    expect(shared).toEqual({ 'content-type': 'application/json' });
+  });
+});
+
 describe('Host names on a non-loopback bind (decided from the bound address)', () => {
   let server: Server;
   let origin: URL;
