@@ -28,8 +28,9 @@ export function localCallerResolver(honourHeader: boolean) {
       if (!isLoopbackAddress(peer)) return undefined;
       loopbackPeer = peer;
     }
+    if (!honourHeader) return defaultCaller;
     const named = request.headers[LOCAL_CALLER_HEADER];
-    if (honourHeader && typeof named === 'string' && named.length > 0) {
+    if (typeof named === 'string' && named.length > 0) {
       return { id: named.slice(0, 256), source: 'local-header' };
     }
     return defaultCaller;

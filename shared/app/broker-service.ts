@@ -184,12 +184,13 @@ export class BrokerService {
     if (request.skipCache) return undefined;
     if (request.exchange && !this.#options.exchangers?.[request.exchange]) return undefined;
     const now = this.#options.clock();
-    const cached = this.#options.memory.get(this.#keyOf(request), now);
+    const key = this.#keyOf(request);
+    const cached = this.#options.memory.get(key, now);
     if (!cached) return undefined;
     const servable = request.minTtl > cached.lifetime || isServable(cached, now, request.minTtl);
     if (!servable) return undefined;
     this.#options.metrics.count('TokenRequests');
-    return this.#memoryHit(cached, request, now);
+    return this.#memoryHit(key, cached, request, now);
   }
 
   /** The cache key of a request, worked out once per request object. */
@@ -204,7 +205,7 @@ export class BrokerService {
   }
 
   /** A memory hit's answer (or the 400 for a `minTtl` no token of this lifetime can meet). */
-  #memoryHit(cached: CachedToken, request: TokenRequest, now: number): TokenResult {
+  #memoryHit(key: string, cached: CachedToken, request: TokenRequest, now: number): TokenResult {
     requireLifetimeCovers(cached, request.minTtl);
     this.#options.metrics.count('CacheHitMemory');
     const result: TokenResult = {
@@ -212,7 +213,7 @@ export class BrokerService {
       source: 'memory',
       expiresIn: remainingSeconds(cached, now),
     };
-    const handoff = this.#refreshIfDue(this.#keyOf(request), cached, request, now);
+    const handoff = this.#refreshIfDue(key, cached, request, now);
     if (handoff) result.handoff = handoff;
     return result;
   }
@@ -365,7 +366,7 @@ export class BrokerService {
       if (cached) {
         requireLifetimeCovers(cached, request.minTtl);
         if (isServable(cached, now, request.minTtl)) {
-          const hit = this.#memoryHit(cached, request, now);
+          const hit = this.#memoryHit(key, cached, request, now);
           if (hit.handoff) await hit.handoff;
           return hit;
         }

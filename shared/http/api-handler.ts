@@ -67,12 +67,10 @@ export function createApiHandler(routes: readonly Route[], options: ApiOptions):
   };
 
   return function handle(request: ApiRequest): ApiResponse | Promise<ApiResponse> {
-    const now = clock();
-    const started = request.receivedAt ?? now;
+    const started = request.receivedAt ?? clock();
     // The request's one deadline, made here and handed to every port the request reaches.
-    const deadline = Deadline.after(
-      Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY) -
-        (now - started),
+    const deadline = Deadline.until(
+      started + Math.min(options.deadlineMs, request.timeLimitMs ?? Number.POSITIVE_INFINITY),
       clock,
     );
     const audit = auditRecord(request);

@@ -59,11 +59,21 @@ export function createRouter(routes: readonly Route[]): (request: ApiRequest) =>
     exact.set(route.path, methods);
   }
 
+  // Most requests are for the route the last one was for (the token route).
+  let last: RouteMatch | undefined;
+  let lastPath = '';
+  let lastMethod = '';
   return function match(request: ApiRequest): RouteMatch {
+    if (request.path === lastPath && request.method === lastMethod) return last as RouteMatch;
     const methods = exact.get(request.path);
     if (methods) {
       const found = methods.get(request.method);
-      if (found) return found;
+      if (found) {
+        last = found;
+        lastPath = request.path;
+        lastMethod = request.method;
+        return found;
+      }
       throw methodNotAllowed([...methods.keys()]);
     }
     const segments = request.path.split('/');

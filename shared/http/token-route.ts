@@ -33,7 +33,7 @@ export function createTokenRoute(options: TokenRouteOptions): Route {
     audit: 'token request',
     handler: (request, { deadline, audit }) => {
       const tokenRequest = parseBody(request);
-      Object.assign(audit, auditFields(tokenRequest));
+      addAuditFields(audit, tokenRequest);
       const decision = requireDecision(policy, request.caller, {
         kind: 'token',
         request: tokenRequest,
@@ -63,27 +63,18 @@ function tokenResponse(result: TokenResult, audit: Record<string, unknown>): Api
   return { status: 200, headers: TOKEN_HEADERS[result.source], body: tokenBody(result) };
 }
 
-/** What a token request was for, as the audit line shows it; worked out once per request object. */
-const auditFieldsByRequest = new WeakMap<TokenRequest, Readonly<Record<string, unknown>>>();
-
-function auditFields(request: TokenRequest): Readonly<Record<string, unknown>> {
-  let fields = auditFieldsByRequest.get(request);
-  if (!fields) {
-    const all: Record<string, unknown> = {
-      org: request.org,
-      scopes: request.scopes,
-      externalRef: request.externalRef,
-      resource: request.resource,
-      consumerOrg: request.consumerOrg,
-      exchange: request.exchange,
-      skipCache: request.skipCache || undefined,
-    };
-    fields = Object.freeze(
-      Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)),
-    );
-    auditFieldsByRequest.set(request, fields);
-  }
-  return fields;
+/**
+ * What a token request was for, on its audit line. Every field is set, in one order, so every
+ * token request's record has one shape; loggers leave out the ones that are `undefined`.
+ */
+function addAuditFields(audit: Record<string, unknown>, request: TokenRequest): void {
+  audit['org'] = request.org;
+  audit['scopes'] = request.scopes;
+  audit['externalRef'] = request.externalRef;
+  audit['resource'] = request.resource;
+  audit['consumerOrg'] = request.consumerOrg;
+  audit['exchange'] = request.exchange;
+  audit['skipCache'] = request.skipCache || undefined;
 }
 
 /** The answer's headers per token source, built once (read-only: transports only read them). */

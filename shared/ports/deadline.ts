@@ -30,6 +30,11 @@ export class Deadline {
     return new Deadline(clock() + ms, clock);
   }
 
+  /** A deadline at `at` (epoch ms), for a caller that has read the clock already. */
+  static until(at: number, clock: Clock = systemClock): Deadline {
+    return new Deadline(at, clock);
+  }
+
   private constructor(at: number, clock: Clock, parent?: Deadline) {
     this.at = at;
     this.#clock = clock;

@@ -211,5 +211,28 @@ describe('rememberingBodyParser', () => {
     const { parse } = parseCount();
     parse(request('application/json', Buffer.from(text)));
     expect(() => parse(request('text/plain', Buffer.from(text)))).toThrow(BrokerError);
+    expect(() => parse(request(undefined, Buffer.from(text)))).toThrow(BrokerError);
+    expect(() =>
+      parse(request('application/json; charset=utf-8', Buffer.from(text))),
+    ).not.toThrow();
+    expect(() => parse(request('text/plain', Buffer.from(text)))).toThrow(BrokerError);
+  });
+
+  it('keeps its own copy of the last body: bytes changed in place afterwards are a new body', () => {
+    const { parse } = parseCount();
+    const held = Buffer.from('{"org":"910753614"}');
+    expect(parse(request('application/json', held))).toEqual({ org: '910753614' });
+    held.write('310461246', 8, 'latin1');
+    expect(parse(request('application/json', held))).toEqual({ org: '310461246' });
+  });
+
+  it('answers bodies of the same length that alternate, each with its own result', () => {
+    const { parse, calls } = parseCount();
+    const a = '{"org":"910753614"}';
+    const b = '{"org":"310461246"}';
+    for (const body of [a, b, a, a, b]) {
+      expect(parse(request('application/json', Buffer.from(body)))).toEqual(JSON.parse(body));
+    }
+    expect(calls()).toBe(2);
   });
 });

@@ -133,3 +133,22 @@ describe('createRouter', () => {
     });
   });
 });
+
+describe('createRouter: the route of the last request is found again without the maps', () => {
+  it('answers each request by its own method and path when they alternate', async () => {
+    const find = createRouter([
+      { method: 'POST', path: '/v1/token', handler: handler('token') },
+      { method: 'GET', path: '/v1/jwks', handler: handler('jwks') },
+    ]);
+    const name = async (method: string, path: string) => {
+      const answer = await dispatch(find, call(method, path));
+      return (JSON.parse(answer.body) as { name: string }).name;
+    };
+    expect(await name('POST', '/v1/token')).toBe('token');
+    expect(await name('POST', '/v1/token')).toBe('token');
+    expect(await name('GET', '/v1/jwks')).toBe('jwks');
+    expect(() => find(call('GET', '/v1/token'))).toThrow(BrokerError);
+    expect(() => find(call('POST', '/v1/jwk'))).toThrow(BrokerError);
+    expect(await name('POST', '/v1/token')).toBe('token');
+  });
+});
