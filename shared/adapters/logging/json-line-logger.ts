@@ -40,7 +40,7 @@ export function jsonLineLogger(options: JsonLineLoggerOptions): BrokerLogger {
   const at = (level: Level) => {
     const opening = `{"level":"${level.toUpperCase()}","message":`;
     const line = (message: string, now: number, fields?: Record<string, unknown>): string => {
-      const head = `${opening}${JSON.stringify(message)},"timestamp":"${timestamp(now)}","service":${service}`;
+      const head = `${opening}${stringJson(message)},"timestamp":"${timestamp(now)}","service":${service}`;
       return fields ? `${head}${jsonMembers(fields)}}\n` : `${head}}\n`;
     };
     return (message: string, fields?: Record<string, unknown>): void => {
@@ -66,6 +66,7 @@ export function jsonMembers(fields: Record<string, unknown>): string {
   let out = '';
   for (const key of Object.keys(fields)) {
     const value = fields[key];
+    if (value === undefined) continue;
     const json = valueJson(value);
     if (json === undefined) continue;
     let quoted = keyJson.get(key);
@@ -79,16 +80,35 @@ export function jsonMembers(fields: Record<string, unknown>): string {
 }
 
 function valueJson(value: unknown): string | undefined {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return stringJson(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
-  if (typeof value === 'object' && value !== null && Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null) {
+    // Known first: a frozen value stays frozen, and the lookup is cheaper than asking.
     let json = frozenJson.get(value);
-    if (json === undefined) {
+    if (json !== undefined) return json;
+    if (Object.isFrozen(value)) {
       json = JSON.stringify(value);
       frozenJson.set(value, json);
+      return json;
     }
-    return json;
   }
   // Everything else (undefined and functions give undefined: left out) as JSON itself writes it.
   return JSON.stringify(value);
 }
+
+/**
+ * A string as JSON. The values of audit lines repeat (an org, a caller, an outcome): the first
+ * {@link MAX_REMEMBERED_STRINGS} short ones are remembered rather than escaped on every line.
+ */
+function stringJson(value: string): string {
+  let json = rememberedStrings.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    if (value.length <= 64 && rememberedStrings.size < MAX_REMEMBERED_STRINGS) {
+      rememberedStrings.set(value, json);
+    }
+  }
+  return json;
+}
+const MAX_REMEMBERED_STRINGS = 1_000;
+const rememberedStrings = new Map<string, string>();

@@ -82,10 +82,18 @@ describe('jsonMembers: the fields of a line, as JSON.stringify writes them', () 
     fc.assert(
       fc.property(fc.dictionary(fc.string(), value), (fields) => {
         const expected = JSON.stringify(fields);
+        // Twice: the second time short strings come from the remembered ones.
+        expect(`{${jsonMembers(fields).slice(1)}}`).toBe(expected === '{}' ? '{}' : expected);
         expect(`{${jsonMembers(fields).slice(1)}}`).toBe(expected === '{}' ? '{}' : expected);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('writes a remembered string with its escapes, every time', () => {
+    const fields = { reason: 'a "quoted"\\ value\n\u2028 æøå', caller: 'local' };
+    const expected = JSON.stringify(fields);
+    for (let i = 0; i < 3; i++) expect(`{${jsonMembers(fields).slice(1)}}`).toBe(expected);
   });
 
   it('serialises a frozen array once and reuses it', () => {
