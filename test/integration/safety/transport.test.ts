@@ -1,4 +1,9 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestListener,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -435,25 +440,34 @@ function streamingUpload(
   });
 }
 
-describe('a body that never completes is answered, not left hanging', () => {
-  let server: Server;
-  let origin: URL;
-
+/**
+ * Serves a listener on a loopback port, guarded as the local server is, for the tests of the
+ * enclosing `describe`; `served` gets the server's origin before they run.
+ */
+function serveListener(listener: RequestListener, served: (origin: URL) => void): void {
+  const server = createServer(listener);
+  guardNodeServer(server);
   beforeAll(async () => {
-    server = createServer(
-      createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
-        resolveCaller: localCallerResolver(false),
-        bodyTimeoutMs: 300,
-      }),
-    );
-    guardNodeServer(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    served(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
+}
+
+describe('a body that never completes is answered, not left hanging', () => {
+  let origin: URL;
+  serveListener(
+    createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
+      resolveCaller: localCallerResolver(false),
+      bodyTimeoutMs: 300,
+    }),
+    (url) => {
+      origin = url;
+    },
+  );
 
   // Found by the fuzz test: with Connection: Upgrade, Node's parser stops at a broken chunk size
   // without a clientError or its requestTimeout, so only the body timer ends the connection.
@@ -486,23 +500,16 @@ describe('content-length when answers share their headers object', () => {
   const shared = Object.freeze({ 'content-type': 'application/json' });
   const bodies = ['{"n":1}', '{"n":12345}', '{"n":12345}', '{"n":"æøå"}', '{"n":1}'];
   let served = 0;
-  let server: Server;
   let origin: URL;
-
-  beforeAll(async () => {
-    server = createServer(
-      createNodeListener(
-        () => ({ status: 200, headers: shared, body: bodies[served++ % bodies.length] as string }),
-        { resolveCaller: localCallerResolver(false) },
-      ),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  serveListener(
+    createNodeListener(
+      () => ({ status: 200, headers: shared, body: bodies[served++ % bodies.length] as string }),
+      { resolveCaller: localCallerResolver(false) },
+    ),
+    (url) => {
+      origin = url;
+    },
+  );
 
   it('gives every answer the length of its own body', async () => {
     for (const body of bodies) {
@@ -515,25 +522,17 @@ describe('content-length when answers share their headers object', () => {
 });
 
 describe('Host names on a non-loopback bind (decided from the bound address)', () => {
-  let server: Server;
   let origin: URL;
   let names: HostNames;
-
-  beforeAll(async () => {
-    server = createServer(
-      createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
-        resolveCaller: localCallerResolver(false),
-        hostNames: { allows: (hostname) => names.allows(hostname), description: 'x' },
-      }),
-    );
-    guardNodeServer(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  serveListener(
+    createNodeListener(async () => ({ status: 200, headers: {}, body: '{"ok":true}' }), {
+      resolveCaller: localCallerResolver(false),
+      hostNames: { allows: (hostname) => names.allows(hostname), description: 'x' },
+    }),
+    (url) => {
+      origin = url;
+    },
+  );
 
   const status = async (host: string) => (await raw(origin, 'GET', '/', [['Host', host]])).status;
 
