@@ -11,6 +11,7 @@ import {
 import { toErrorResponse } from '../../http/error-response.js';
 import { jsonResponse } from '../../http/responses.js';
 import { type BodyWatch, createBodyWatch } from './body-watch.js';
+import { lingerOnClose } from './lingering-close.js';
 
 export interface NodeListenerOptions {
   /** Who is calling; the local server decides (see `localCallerResolver`). */
@@ -62,10 +63,7 @@ export function createNodeListener(api: ApiHandler, options: NodeListenerOptions
         : refuseHost(request, options.hostNames);
     if (!refused && host !== undefined) acceptedHost = host;
     if (refused) {
-      request.resume();
-      const answer = toErrorResponse(refused);
-      response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
-      response.end(answer.body);
+      answerAndClose(request, response, toErrorResponse(refused));
       return;
     }
     if (options.intercept?.(request, response)) return;
@@ -171,11 +169,12 @@ function failInternally(response: ServerResponse): void {
 }
 
 /**
- * Answers a request whose body the broker will not read (too large, or broken off) and ends the
- * connection, in this order: the answer goes out with `connection: close`, Node ends the socket
- * once the answer is written, and meanwhile what the client still sends is read and dropped. A
- * socket closed with unread bytes is reset, and a reset can discard the answer before the client
- * reads it: it would see a broken connection instead of the 413.
+ * Answers a request whose body the broker will not read (too large, broken off, or for a Host it
+ * refuses) and ends the connection, in this order: the answer goes out with `connection: close`,
+ * then the FIN, and meanwhile and after it what the client still sends is read and dropped until
+ * the client closes (see {@link lingerOnClose}). A socket closed with unread bytes is reset, and
+ * a reset can discard the answer before the client reads it: it would see a broken connection
+ * instead of the 413.
  */
 function answerAndClose(
   request: IncomingMessage,
@@ -183,6 +182,7 @@ function answerAndClose(
   answer: ApiResponse,
 ): void {
   request.resume();
+  lingerOnClose(request.socket);
   response.writeHead(answer.status, { ...withLength(answer), connection: 'close' });
   response.end(answer.body);
 }
