@@ -77,7 +77,12 @@ function addAuditFields(audit: Record<string, unknown>, request: TokenRequest): 
   audit['skipCache'] = request.skipCache || undefined;
 }
 
-/** The answer's headers per token source, built once (read-only: transports only read them). */
+/**
+ * The answer's headers per token source, built once (read-only: transports only read them).
+ * Frozen, and measured so: the same objects unfrozen made a memory hit about 10 µs slower in
+ * the local server (fresh processes; the cost showed in `writeHead` and the kernel's write, and
+ * its cause inside V8 was not pinned down).
+ */
 const headersFor = (source: TokenSource) =>
   Object.freeze({ ...JSON_HEADERS, [TOKEN_SOURCE_HEADER]: source });
 const TOKEN_HEADERS: Readonly<Record<TokenSource, Readonly<Record<string, string>>>> = {
